@@ -125,9 +125,14 @@ class Database:
         self._bits: dict[str, dict[str, int]] = {
             slot: dict.fromkeys(domain.informable[slot], 0) for slot in domain.system_requestable
         }
+        self._index_by_name = {e[domain.name_slot]: i for i, e in enumerate(domain.entities)}
         for index, entity in enumerate(domain.entities):
             for slot in domain.system_requestable:
                 self._bits[slot][entity[slot]] |= 1 << index
+
+    def index_of(self, name: str | None) -> int:
+        """Index of the entity called ``name``, or -1 if there is none."""
+        return self._index_by_name.get(name, -1) if name is not None else -1
 
     def match(self, constraints: Mapping[str, str]) -> int:
         """Return the bitset of entities satisfying every constraint (``dontcare`` matches all).

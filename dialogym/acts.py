@@ -1,0 +1,120 @@
+"""The dialogue-act vocabulary shared by simulators, trackers, generators and environments.
+
+A dialogue act is a small immutable value: an act type, and optionally a slot and a value, as in
+``inform(food=italian)`` or ``request(phone)``. A turn is a tuple of acts.
+
+>>> act = Act(ActType.INFORM, "food", "italian")
+>>> str(act)
+'inform(food=italian)'
+>>> format_acts((Act(ActType.HELLO), Act(ActType.REQUEST, "area")))
+'hello() & request(area)'
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import NamedTuple
+
+
+class ActType(str, Enum):
+    """Kinds of dialogue act, for both the user and the system."""
+
+    HELLO = "hello"
+    """Greeting (system: opening prompt; user: greeting)."""
+    INFORM = "inform"
+    """User: a constraint or booking detail. System: a fact about the offered entity."""
+    REQUEST = "request"
+    """User: asks an entity's slot. System: asks the user for a slot."""
+    CONFIRM = "confirm"
+    """System: checks that ``slot=value`` is what the user wants."""
+    SELECT = "select"
+    """System: asks the user to choose between values of a slot (one act per option)."""
+    OFFER = "offer"
+    """System: proposes the entity named by ``value``."""
+    NOMATCH = "nomatch"
+    """System: no entity satisfies ``slot=value`` together with the other nomatch acts."""
+    BOOK = "book"
+    """User: asks to book the offered entity. System: booking made (value ``ok``) or failed."""
+    AFFIRM = "affirm"
+    """User: yes."""
+    NEGATE = "negate"
+    """User: no (to a confirm or an offer)."""
+    DENY = "deny"
+    """User: not ``slot=value``."""
+    REQALTS = "reqalts"
+    """User: asks for another entity."""
+    REQMORE = "reqmore"
+    """System: asks whether the user needs anything else."""
+    THANKYOU = "thankyou"
+    """User: thanks."""
+    BYE = "bye"
+    """Either side ends the dialogue."""
+    NULL = "null"
+    """Nothing meaningful (a system action that could not be carried out, silence)."""
+
+
+class Act(NamedTuple):
+    """One dialogue act: type, optional slot, optional value."""
+
+    type: ActType
+    slot: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        if self.slot is None:
+            return f"{self.type.value}()"
+        if self.value is None:
+            return f"{self.type.value}({self.slot})"
+        return f"{self.type.value}({self.slot}={self.value})"
+
+
+Acts = tuple[Act, ...]
+"""One side's turn: the acts it performs, in order."""
+
+
+class Hypothesis(NamedTuple):
+    """One reading of the user's turn, as the system receives it, and its confidence."""
+
+    acts: Acts
+    confidence: float
+
+
+Hypotheses = tuple[Hypothesis, ...]
+"""An n-best list, most confident first; confidences sum to at most 1."""
+
+
+def format_acts(acts: Acts) -> str:
+    """Render a turn's acts on one line, e.g. ``inform(food=thai) & inform(area=north)``."""
+    return " & ".join(map(str, acts)) if acts else "null()"
+
+
+def parse_act(text: str) -> Act:
+    """Parse one act written as ``type()``, ``type(slot)`` or ``type(slot=value)``.
+
+    >>> parse_act("inform(food=italian)")
+    Act(type=<ActType.INFORM: 'inform'>, slot='food', value='italian')
+
+    Raises:
+        ValueError: the text is not an act, or names an unknown act type.
+    """
+    text = text.strip()
+    head, open_paren, rest = text.partition("(")
+    if not open_paren or not rest.endswith(")"):
+        raise ValueError(f"not a dialogue act: {text!r} (expected type(slot=value))")
+    try:
+        act_type = ActType(head.strip())
+    except ValueError:
+        known = ", ".join(t.value for t in ActType)
+        raise ValueError(f"unknown act type {head.strip()!r} in {text!r}; known: {known}") from None
+    body = rest[:-1].strip()
+    if not body:
+        return Act(act_type)
+    slot, equals, value = body.partition("=")
+    return Act(act_type, slot.strip(), value.strip() if equals else None)
+
+
+def parse_acts(text: str) -> Acts:
+    """Parse a turn written as acts joined by ``&`` (the inverse of `format_acts`)."""
+    if text.strip() in ("", "null()"):
+        return ()
+    return tuple(parse_act(part) for part in text.split("&"))

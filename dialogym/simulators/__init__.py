@@ -1,0 +1,22 @@
+"""User simulation: goals, the agenda-based user, user profiles and the semantic error channel."""
+
+from dialogym.simulators.agenda import AgendaUser, UserTurn
+from dialogym.simulators.errors import SER_PRESETS, ErrorModel
+from dialogym.simulators.goal import Goal, GoalConfig, GoalGenerator
+from dialogym.simulators.profiles import PROFILES, UserBehaviour, UserProfile, get_profile
+from dialogym.simulators.randomness import RandomStream
+
+__all__ = [
+    "PROFILES",
+    "SER_PRESETS",
+    "AgendaUser",
+    "ErrorModel",
+    "Goal",
+    "GoalConfig",
+    "GoalGenerator",
+    "RandomStream",
+    "UserBehaviour",
+    "UserProfile",
+    "UserTurn",
+    "get_profile",
+]

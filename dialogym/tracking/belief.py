@@ -1,0 +1,186 @@
+"""The belief tracker: what the system believes the user wants, from n-best hypotheses.
+
+Slot beliefs follow PyDial's focus rule: with ``e(v)`` the evidence (summed confidence) for value
+``v`` of a slot this turn and ``E`` the total evidence for the slot,
+``b'(v) = b(v) * (1 - E) + e(v)``; the mass not on any value means "not yet known". A yes to a
+system ``confirm(slot=value)`` is evidence for that value, a no (or ``deny``) removes belief from
+it. The tracker also follows what the user asked for, what the system offered and said, the
+booking, and how many database entities match the most likely constraints.
+"""
+
+from __future__ import annotations
+
+from dialogym.acts import Acts, ActType, Hypotheses
+from dialogym.domains import DONTCARE, Database, Domain
+
+_PRUNE = 1e-4
+
+
+class BeliefTracker:
+    """Tracks one dialogue's belief state; `reset` per dialogue, `update` per turn.
+
+    Attributes (all read by encoders and the action layer):
+        belief: Slot (system-requestable and booking) to a mapping value -> probability.
+        requested: Requestable slot to the probability that the user is waiting for it.
+        reqalts: Probability that the user last asked for an alternative.
+        book_requested: Probability that the user wants the offered entity booked.
+        bye: Probability that the user said goodbye.
+        user_types: Act types in the top hypothesis of the last user turn.
+        offered: Index of the entity the system last offered, or -1.
+        offered_set: Bitset of every entity offered so far.
+        booked: The system booked the offered entity.
+        nomatch: The system said that nothing matches its current constraints.
+        matches: Bitset of entities matching the most likely constraints.
+        turn: System turns taken so far.
+    """
+
+    def __init__(self, domain: Domain, database: Database | None = None) -> None:
+        self.domain = domain
+        self.database = database or Database(domain)
+        self.constraint_slots = domain.system_requestable
+        self.booking_slots = domain.booking_slots
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: a new dialogue begins."""
+        self.belief: dict[str, dict[str, float]] = {
+            slot: {} for slot in (*self.constraint_slots, *self.booking_slots)
+        }
+        self.requested: dict[str, float] = dict.fromkeys(self.domain.requestable, 0.0)
+        self.reqalts = 0.0
+        self.book_requested = 0.0
+        self.bye = 0.0
+        self.user_types: frozenset[ActType] = frozenset()
+        self.offered = -1
+        self.offered_set = 0
+        self.booked = False
+        self.nomatch = False
+        self.matches = self.database.all_entities
+        self.turn = 0
+
+    # -- the system's side ----------------------------------------------------------------------
+
+    def system_acted(self, acts: Acts) -> None:
+        """Record what the system just said (offers, answers, bookings, no-match)."""
+        self.turn += 1
+        for act in acts:
+            kind = act.type
+            if kind is ActType.OFFER:
+                index = self.database.index_of(act.value)
+                if index != self.offered:
+                    self.booked = False
+                self.offered = index
+                self.offered_set |= 1 << index
+                self.nomatch = False
+                self.reqalts = 0.0
+            elif kind is ActType.INFORM:
+                if act.slot in self.requested:
+                    self.requested[act.slot] = 0.0
+            elif kind is ActType.BOOK:
+                self.booked = True
+                self.book_requested = 0.0
+            elif kind is ActType.NOMATCH:
+                self.nomatch = True
+                self.reqalts = 0.0
+
+    # -- the user's side ------------------------------------------------------------------------
+
+    def update(self, hypotheses: Hypotheses, system_acts: Acts) -> None:
+        """Fold in the n-best hypotheses of the user's reply to ``system_acts``."""
+        belief = self.belief
+        requested = self.requested
+        evidence: dict[str, dict[str, float]] = {}
+        denied: list[tuple[str, str, float]] = []
+        reqalts = book = bye = 0.0
+        for acts, confidence in hypotheses:
+            for act in acts:
+                kind = act.type
+                if kind is ActType.INFORM:
+                    if act.slot in belief:
+                        values = evidence.setdefault(act.slot, {})
+                        values[act.value] = values.get(act.value, 0.0) + confidence
+                elif kind is ActType.REQUEST:
+                    if act.slot in requested and confidence > requested[act.slot]:
+                        requested[act.slot] = confidence
+                elif kind is ActType.AFFIRM or kind is ActType.NEGATE:
+                    for asked in system_acts:
+                        if asked.type is ActType.CONFIRM and asked.slot in belief:
+                            if kind is ActType.AFFIRM:
+                                values = evidence.setdefault(asked.slot, {})
+                                values[asked.value] = values.get(asked.value, 0.0) + confidence
+                            else:
+                                denied.append((asked.slot, asked.value, confidence))
+                elif kind is ActType.DENY:
+                    if act.slot in belief:
+                        denied.append((act.slot, act.value, confidence))
+                elif kind is ActType.REQALTS:
+                    reqalts += confidence
+                elif kind is ActType.BOOK:
+                    book += confidence
+                elif kind is ActType.BYE:
+                    bye += confidence
+        for slot, values in evidence.items():
+            total = sum(values.values())
+            if total > 1.0:
+                values = {v: e / total for v, e in values.items()}
+                total = 1.0
+            keep = 1.0 - total
+            slot_belief = belief[slot]
+            updated = {v: p * keep for v, p in slot_belief.items() if p * keep > _PRUNE}
+            for value, weight in values.items():
+                updated[value] = updated.get(value, 0.0) + weight
+            belief[slot] = updated
+        for slot, value, confidence in denied:
+            slot_belief = belief[slot]
+            if value in slot_belief:
+                slot_belief[value] *= 1.0 - confidence
+        if evidence:
+            self.nomatch = False
+            self.matches = self.database.match(self.constraints())
+        self.reqalts = reqalts
+        self.book_requested = max(self.book_requested, book) if not self.booked else book
+        self.bye = bye
+        self.user_types = frozenset(act.type for act in hypotheses[0].acts)
+
+    # -- reading the belief ---------------------------------------------------------------------
+
+    def top(self, slot: str) -> tuple[str | None, float]:
+        """The most likely value of a slot and its probability (``(None, 0.0)`` if unknown)."""
+        slot_belief = self.belief[slot]
+        if not slot_belief:
+            return None, 0.0
+        value = max(slot_belief, key=slot_belief.__getitem__)
+        return value, slot_belief[value]
+
+    def top_two(self, slot: str) -> list[tuple[str, float]]:
+        """The two most likely values of a slot with their probabilities (fewer if unknown)."""
+        ranked = sorted(self.belief[slot].items(), key=lambda item: -item[1])
+        return ranked[:2]
+
+    def constraints(self) -> dict[str, str]:
+        """The most likely value of every constraint slot the user has said something about."""
+        found = {}
+        for slot in self.constraint_slots:
+            slot_belief = self.belief[slot]
+            if slot_belief:
+                found[slot] = max(slot_belief, key=slot_belief.__getitem__)
+        return found
+
+    def booking(self) -> dict[str, str]:
+        """The most likely value of every booking slot the user has given."""
+        found = {}
+        for slot in self.booking_slots:
+            slot_belief = self.belief[slot]
+            if slot_belief:
+                value = max(slot_belief, key=slot_belief.__getitem__)
+                if value != DONTCARE:
+                    found[slot] = value
+        return found
+
+    def summary(self) -> dict[str, tuple[str, float]]:
+        """Every slot with a belief, to its most likely value and probability (for ``info``)."""
+        return {
+            slot: (max(values, key=values.__getitem__), max(values.values()))
+            for slot, values in self.belief.items()
+            if values
+        }
