@@ -54,7 +54,6 @@ class AgendaUser:
     def __init__(self, domain: Domain, database: Database | None = None) -> None:
         self.domain = domain
         self.database = database or Database(domain)
-        self._index_by_name = {e[domain.name_slot]: i for i, e in enumerate(domain.entities)}
         self._name_slot = domain.name_slot
 
     # -- dialogue state -------------------------------------------------------------------------
@@ -126,7 +125,7 @@ class AgendaUser:
             if wanted == act.value or wanted == DONTCARE:
                 self._reactions.append((_AFFIRM,))
             else:
-                self._reactions.append((_NEGATE, Act(ActType.INFORM, act.slot, wanted)))
+                self._correct(act.slot, wanted)
         elif kind is ActType.INFORM:
             if self.accepted != _NO_ENTITY and act.slot in self.answers:
                 self.answers[act.slot] = act.value
@@ -146,8 +145,14 @@ class AgendaUser:
             self._unsaid.remove(slot)
         self._reactions.append((Act(ActType.INFORM, slot, self._wanted(slot)),))
 
+    def _correct(self, slot: str | None, wanted: str) -> None:
+        """Push ``negate() & inform(slot=wanted)``: the system got ``slot`` wrong."""
+        if slot in self._unsaid:
+            self._unsaid.remove(slot)
+        self._reactions.append((_NEGATE, Act(ActType.INFORM, slot, wanted)))
+
     def _react_to_offer(self, system_acts: Acts) -> None:
-        entity = self._index_by_name.get(system_acts[0].value or "", _NO_ENTITY)
+        entity = self.database.index_of(system_acts[0].value)
         if entity == _NO_ENTITY:
             self._reactions.append((_NULL,))
             return
@@ -158,7 +163,7 @@ class AgendaUser:
         ]
         if violated:
             slot = violated[self.stream.below(len(violated))]
-            self._reactions.append((_NEGATE, Act(ActType.INFORM, slot, self.constraints[slot])))
+            self._correct(slot, self.constraints[slot])
             if self.accepted == entity:
                 self._forget_entity()
             return

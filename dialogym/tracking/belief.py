@@ -2,9 +2,10 @@
 
 Slot beliefs follow PyDial's focus rule: with ``e(v)`` the evidence (summed confidence) for value
 ``v`` of a slot this turn and ``E`` the total evidence for the slot,
-``b'(v) = b(v) * (1 - E) + e(v)``; the mass not on any value means "not yet known". A yes to a
-system ``confirm(slot=value)`` is evidence for that value, a no (or ``deny``) removes belief from
-it. The tracker also follows what the user asked for, what the system offered and said, the
+``b'(v) = b(v) * (1 - E) + e(v)``; the mass not on any value means "not yet known". The answer to a
+system ``confirm(slot=value)`` counts as the confidence of "yes" minus that of "no" across the
+n-best list: evidence for the value when positive, removing belief from it when negative (as
+``deny`` does). The tracker also follows what the user asked for, what the system offered and said, the
 booking, and how many database entities match the most likely constraints.
 """
 
@@ -15,12 +16,19 @@ from dialogym.domains import DONTCARE, Database, Domain
 
 _PRUNE = 1e-4
 
+SlotStats = tuple[str | None, float, float, float, float]
+"""Per slot: best value (``None`` if nothing known), its probability, the second-best
+probability, the probability of ``dontcare`` and the mass on no value."""
+
+_UNKNOWN: SlotStats = (None, 0.0, 0.0, 0.0, 1.0)
+
 
 class BeliefTracker:
     """Tracks one dialogue's belief state; `reset` per dialogue, `update` per turn.
 
     Attributes (all read by encoders and the action layer):
         belief: Slot (system-requestable and booking) to a mapping value -> probability.
+        stats: Slot to its `SlotStats`, kept up to date as the belief changes.
         requested: Requestable slot to the probability that the user is waiting for it.
         reqalts: Probability that the user last asked for an alternative.
         book_requested: Probability that the user wants the offered entity booked.
@@ -46,6 +54,7 @@ class BeliefTracker:
         self.belief: dict[str, dict[str, float]] = {
             slot: {} for slot in (*self.constraint_slots, *self.booking_slots)
         }
+        self.stats: dict[str, SlotStats] = dict.fromkeys(self.belief, _UNKNOWN)
         self.requested: dict[str, float] = dict.fromkeys(self.domain.requestable, 0.0)
         self.reqalts = 0.0
         self.book_requested = 0.0
@@ -92,6 +101,7 @@ class BeliefTracker:
         evidence: dict[str, dict[str, float]] = {}
         denied: list[tuple[str, str, float]] = []
         reqalts = book = bye = 0.0
+        answer = 0.0  # yes minus no, to a system confirm
         for acts, confidence in hypotheses:
             for act in acts:
                 kind = act.type
@@ -102,14 +112,10 @@ class BeliefTracker:
                 elif kind is ActType.REQUEST:
                     if act.slot in requested and confidence > requested[act.slot]:
                         requested[act.slot] = confidence
-                elif kind is ActType.AFFIRM or kind is ActType.NEGATE:
-                    for asked in system_acts:
-                        if asked.type is ActType.CONFIRM and asked.slot in belief:
-                            if kind is ActType.AFFIRM:
-                                values = evidence.setdefault(asked.slot, {})
-                                values[asked.value] = values.get(asked.value, 0.0) + confidence
-                            else:
-                                denied.append((asked.slot, asked.value, confidence))
+                elif kind is ActType.AFFIRM:
+                    answer += confidence
+                elif kind is ActType.NEGATE:
+                    answer -= confidence
                 elif kind is ActType.DENY:
                     if act.slot in belief:
                         denied.append((act.slot, act.value, confidence))
@@ -119,6 +125,14 @@ class BeliefTracker:
                     book += confidence
                 elif kind is ActType.BYE:
                     bye += confidence
+        if answer:
+            for asked in system_acts:
+                if asked.type is ActType.CONFIRM and asked.slot in belief:
+                    if answer > 0.0:
+                        values = evidence.setdefault(asked.slot, {})
+                        values[asked.value] = values.get(asked.value, 0.0) + answer
+                    else:
+                        denied.append((asked.slot, asked.value, -answer))
         for slot, values in evidence.items():
             total = sum(values.values())
             if total > 1.0:
@@ -130,27 +144,43 @@ class BeliefTracker:
             for value, weight in values.items():
                 updated[value] = updated.get(value, 0.0) + weight
             belief[slot] = updated
+            self._refresh(slot)
         for slot, value, confidence in denied:
             slot_belief = belief[slot]
             if value in slot_belief:
                 slot_belief[value] *= 1.0 - confidence
+                self._refresh(slot)
         if evidence:
             self.nomatch = False
             self.matches = self.database.match(self.constraints())
-        self.reqalts = reqalts
+        self.reqalts = min(1.0, reqalts)
+        book = min(1.0, book)
         self.book_requested = max(self.book_requested, book) if not self.booked else book
-        self.bye = bye
+        self.bye = min(1.0, bye)
         self.user_types = frozenset(act.type for act in hypotheses[0].acts)
+
+    def _refresh(self, slot: str) -> None:
+        """Recompute a slot's `SlotStats` after its belief changed."""
+        slot_belief = self.belief[slot]
+        if not slot_belief:
+            self.stats[slot] = _UNKNOWN
+            return
+        ranked = sorted(slot_belief.items(), key=lambda item: -item[1])
+        top_value, top = ranked[0]
+        self.stats[slot] = (
+            top_value,
+            min(1.0, top),
+            ranked[1][1] if len(ranked) > 1 else 0.0,
+            min(1.0, slot_belief.get(DONTCARE, 0.0)),
+            max(0.0, 1.0 - sum(slot_belief.values())),
+        )
 
     # -- reading the belief ---------------------------------------------------------------------
 
     def top(self, slot: str) -> tuple[str | None, float]:
         """The most likely value of a slot and its probability (``(None, 0.0)`` if unknown)."""
-        slot_belief = self.belief[slot]
-        if not slot_belief:
-            return None, 0.0
-        value = max(slot_belief, key=slot_belief.__getitem__)
-        return value, slot_belief[value]
+        stats = self.stats[slot]
+        return stats[0], stats[1]
 
     def top_two(self, slot: str) -> list[tuple[str, float]]:
         """The two most likely values of a slot with their probabilities (fewer if unknown)."""
@@ -159,28 +189,18 @@ class BeliefTracker:
 
     def constraints(self) -> dict[str, str]:
         """The most likely value of every constraint slot the user has said something about."""
-        found = {}
-        for slot in self.constraint_slots:
-            slot_belief = self.belief[slot]
-            if slot_belief:
-                found[slot] = max(slot_belief, key=slot_belief.__getitem__)
-        return found
+        stats = self.stats
+        return {s: stats[s][0] for s in self.constraint_slots if stats[s][0] is not None}  # type: ignore[misc]
 
     def booking(self) -> dict[str, str]:
-        """The most likely value of every booking slot the user has given."""
+        """The most likely value of every booking slot the user has given (not ``dontcare``)."""
         found = {}
         for slot in self.booking_slots:
-            slot_belief = self.belief[slot]
-            if slot_belief:
-                value = max(slot_belief, key=slot_belief.__getitem__)
-                if value != DONTCARE:
-                    found[slot] = value
+            value = self.stats[slot][0]
+            if value is not None and value != DONTCARE:
+                found[slot] = value
         return found
 
     def summary(self) -> dict[str, tuple[str, float]]:
         """Every slot with a belief, to its most likely value and probability (for ``info``)."""
-        return {
-            slot: (max(values, key=values.__getitem__), max(values.values()))
-            for slot, values in self.belief.items()
-            if values
-        }
+        return {s: (v, p) for s, (v, p, _, _, _) in self.stats.items() if v is not None}

@@ -1,0 +1,92 @@
+"""The belief encoder: the tracker's state as a fixed-length vector of numbers in [0, 1].
+
+This is the fast default observation; it needs no model. The layout depends only on the domain
+and is listed, feature by feature, in `BeliefEncoder.feature_names`:
+
+| features | per | meaning |
+| --- | --- | --- |
+| ``slot:S:top``, ``slot:S:second``, ``slot:S:dontcare``, ``slot:S:unknown`` | system-requestable slot | probability of the best and second-best value, of ``dontcare``, and mass on no value |
+| ``book:S:known``, ``book:S:unknown`` | booking slot | probability of the best value, mass on no value |
+| ``requested:S`` | requestable slot | the user is waiting to hear slot S of the offered entity |
+| ``offered``, ``offer_fits``, ``booked``, ``book_requested``, ``reqalts``, ``nomatch``, ``bye`` | dialogue | an entity is on the table; it fits the believed constraints; ... |
+| ``user:T`` | user act type T | T was in the top hypothesis of the last user turn |
+| ``matches:0``, ``matches:1``, ``matches:2-5``, ``matches:6+`` | | number of entities matching the believed constraints, one-hot |
+| ``turn`` | | turns taken / maximum turns |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dialogym.acts import ActType
+from dialogym.domains import Domain
+from dialogym.tracking import BeliefTracker
+
+USER_ACT_FEATURES = (
+    ActType.INFORM,
+    ActType.REQUEST,
+    ActType.AFFIRM,
+    ActType.NEGATE,
+    ActType.REQALTS,
+    ActType.BOOK,
+    ActType.HELLO,
+    ActType.NULL,
+)
+"""User act types with a feature of their own."""
+
+
+class BeliefEncoder:
+    """Turns a `BeliefTracker` into a ``float32`` vector (see the module docstring for the layout).
+
+    Args:
+        domain: The domain whose slots define the layout.
+        max_turns: Turn budget, to scale the ``turn`` feature into [0, 1].
+    """
+
+    def __init__(self, domain: Domain, max_turns: int) -> None:
+        self.max_turns = max_turns
+        self.constraint_slots = domain.system_requestable
+        self.booking_slots = domain.booking_slots
+        self.requestable = domain.requestable
+        names: list[str] = []
+        for slot in self.constraint_slots:
+            names += [f"slot:{slot}:{part}" for part in ("top", "second", "dontcare", "unknown")]
+        for slot in self.booking_slots:
+            names += [f"book:{slot}:known", f"book:{slot}:unknown"]
+        names += [f"requested:{slot}" for slot in self.requestable]
+        names += ["offered", "offer_fits", "booked", "book_requested", "reqalts", "nomatch", "bye"]
+        names += [f"user:{kind.value}" for kind in USER_ACT_FEATURES]
+        names += ["matches:0", "matches:1", "matches:2-5", "matches:6+", "turn"]
+        self.feature_names: tuple[str, ...] = tuple(names)
+        self.size = len(names)
+
+    def encode(self, tracker: BeliefTracker) -> np.ndarray:
+        """The observation vector for the tracker's current state."""
+        stats = tracker.stats
+        features: list[float] = []
+        for slot in self.constraint_slots:
+            features += stats[slot][1:]
+        for slot in self.booking_slots:
+            slot_stats = stats[slot]
+            features += (slot_stats[1], slot_stats[4])
+        requested = tracker.requested
+        features += [requested[slot] for slot in self.requestable]
+        offered = tracker.offered
+        user_types = tracker.user_types
+        count = tracker.matches.bit_count()
+        features += (
+            1.0 if offered >= 0 else 0.0,
+            1.0 if offered >= 0 and (tracker.matches >> offered) & 1 else 0.0,
+            1.0 if tracker.booked else 0.0,
+            tracker.book_requested,
+            tracker.reqalts,
+            1.0 if tracker.nomatch else 0.0,
+            tracker.bye,
+            *[1.0 if kind in user_types else 0.0 for kind in USER_ACT_FEATURES],
+            1.0 if count == 0 else 0.0,
+            1.0 if count == 1 else 0.0,
+            1.0 if 2 <= count <= 5 else 0.0,
+            1.0 if count > 5 else 0.0,
+            min(1.0, tracker.turn / self.max_turns),
+        )
+        return np.array(features, dtype=np.float32)

@@ -1,0 +1,17 @@
+"""Environments: `DialogueEnv`, summary actions and masks, evaluation, registration."""
+
+from dialogym.envs.actions import SummaryActions
+from dialogym.envs.dialogue import DialogueEnv, Turn
+from dialogym.envs.evaluation import DialogueRecord, RewardConfig
+from dialogym.envs.registration import ENV_IDS, PYDIAL_TASKS, register_envs
+
+__all__ = [
+    "ENV_IDS",
+    "PYDIAL_TASKS",
+    "DialogueEnv",
+    "DialogueRecord",
+    "RewardConfig",
+    "SummaryActions",
+    "Turn",
+    "register_envs",
+]

@@ -1,0 +1,366 @@
+"""`DialogueEnv`: task-oriented dialogue with a simulated user, as a Gymnasium environment."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from dialogym.acts import Act, Acts, ActType, Hypotheses, format_acts
+from dialogym.domains import Database, Domain, load_domain
+from dialogym.encoders.belief import BeliefEncoder
+from dialogym.envs.actions import SummaryActions
+from dialogym.envs.evaluation import DialogueRecord, RewardConfig
+from dialogym.simulators import (
+    AgendaUser,
+    ErrorModel,
+    Goal,
+    GoalConfig,
+    GoalGenerator,
+    RandomStream,
+    UserProfile,
+    get_profile,
+)
+from dialogym.tracking import BeliefTracker
+
+OBSERVATIONS = ("belief",)
+"""Observation encoders available (``obs=``)."""
+
+_OPENING: Acts = (Act(ActType.HELLO),)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a dialogue, as kept in the transcript.
+
+    Attributes:
+        turn: 0 for the opening (system greeting and first user turn), then 1, 2, ...
+        action: Name of the summary action chosen (``"start"`` for the opening).
+        system_acts: What the system said.
+        user_acts: What the user really said.
+        hypotheses: What the system heard (n-best list with confidences).
+        reward: Reward for this turn.
+    """
+
+    turn: int
+    action: str
+    system_acts: Acts
+    user_acts: Acts
+    hypotheses: Hypotheses
+    reward: float
+
+    def text(self) -> str:
+        """The exchange as two or three readable lines."""
+        lines = [
+            f"[{self.turn:2d}] SYS ({self.action}): {format_acts(self.system_acts)}",
+            f"     USR: {format_acts(self.user_acts)}",
+        ]
+        if len(self.hypotheses) > 1 or self.hypotheses[0].acts != self.user_acts:
+            heard = " | ".join(f"{h.confidence:.2f} {format_acts(h.acts)}" for h in self.hypotheses)
+            lines.append(f"     heard: {heard}")
+        return "\n".join(lines)
+
+
+class DialogueEnv(gym.Env[np.ndarray, np.int64]):
+    """A simulated user with a hidden goal talks to the system whose moves the agent chooses.
+
+    ## Description
+
+    Each episode is one dialogue in a task-oriented domain (restaurants, laptops, any domain file
+    or PyDial ontology). The user, an agenda-based simulator, wants an entity that meets some
+    constraints (``food=thai, area=centre``), wants to learn a few of its slots (phone,
+    address) and may want it booked. The agent plays the system: at each turn it picks a
+    summary action, which is filled in from the belief state and the database, and said to the
+    user; the user answers; a noisy channel turns the answer into an n-best list of hypotheses;
+    a belief tracker folds them in; the observation encodes the belief.
+
+    ## Action Space
+
+    ``Discrete(n)`` summary actions; ``env.unwrapped.action_names`` lists them. For the
+    built-in restaurant domain (3 constraint slots, 3 booking slots) ``n = 18``:
+
+    | action | system acts |
+    | --- | --- |
+    | ``request:S`` | ask for constraint or booking slot S |
+    | ``confirm:S`` | ``confirm(S=best value)`` |
+    | ``select:S`` | ``select`` between the two best values of S |
+    | ``offer`` | offer the best match for the believed constraints, or say there is none |
+    | ``inform`` | tell the slots the user asked about the offered entity |
+    | ``offer_alternative`` | offer another match |
+    | ``book`` | book the offered entity with the believed booking details |
+    | ``reqmore`` | ask whether the user needs anything else |
+    | ``bye`` | close the dialogue |
+
+    With ``masks=True``, `action_masks` (and ``info["action_mask"]``) marks the actions that make
+    sense (an ``np.int8`` 0/1 vector, the MaskablePPO protocol); with ``masks=False`` every action
+    is allowed, and one that cannot be carried out becomes ``null()`` and costs a turn.
+
+    ## Observation Space
+
+    ``Box(0, 1, (k,), float32)``: the belief features of
+    `dialogym.encoders.belief.BeliefEncoder`, named in ``env.unwrapped.feature_names``.
+
+    ## User Goal
+
+    Drawn by `dialogym.simulators.GoalGenerator`: constraints on one to four of the
+    system-requestable slots (the rest ``dontcare``), taken from a database entity and
+    resampled until the number of matches lies in range; a share of goals (``nomatch_share``)
+    has no match at all; requests are the name and up to three requestable slots; in domains
+    with booking slots half the goals ask for a booking.
+
+    ## Rewards
+
+    ``turn`` (default -1) every turn, plus ``success`` (default +20) or ``failure`` (default 0)
+    at the end; see `dialogym.envs.evaluation` for what counts as success.
+
+    ## Starting State
+
+    The system greets the user, the user answers; the observation reflects that first turn.
+
+    ## Episode End
+
+    * Termination: the user says goodbye (satisfied, giving up or hanging up when out of
+      patience) or the system says goodbye.
+    * Truncation: ``max_turns`` system turns have been taken (counts as a failure).
+
+    ## Information
+
+    Every step: ``turn``, ``action`` (name), ``system_acts``, ``user_acts`` (the truth),
+    ``hypotheses`` (what the system heard), ``belief`` (slot -> (best value, probability)),
+    ``matches`` (entities matching the believed constraints), ``reward_parts`` and
+    ``action_mask``. At the end also ``success``, ``success_parts``, ``hung_up``, ``goal``
+    (one-line description) and ``turns``. ``reset`` returns ``turn``, ``goal`` and the first
+    turn's acts and hypotheses, and the mask.
+
+    ## Arguments
+
+    | parameter | type | default | description |
+    | --- | --- | --- | --- |
+    | ``domain`` | str, path or Domain | ``"restaurant"`` | built-in name, native ontology file or PyDial ``*-rules.json`` |
+    | ``user`` | str or UserProfile | ``"standard"`` | user profile (``standard``, ``unfriendly``) |
+    | ``ser`` | float | ``0.0`` | semantic error rate of the channel |
+    | ``masks`` | bool | ``True`` | mask actions that make no sense |
+    | ``obs`` | str | ``"belief"`` | observation encoder |
+    | ``max_turns`` | int | ``25`` | system turns before truncation |
+    | ``nbest`` | int | ``3`` | most hypotheses per user turn |
+    | ``goal`` | GoalConfig or dict | defaults | how goals are drawn |
+    | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
+    | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
+
+    ## Registered Configurations
+
+    ``dialogym/Dialogue-v0`` takes every argument. The six PyDial benchmark tasks fix the
+    channel, masks and user and take every other argument (``domain`` above all):
+    ``dialogym/PyDialEnv1-v0`` (ser 0, masks, standard), ``Env2`` (masks off), ``Env3``
+    (ser 0.15), ``Env4`` (ser 0.15, masks off), ``Env5`` (ser 0.15, unfriendly), ``Env6``
+    (ser 0.30).
+
+    ## Example
+
+    >>> import gymnasium as gym, dialogym
+    >>> env = gym.make("dialogym/Dialogue-v0", domain="restaurant")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape == env.observation_space.shape
+    True
+    >>> obs, reward, terminated, truncated, info = env.step(env.unwrapped.action_names.index("offer"))
+    >>> info["system_acts"][0].type.value in ("offer", "nomatch")
+    True
+
+    ## Version History
+
+    * v0: initial release.
+    """
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
+
+    def __init__(
+        self,
+        domain: str | PathLike[str] | Domain = "restaurant",
+        user: str | UserProfile = "standard",
+        ser: float = 0.0,
+        masks: bool = True,
+        obs: str = "belief",
+        max_turns: int = 25,
+        nbest: int = 3,
+        goal: GoalConfig | Mapping[str, Any] | None = None,
+        reward: RewardConfig | Mapping[str, float] | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if obs not in OBSERVATIONS:
+            raise ValueError(f"obs: unknown observation {obs!r}; choose one of {OBSERVATIONS}")
+        if isinstance(max_turns, bool) or not isinstance(max_turns, int) or max_turns < 1:
+            raise ValueError(f"max_turns: must be a positive integer, got {max_turns!r}")
+        if not isinstance(masks, bool):
+            raise ValueError(f"masks: must be True or False, got {masks!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode: must be one of {self.metadata['render_modes']} or None")
+        self.domain = load_domain(domain)
+        self.profile = get_profile(user)
+        self.ser = float(ser)
+        self.masks = masks
+        self.obs_kind = obs
+        self.max_turns = max_turns
+        self.render_mode = render_mode
+        self.reward_config = _config(RewardConfig, reward, "reward")
+        self.goal_config = _config(GoalConfig, goal, "goal")
+
+        self.database = Database(self.domain)
+        self.goals = GoalGenerator(self.domain, self.goal_config)
+        self.user = AgendaUser(self.domain, self.database)
+        self.channel = ErrorModel(self.domain, self.ser, nbest=nbest)
+        self.tracker = BeliefTracker(self.domain, self.database)
+        self.actions = SummaryActions(self.domain, self.database)
+        self.encoder = BeliefEncoder(self.domain, max_turns)
+        self.action_names = self.actions.names
+        self.feature_names = self.encoder.feature_names
+
+        self.action_space = spaces.Discrete(self.actions.n)
+        self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
+        self._all_allowed = np.ones(self.actions.n, dtype=np.int8)
+        self._mask = self._all_allowed
+        self._stream: RandomStream | None = None
+        self._done = True
+        self.transcript: list[Turn] = []
+        self.goal: Goal | None = None
+
+    # -- Gymnasium API --------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn."""
+        super().reset(seed=seed)
+        if seed is not None or self._stream is None:
+            self._stream = RandomStream(self.np_random)
+        stream = self._stream
+        self.goal = self.goals.sample(stream)
+        behaviour = self.profile.sample(stream)
+        self.tracker.reset()
+        self.record = DialogueRecord(self.database)
+        self.turn = 0
+        self._done = False
+        self._rendered = 0
+        opening = self.user.start(self.goal, behaviour, stream)
+        hypotheses = self.channel.corrupt(opening.acts, stream)
+        self.tracker.update(hypotheses, _OPENING)
+        self.transcript = [Turn(0, "start", _OPENING, opening.acts, hypotheses, 0.0)]
+        self._update_mask()
+        if self.render_mode == "human":
+            print(self.render_text())
+        info = {
+            "turn": 0,
+            "goal": self.goal.describe(),
+            "system_acts": _OPENING,
+            "user_acts": opening.acts,
+            "hypotheses": hypotheses,
+            "action_mask": self._mask.copy(),
+        }
+        return self.encoder.encode(self.tracker), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Say the system acts of ``action``, hear the user's reply, update belief and reward."""
+        if self._done:
+            raise RuntimeError("step: the dialogue has ended; call reset() to start a new one")
+        try:
+            index = operator.index(action)
+        except TypeError:
+            raise TypeError(
+                f"action: expected an integer action id, got {action!r} ({type(action).__name__})"
+            ) from None
+        if not 0 <= index < self.actions.n:
+            raise ValueError(
+                f"action: {index} is outside the action space Discrete({self.actions.n})"
+            )
+        stream = self._stream
+        assert stream is not None
+        tracker = self.tracker
+        system_acts = self.actions.execute(index, tracker)
+        tracker.system_acted(system_acts)
+        self.record.system_acted(system_acts)
+        self.turn += 1
+        reply = self.user.respond(system_acts)
+        hypotheses = self.channel.corrupt(reply.acts, stream)
+        tracker.update(hypotheses, system_acts)
+        terminated = reply.ended or system_acts[0].type is ActType.BYE
+        truncated = not terminated and self.turn >= self.max_turns
+        config = self.reward_config
+        reward = config.turn
+        info: dict[str, Any] = {
+            "turn": self.turn,
+            "action": self.action_names[index],
+            "system_acts": system_acts,
+            "user_acts": reply.acts,
+            "hypotheses": hypotheses,
+            "belief": tracker.summary(),
+            "matches": tracker.matches.bit_count(),
+        }
+        if terminated or truncated:
+            self._done = True
+            parts = self.record.success(self.user, reply.hung_up, truncated)
+            success = parts.pop("success")
+            end_reward = config.success if success else config.failure
+            reward += end_reward
+            info["reward_parts"] = {"turn": config.turn, "end": end_reward}
+            info["success"] = success
+            info["success_parts"] = parts
+            info["hung_up"] = reply.hung_up
+            info["goal"] = self.goal.describe() if self.goal else ""
+            info["turns"] = self.turn
+        else:
+            info["reward_parts"] = {"turn": config.turn, "end": 0.0}
+        self.transcript.append(
+            Turn(self.turn, self.action_names[index], system_acts, reply.acts, hypotheses, reward)
+        )
+        self._update_mask()
+        info["action_mask"] = self._mask.copy()
+        if self.render_mode == "human":
+            print(self.render_text())
+        return self.encoder.encode(tracker), reward, terminated, truncated, info
+
+    def action_masks(self) -> np.ndarray:
+        """The 0/1 ``np.int8`` mask of allowed actions for the current observation."""
+        return self._mask.copy()
+
+    def render(self) -> str | None:
+        """``ansi``: the turns since the last render as text; ``human``: printed at each step."""
+        if self.render_mode == "ansi":
+            return self.render_text()
+        return None
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def render_text(self) -> str:
+        """The transcript lines not yet rendered (the goal first, at the start of a dialogue)."""
+        new = self.transcript[self._rendered :]
+        header = [f"goal: {self.goal.describe()}"] if self._rendered == 0 and self.goal else []
+        self._rendered = len(self.transcript)
+        return "\n".join(header + [turn.text() for turn in new])
+
+    def transcript_text(self) -> str:
+        """The whole dialogue so far as text, goal first."""
+        goal = self.goal.describe() if self.goal else "(no dialogue yet)"
+        return "\n".join([f"goal: {goal}", *(turn.text() for turn in self.transcript)])
+
+    def _update_mask(self) -> None:
+        if self.masks:
+            self._mask = np.array(self.actions.mask(self.tracker), dtype=np.int8)
+
+
+def _config(kind: type, value: Any, argument: str) -> Any:
+    """Build a config dataclass from itself, a mapping or None, naming ``argument`` on error."""
+    if value is None:
+        return kind()
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, Mapping):
+        try:
+            return kind(**value)
+        except TypeError as error:
+            raise ValueError(f"{argument}: {error}") from None
+    raise ValueError(f"{argument}: expected a {kind.__name__} or a mapping, got {value!r}")
