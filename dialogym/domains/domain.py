@@ -148,6 +148,11 @@ class Database:
             result &= slot_bits.get(value, 0) if slot_bits is not None else 0
         return result
 
+    def values_with_matches(self, constraints: Mapping[str, str], slot: str) -> list[str]:
+        """Values of ``slot`` that, replacing its current constraint, leave some entity matching."""
+        others = self.match({s: v for s, v in constraints.items() if s != slot})
+        return [value for value, bits in self._bits[slot].items() if bits & others]
+
     @staticmethod
     def count(matches: int) -> int:
         """Number of entities in a bitset."""

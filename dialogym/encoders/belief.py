@@ -58,6 +58,7 @@ class BeliefEncoder:
         names += [f"user:{kind.value}" for kind in USER_ACT_FEATURES]
         names += ["matches:0", "matches:1", "matches:2-5", "matches:6+", "turn"]
         self.feature_names: tuple[str, ...] = tuple(names)
+        self._user_feature_position = {kind: i for i, kind in enumerate(USER_ACT_FEATURES)}
         self.size = len(names)
 
     def encode(self, tracker: BeliefTracker) -> np.ndarray:
@@ -69,10 +70,14 @@ class BeliefEncoder:
         for slot in self.booking_slots:
             slot_stats = stats[slot]
             features += (slot_stats[1], slot_stats[4])
-        requested = tracker.requested
-        features += [requested[slot] for slot in self.requestable]
+        features += tracker.requested.values()  # in the domain's requestable order
         offered = tracker.offered
-        user_types = tracker.user_types
+        said = [0.0] * len(USER_ACT_FEATURES)
+        position = self._user_feature_position
+        for act in tracker.user_acts:
+            index = position.get(act.type)
+            if index is not None:
+                said[index] = 1.0
         count = tracker.matches.bit_count()
         features += (
             1.0 if offered >= 0 else 0.0,
@@ -82,7 +87,7 @@ class BeliefEncoder:
             tracker.reqalts,
             1.0 if tracker.nomatch else 0.0,
             tracker.bye,
-            *[1.0 if kind in user_types else 0.0 for kind in USER_ACT_FEATURES],
+            *said,
             1.0 if count == 0 else 0.0,
             1.0 if count == 1 else 0.0,
             1.0 if 2 <= count <= 5 else 0.0,

@@ -8,11 +8,26 @@ belief state.
 
 from __future__ import annotations
 
-from dialogym.acts import Act, Acts, ActType
+from dialogym.acts import (
+    BOOK,
+    BYE,
+    CONFIRM,
+    INFORM,
+    NOMATCH,
+    NULL,
+    OFFER,
+    REQMORE,
+    REQUEST,
+    SELECT,
+    Act,
+    Acts,
+)
 from dialogym.domains import DONTCARE, Database, Domain
 from dialogym.tracking import BeliefTracker
 
-_NULL = (Act(ActType.NULL),)
+_NULL = (Act(NULL),)
+_REQMORE = (Act(REQMORE),)
+_BYE = (Act(BYE),)
 
 GROUNDED = 0.8
 """A slot whose best value is at least this likely counts as known: asking again is masked."""
@@ -46,7 +61,7 @@ class SummaryActions:
         self.index = {name: i for i, name in enumerate(names)}
         n_constraints = len(constraint_slots)
         n_requests = n_constraints + len(booking_slots)
-        self._request_slots = (*constraint_slots, *booking_slots)
+        self._request_acts = tuple((Act(REQUEST, s),) for s in (*constraint_slots, *booking_slots))
         self._first_confirm = n_requests
         self._first_select = n_requests + n_constraints
         self._first_global = n_requests + 2 * n_constraints
@@ -55,8 +70,8 @@ class SummaryActions:
             self._inform,
             self._offer_alternative,
             self._book,
-            lambda tracker: (Act(ActType.REQMORE),),
-            lambda tracker: (Act(ActType.BYE),),
+            lambda tracker: _REQMORE,
+            lambda tracker: _BYE,
         )
 
     # -- from action to acts --------------------------------------------------------------------
@@ -64,17 +79,17 @@ class SummaryActions:
     def execute(self, action: int, tracker: BeliefTracker) -> Acts:
         """The system acts for summary action ``action`` in the tracker's current state."""
         if action < self._first_confirm:
-            return (Act(ActType.REQUEST, self._request_slots[action]),)
+            return self._request_acts[action]
         if action < self._first_select:
             slot = self.constraint_slots[action - self._first_confirm]
             value, _ = tracker.top(slot)
-            return _NULL if value is None else (Act(ActType.CONFIRM, slot, value),)
+            return _NULL if value is None else (Act(CONFIRM, slot, value),)
         if action < self._first_global:
             slot = self.constraint_slots[action - self._first_select]
             options = tracker.top_two(slot)
             if len(options) < 2:
                 return _NULL
-            return (Act(ActType.SELECT, slot, options[0][0]), Act(ActType.SELECT, slot, options[1][0]))
+            return (Act(SELECT, slot, options[0][0]), Act(SELECT, slot, options[1][0]))
         return self._executors[action - self._first_global](tracker)
 
     def _offer(self, tracker: BeliefTracker) -> Acts:
@@ -98,14 +113,14 @@ class SummaryActions:
 
     def _offer_entity(self, entity: int, tracker: BeliefTracker) -> Acts:
         record = self.database.entities[entity]
-        acts = [Act(ActType.OFFER, self.domain.name_slot, record[self.domain.name_slot])]
+        acts = [Act(OFFER, self.domain.name_slot, record[self.domain.name_slot])]
         for slot, value in tracker.constraints().items():
             if value != DONTCARE:
-                acts.append(Act(ActType.INFORM, slot, record[slot]))
+                acts.append(Act(INFORM, slot, record[slot]))
         return tuple(acts)
 
     def _nomatch(self, tracker: BeliefTracker) -> Acts:
-        stated = [Act(ActType.NOMATCH, s, v) for s, v in tracker.constraints().items() if v != DONTCARE]
+        stated = [Act(NOMATCH, s, v) for s, v in tracker.constraints().items() if v != DONTCARE]
         return tuple(stated) or _NULL
 
     def _inform(self, tracker: BeliefTracker) -> Acts:
@@ -116,8 +131,8 @@ class SummaryActions:
         wanted = [s for s, p in tracker.requested.items() if p >= PENDING and s != name_slot]
         if not wanted:
             return _NULL
-        acts = [Act(ActType.INFORM, name_slot, record[name_slot])]
-        acts += [Act(ActType.INFORM, slot, record[slot]) for slot in wanted]
+        acts = [Act(INFORM, name_slot, record[name_slot])]
+        acts += [Act(INFORM, slot, record[slot]) for slot in wanted]
         return tuple(acts)
 
     def _book(self, tracker: BeliefTracker) -> Acts:
@@ -126,29 +141,40 @@ class SummaryActions:
         details = tracker.booking()
         if len(details) < len(self.booking_slots):
             return _NULL
-        return tuple(Act(ActType.BOOK, slot, details[slot]) for slot in self.booking_slots)
+        return tuple(Act(BOOK, slot, details[slot]) for slot in self.booking_slots)
 
     # -- masks ----------------------------------------------------------------------------------
 
     def mask(self, tracker: BeliefTracker) -> list[int]:
         """1 for every action that makes sense now, 0 for the rest (``bye`` is always allowed)."""
         stats = tracker.stats
-        constraint_stats = [stats[slot] for slot in self.constraint_slots]
-        offered = tracker.offered >= 0
+        requests = []
+        confirms = []
+        selects = []
+        something_said = 0
+        for slot in self.constraint_slots:
+            value, top, second, _, _ = stats[slot]
+            requests.append(1 if top < GROUNDED else 0)
+            confirms.append(1 if 0.0 < top < UNCERTAIN else 0)
+            selects.append(1 if second > 0.05 else 0)
+            if value is not None:
+                something_said = 1
+        offered = 1 if tracker.offered >= 0 else 0
         booking_wanted = offered and tracker.book_requested >= PENDING and not tracker.booked
-        allowed = [1 if s[1] < GROUNDED else 0 for s in constraint_stats]
-        allowed += [
-            1 if booking_wanted and stats[slot][1] < GROUNDED else 0 for slot in self.booking_slots
-        ]
-        allowed += [1 if 0.0 < s[1] < UNCERTAIN else 0 for s in constraint_stats]
-        allowed += [1 if s[2] > 0.05 else 0 for s in constraint_stats]
-        booking_known = bool(self.booking_slots) and len(tracker.booking()) == len(self.booking_slots)
-        allowed += (
-            1 if any(s[0] is not None for s in constraint_stats) else 0,  # offer
+        booking_known = 1
+        for slot in self.booking_slots:
+            value, top = stats[slot][:2]
+            requests.append(1 if booking_wanted and top < GROUNDED else 0)
+            if value is None or value == DONTCARE:
+                booking_known = 0
+        requests += confirms
+        requests += selects
+        requests += (
+            something_said,  # offer
             1 if offered and max(tracker.requested.values()) >= PENDING else 0,  # inform
-            1 if offered else 0,  # offer_alternative
-            1 if booking_wanted and booking_known else 0,  # book
-            1 if offered else 0,  # reqmore
+            offered,  # offer_alternative
+            1 if booking_wanted and booking_known and self.booking_slots else 0,  # book
+            offered,  # reqmore
             1,  # bye
         )
-        return allowed
+        return requests

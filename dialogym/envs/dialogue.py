@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from dataclasses import dataclass
 from os import PathLike
-from typing import Any, SupportsFloat
+from typing import Any, NamedTuple, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from dialogym.acts import Act, Acts, ActType, Hypotheses, format_acts
+from dialogym.acts import BYE, HELLO, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
 from dialogym.encoders.belief import BeliefEncoder
 from dialogym.envs.actions import SummaryActions
@@ -32,11 +31,10 @@ from dialogym.tracking import BeliefTracker
 OBSERVATIONS = ("belief",)
 """Observation encoders available (``obs=``)."""
 
-_OPENING: Acts = (Act(ActType.HELLO),)
+_OPENING: Acts = (Act(HELLO),)
 
 
-@dataclass(frozen=True)
-class Turn:
+class Turn(NamedTuple):
     """One exchange of a dialogue, as kept in the transcript.
 
     Attributes:
@@ -211,7 +209,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.goal_config = _config(GoalConfig, goal, "goal")
 
         self.database = Database(self.domain)
-        self.goals = GoalGenerator(self.domain, self.goal_config)
+        self.goals = GoalGenerator(self.domain, self.goal_config, self.database)
         self.user = AgendaUser(self.domain, self.database)
         self.channel = ErrorModel(self.domain, self.ser, nbest=nbest)
         self.tracker = BeliefTracker(self.domain, self.database)
@@ -287,7 +285,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         reply = self.user.respond(system_acts)
         hypotheses = self.channel.corrupt(reply.acts, stream)
         tracker.update(hypotheses, system_acts)
-        terminated = reply.ended or system_acts[0].type is ActType.BYE
+        terminated = reply.ended or system_acts[0].type is BYE
         truncated = not terminated and self.turn >= self.max_turns
         config = self.reward_config
         reward = config.turn

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogym.acts import Acts, ActType
+from dialogym.acts import BOOK, INFORM, NOMATCH, OFFER, Acts
 from dialogym.domains import DONTCARE, Database
 from dialogym.simulators import AgendaUser
 
@@ -47,7 +47,7 @@ class DialogueRecord:
         """Record one system turn."""
         for act in acts:
             kind = act.type
-            if kind is ActType.OFFER:
+            if kind is OFFER:
                 entity = self.database.index_of(act.value)
                 if entity != self.offered:
                     self.offered = entity
@@ -55,11 +55,11 @@ class DialogueRecord:
                     self.booked = {}
                 self.informed.add(act.slot or "")
                 self.nomatch = None
-            elif kind is ActType.INFORM and self.offered >= 0 and act.slot is not None:
+            elif kind is INFORM and self.offered >= 0 and act.slot is not None:
                 self.informed.add(act.slot)
-            elif kind is ActType.BOOK and self.offered >= 0 and act.slot is not None:
+            elif kind is BOOK and self.offered >= 0 and act.slot is not None:
                 self.booked[act.slot] = act.value or ""
-            elif kind is ActType.NOMATCH:
+            elif kind is NOMATCH:
                 if self.nomatch is None or acts[0] is act:
                     self.nomatch = {}
                 self.nomatch[act.slot or ""] = act.value or ""

@@ -12,7 +12,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogym.acts import Act, Acts, ActType
+from dialogym.acts import (
+    AFFIRM,
+    BOOK,
+    BYE,
+    CONFIRM,
+    HELLO,
+    INFORM,
+    NEGATE,
+    NOMATCH,
+    NULL,
+    OFFER,
+    REQALTS,
+    REQUEST,
+    SELECT,
+    THANKYOU,
+    Act,
+    Acts,
+)
 from dialogym.domains import DONTCARE, Database, Domain
 from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
@@ -20,14 +37,14 @@ from dialogym.simulators.randomness import RandomStream
 
 _NO_ENTITY = -1
 
-_BYE = Act(ActType.BYE)
-_THANKYOU = Act(ActType.THANKYOU)
-_AFFIRM = Act(ActType.AFFIRM)
-_NEGATE = Act(ActType.NEGATE)
-_REQALTS = Act(ActType.REQALTS)
-_HELLO = Act(ActType.HELLO)
-_BOOK = Act(ActType.BOOK)
-_NULL = Act(ActType.NULL)
+_BYE = Act(BYE)
+_THANKYOU = Act(THANKYOU)
+_AFFIRM = Act(AFFIRM)
+_NEGATE = Act(NEGATE)
+_REQALTS = Act(REQALTS)
+_HELLO = Act(HELLO)
+_BOOK = Act(BOOK)
+_NULL = Act(NULL)
 
 
 @dataclass
@@ -89,26 +106,26 @@ class AgendaUser:
 
     def respond(self, system_acts: Acts) -> UserTurn:
         """React to the system's turn and return the user's next turn."""
-        if system_acts == self._previous_system or system_acts[0].type is ActType.NULL:
+        if system_acts == self._previous_system or system_acts[0].type is NULL:
             self.patience -= 1
             if self.patience <= 0:
                 return UserTurn((_BYE,), ended=True, hung_up=True)
         self._previous_system = system_acts
         first = system_acts[0].type
-        if first is ActType.BYE:
+        if first is BYE:
             return UserTurn((_BYE,), ended=True)
-        if first is ActType.OFFER:
+        if first is OFFER:
             self._react_to_offer(system_acts)
-        elif first is ActType.BOOK:
+        elif first is BOOK:
             self._react_to_booking(system_acts)
-        elif first is ActType.NOMATCH:
+        elif first is NOMATCH:
             self._react_to_nomatch(system_acts)
             if self.gave_up:
                 return UserTurn((_BYE,), ended=True)
         else:
             for act in system_acts:
                 self._react(act)
-        if first is ActType.SELECT:
+        if first is SELECT:
             self._answer(system_acts[0].slot)  # one answer for the whole choice
         acts = self._next_acts()
         if acts[-1] is _BYE:
@@ -117,16 +134,16 @@ class AgendaUser:
 
     def _react(self, act: Act) -> None:
         kind = act.type
-        if kind is ActType.REQUEST:
+        if kind is REQUEST:
             if self.stream.random() < self.behaviour.answer_request:
                 self._answer(act.slot)
-        elif kind is ActType.CONFIRM:
+        elif kind is CONFIRM:
             wanted = self._wanted(act.slot)
             if wanted == act.value or wanted == DONTCARE:
                 self._reactions.append((_AFFIRM,))
             else:
                 self._correct(act.slot, wanted)
-        elif kind is ActType.INFORM:
+        elif kind is INFORM:
             if self.accepted != _NO_ENTITY and act.slot in self.answers:
                 self.answers[act.slot] = act.value
 
@@ -143,13 +160,13 @@ class AgendaUser:
             return
         if slot in self._unsaid:
             self._unsaid.remove(slot)
-        self._reactions.append((Act(ActType.INFORM, slot, self._wanted(slot)),))
+        self._reactions.append((Act(INFORM, slot, self._wanted(slot)),))
 
     def _correct(self, slot: str | None, wanted: str) -> None:
         """Push ``negate() & inform(slot=wanted)``: the system got ``slot`` wrong."""
         if slot in self._unsaid:
             self._unsaid.remove(slot)
-        self._reactions.append((_NEGATE, Act(ActType.INFORM, slot, wanted)))
+        self._reactions.append((_NEGATE, Act(INFORM, slot, wanted)))
 
     def _react_to_offer(self, system_acts: Acts) -> None:
         entity = self.database.index_of(system_acts[0].value)
@@ -191,14 +208,14 @@ class AgendaUser:
                 s for s, v in self.constraints.items() if v != DONTCARE and s not in stated
             ]
             self._reactions.append(
-                tuple(Act(ActType.INFORM, s, self.constraints[s]) for s in slots) or (_NULL,)
+                tuple(Act(INFORM, s, self.constraints[s]) for s in slots) or (_NULL,)
             )
             return
         if self.stream.random() >= self.behaviour.relax:
             self.gave_up = True
             return
         changed = self._relax()
-        informs = tuple(Act(ActType.INFORM, s, self.constraints[s]) for s in changed)
+        informs = tuple(Act(INFORM, s, self.constraints[s]) for s in changed)
         if self.stream.random() < self.behaviour.tell_about_change:
             self._reactions.append(informs)
         else:
@@ -213,9 +230,8 @@ class AgendaUser:
             slot = constrained[self.stream.below(len(constrained))]
             values = [
                 v
-                for v in self.domain.informable[slot]
+                for v in self.database.values_with_matches(self.constraints, slot)
                 if v != self.constraints[slot]
-                and self.database.match({**self.constraints, slot: v})
             ]
             self.constraints[slot] = self.stream.choice(values) if values else DONTCARE
             changed.append(slot)
@@ -227,7 +243,7 @@ class AgendaUser:
             self._reactions.append((_NULL,))
             return
         wrong = [
-            Act(ActType.INFORM, act.slot, self.goal.booking[act.slot])
+            Act(INFORM, act.slot, self.goal.booking[act.slot])
             for act in system_acts
             if act.slot in self.goal.booking and self.goal.booking[act.slot] != act.value
         ]
@@ -249,7 +265,7 @@ class AgendaUser:
                 acts.extend(self._pop_unsaid(1))
             while (
                 reactions
-                and reactions[-1][0].type is ActType.INFORM
+                and reactions[-1][0].type is INFORM
                 and stream.random() < behaviour.inform_combination
             ):
                 acts.extend(reactions.pop())
@@ -260,17 +276,17 @@ class AgendaUser:
             while count < len(self._unsaid) and stream.random() < behaviour.inform_combination:
                 count += 1
             return self._pop_unsaid(count)
-        unanswered = [s for s, v in self.answers.items() if v is None and s != self._name_slot]
+        unanswered = [s for s, v in self.answers.items() if v is None and s is not self._name_slot]
         if self.accepted == _NO_ENTITY:
             # Everything said and nothing offered: ask about the goal's first question.
-            return (Act(ActType.REQUEST, unanswered[0]),) if unanswered else (_REQALTS,)
+            return (Act(REQUEST, unanswered[0]),) if unanswered else (_REQALTS,)
         if unanswered:
             count = 1
             while count < len(unanswered) and stream.random() < behaviour.inform_combination:
                 count += 1
-            return tuple(Act(ActType.REQUEST, s) for s in unanswered[:count])
+            return tuple(Act(REQUEST, s) for s in unanswered[:count])
         if self.goal.booking and not self.booked:
-            details = [Act(ActType.INFORM, s, v) for s, v in self.goal.booking.items()]
+            details = [Act(INFORM, s, v) for s, v in self.goal.booking.items()]
             count = 0
             while count < len(details) and stream.random() < behaviour.inform_combination:
                 count += 1
@@ -280,7 +296,7 @@ class AgendaUser:
     def _pop_unsaid(self, count: int) -> Acts:
         said = self._unsaid[:count]
         del self._unsaid[:count]
-        return tuple(Act(ActType.INFORM, s, self.constraints[s]) for s in said)
+        return tuple(Act(INFORM, s, self.constraints[s]) for s in said)
 
     def goal_met(self) -> bool:
         """Whether, from the user's side, everything asked for has been delivered."""

@@ -8,23 +8,38 @@ list of hypotheses with confidence scores in which the true turn may be ranked l
 
 from __future__ import annotations
 
-from dialogym.acts import Act, Acts, ActType, Hypotheses, Hypothesis
+from dialogym.acts import (
+    AFFIRM,
+    BOOK,
+    BYE,
+    DENY,
+    HELLO,
+    INFORM,
+    NEGATE,
+    NULL,
+    REQALTS,
+    REQUEST,
+    THANKYOU,
+    Act,
+    Acts,
+    Hypotheses,
+    Hypothesis,
+)
 from dialogym.domains import DONTCARE, Domain
 from dialogym.simulators.randomness import RandomStream
-
 
 SER_PRESETS: dict[str, float] = {"none": 0.0, "low": 0.15, "high": 0.30}
 """The semantic error rates of PyDial's benchmark (env1-2, env3-5, env6)."""
 
 _TYPE_SWAPS = {
-    ActType.AFFIRM: ActType.NEGATE,
-    ActType.NEGATE: ActType.AFFIRM,
-    ActType.THANKYOU: ActType.NULL,
-    ActType.HELLO: ActType.NULL,
-    ActType.REQALTS: ActType.NULL,
-    ActType.BOOK: ActType.NULL,
-    ActType.NULL: ActType.REQALTS,
-    ActType.BYE: ActType.NULL,
+    AFFIRM: NEGATE,
+    NEGATE: AFFIRM,
+    THANKYOU: NULL,
+    HELLO: NULL,
+    REQALTS: NULL,
+    BOOK: NULL,
+    NULL: REQALTS,
+    BYE: NULL,
 }
 
 
@@ -76,7 +91,7 @@ class ErrorModel:
     def _confuse(self, acts: Acts, stream: RandomStream) -> Acts:
         """Replace one act's type, slot or value."""
         if not acts:
-            return (Act(ActType.NULL),)
+            return (Act(NULL),)
         position = stream.below(len(acts))
         changed = list(acts)
         changed[position] = self._confuse_act(acts[position], stream)
@@ -84,19 +99,19 @@ class ErrorModel:
 
     def _confuse_act(self, act: Act, stream: RandomStream) -> Act:
         kind = act.type
-        if kind is ActType.INFORM and act.slot in self._values:
+        if kind is INFORM and act.slot in self._values:
             roll = stream.random()
             if roll < 0.15:
-                return Act(ActType.REQUEST, act.slot)
+                return Act(REQUEST, act.slot)
             slot = act.slot if roll < 0.7 else stream.choice(self._value_slots)
-            return Act(ActType.INFORM, slot, self._other_value(slot, act.value, stream))
-        if kind is ActType.REQUEST:
+            return Act(INFORM, slot, self._other_value(slot, act.value, stream))
+        if kind is REQUEST:
             if stream.random() < 0.3 and act.slot in self._values:
-                return Act(ActType.INFORM, act.slot, stream.choice(self._values[act.slot]))
-            return Act(ActType.REQUEST, stream.choice(self._requestable))
-        if kind is ActType.DENY and act.slot in self._values:
-            return Act(ActType.INFORM, act.slot, act.value)
-        return Act(_TYPE_SWAPS.get(kind, ActType.NULL))
+                return Act(INFORM, act.slot, stream.choice(self._values[act.slot]))
+            return Act(REQUEST, stream.choice(self._requestable))
+        if kind is DENY and act.slot in self._values:
+            return Act(INFORM, act.slot, act.value)
+        return Act(_TYPE_SWAPS.get(kind, NULL))
 
     def _other_value(self, slot: str, value: str | None, stream: RandomStream) -> str:
         values = self._values[slot]

@@ -76,12 +76,16 @@ class GoalConfig:
 class GoalGenerator:
     """Draws user goals from a domain, resampling until the match count lies in range."""
 
-    def __init__(self, domain: Domain, config: GoalConfig | None = None) -> None:
+    def __init__(
+        self, domain: Domain, config: GoalConfig | None = None, database: Database | None = None
+    ) -> None:
         self.domain = domain
         self.config = config or GoalConfig()
-        self.database = Database(domain)
+        self.database = database or Database(domain)
         self._slots = domain.system_requestable
         self._extra_requestable = tuple(s for s in domain.requestable if s != domain.name_slot)
+        self._low = min(self.config.min_constraints, len(self._slots))
+        self._high = min(self.config.max_constraints, len(self._slots))
 
     def sample(self, stream: RandomStream) -> Goal:
         """Draw one goal."""
@@ -105,8 +109,8 @@ class GoalGenerator:
                 matches = self.database.count(self.database.match(constraints))
         named = {s for s, v in constraints.items() if v != DONTCARE}
         candidates = [s for s in self._extra_requestable if s not in named]
-        extra = stream.sample(candidates, stream.below(config.max_extra_requests + 1))
-        requests = (self.domain.name_slot, *sorted(extra, key=self.domain.requestable.index))
+        chosen = set(stream.sample(candidates, stream.below(config.max_extra_requests + 1)))
+        requests = (self.domain.name_slot, *(s for s in candidates if s in chosen))
         booking: dict[str, str] = {}
         if self.domain.booking and stream.random() < config.booking_share:
             booking = {slot: stream.choice(values) for slot, values in self.domain.booking.items()}
@@ -114,11 +118,8 @@ class GoalGenerator:
 
     def _draw_constraints(self, stream: RandomStream, from_entity: bool) -> dict[str, str]:
         """Pick slots to constrain, and values from one entity (or at random)."""
-        config = self.config
         slots = self._slots
-        low = min(config.min_constraints, len(slots))
-        high = min(config.max_constraints, len(slots))
-        count = low + stream.below(high - low + 1)
+        count = self._low + stream.below(self._high - self._low + 1)
         chosen = set(stream.sample(slots, count))
         entity = stream.choice(self.domain.entities)
         constraints = {}

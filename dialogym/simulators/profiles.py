@@ -7,14 +7,14 @@ each range, so users differ from dialogue to dialogue as well as from profile to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from dialogym.simulators.randomness import RandomStream
 
 Range = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class UserBehaviour:
+class UserBehaviour(NamedTuple):
     """The probabilities one simulated user acts on for a whole dialogue.
 
     Attributes:

@@ -60,5 +60,9 @@ class RandomStream:
     def sample(self, options: Sequence[T], k: int) -> list[T]:
         """``k`` distinct elements of ``options`` (all of them if ``k >= len(options)``)."""
         pool = list(options)
-        self.shuffle(pool)
+        size = len(pool)
+        k = min(k, size)
+        for position in range(k):  # partial Fisher-Yates: only the first k places
+            other = position + int(self.random() * (size - position))
+            pool[position], pool[other] = pool[other], pool[position]
         return pool[:k]

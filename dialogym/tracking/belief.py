@@ -11,10 +11,27 @@ booking, and how many database entities match the most likely constraints.
 
 from __future__ import annotations
 
-from dialogym.acts import Acts, ActType, Hypotheses
+from dialogym.acts import (
+    AFFIRM,
+    BOOK,
+    BYE,
+    CONFIRM,
+    DENY,
+    INFORM,
+    NEGATE,
+    NOMATCH,
+    OFFER,
+    REQALTS,
+    REQUEST,
+    Acts,
+    Hypotheses,
+)
 from dialogym.domains import DONTCARE, Database, Domain
 
 _PRUNE = 1e-4
+
+
+CONFIRM = CONFIRM
 
 SlotStats = tuple[str | None, float, float, float, float]
 """Per slot: best value (``None`` if nothing known), its probability, the second-best
@@ -33,7 +50,7 @@ class BeliefTracker:
         reqalts: Probability that the user last asked for an alternative.
         book_requested: Probability that the user wants the offered entity booked.
         bye: Probability that the user said goodbye.
-        user_types: Act types in the top hypothesis of the last user turn.
+        user_acts: The top hypothesis of the last user turn.
         offered: Index of the entity the system last offered, or -1.
         offered_set: Bitset of every entity offered so far.
         booked: The system booked the offered entity.
@@ -59,7 +76,7 @@ class BeliefTracker:
         self.reqalts = 0.0
         self.book_requested = 0.0
         self.bye = 0.0
-        self.user_types: frozenset[ActType] = frozenset()
+        self.user_acts: Acts = ()
         self.offered = -1
         self.offered_set = 0
         self.booked = False
@@ -74,7 +91,7 @@ class BeliefTracker:
         self.turn += 1
         for act in acts:
             kind = act.type
-            if kind is ActType.OFFER:
+            if kind is OFFER:
                 index = self.database.index_of(act.value)
                 if index != self.offered:
                     self.booked = False
@@ -82,13 +99,13 @@ class BeliefTracker:
                 self.offered_set |= 1 << index
                 self.nomatch = False
                 self.reqalts = 0.0
-            elif kind is ActType.INFORM:
+            elif kind is INFORM:
                 if act.slot in self.requested:
                     self.requested[act.slot] = 0.0
-            elif kind is ActType.BOOK:
+            elif kind is BOOK:
                 self.booked = True
                 self.book_requested = 0.0
-            elif kind is ActType.NOMATCH:
+            elif kind is NOMATCH:
                 self.nomatch = True
                 self.reqalts = 0.0
 
@@ -103,48 +120,57 @@ class BeliefTracker:
         reqalts = book = bye = 0.0
         answer = 0.0  # yes minus no, to a system confirm
         for acts, confidence in hypotheses:
-            for act in acts:
-                kind = act.type
-                if kind is ActType.INFORM:
-                    if act.slot in belief:
-                        values = evidence.setdefault(act.slot, {})
-                        values[act.value] = values.get(act.value, 0.0) + confidence
-                elif kind is ActType.REQUEST:
-                    if act.slot in requested and confidence > requested[act.slot]:
-                        requested[act.slot] = confidence
-                elif kind is ActType.AFFIRM:
+            for kind, slot, value in acts:
+                if kind is INFORM:
+                    if slot in belief:
+                        values = evidence.get(slot)
+                        if values is None:
+                            evidence[slot] = {value: confidence}
+                        else:
+                            values[value] = values.get(value, 0.0) + confidence
+                elif kind is REQUEST:
+                    if slot in requested and confidence > requested[slot]:
+                        requested[slot] = confidence
+                elif kind is AFFIRM:
                     answer += confidence
-                elif kind is ActType.NEGATE:
+                elif kind is NEGATE:
                     answer -= confidence
-                elif kind is ActType.DENY:
-                    if act.slot in belief:
-                        denied.append((act.slot, act.value, confidence))
-                elif kind is ActType.REQALTS:
+                elif kind is DENY:
+                    if slot in belief:
+                        denied.append((slot, value, confidence))
+                elif kind is REQALTS:
                     reqalts += confidence
-                elif kind is ActType.BOOK:
+                elif kind is BOOK:
                     book += confidence
-                elif kind is ActType.BYE:
+                elif kind is BYE:
                     bye += confidence
         if answer:
             for asked in system_acts:
-                if asked.type is ActType.CONFIRM and asked.slot in belief:
+                if asked.type is CONFIRM and asked.slot in belief:
                     if answer > 0.0:
                         values = evidence.setdefault(asked.slot, {})
                         values[asked.value] = values.get(asked.value, 0.0) + answer
                     else:
                         denied.append((asked.slot, asked.value, -answer))
-        for slot, values in evidence.items():
-            total = sum(values.values())
-            if total > 1.0:
-                values = {v: e / total for v, e in values.items()}
-                total = 1.0
-            keep = 1.0 - total
-            slot_belief = belief[slot]
-            updated = {v: p * keep for v, p in slot_belief.items() if p * keep > _PRUNE}
-            for value, weight in values.items():
-                updated[value] = updated.get(value, 0.0) + weight
-            belief[slot] = updated
-            self._refresh(slot)
+        if evidence:
+            stats = self.stats
+            for slot, values in evidence.items():
+                if len(values) == 1:
+                    ((value, total),) = values.items()
+                    if total >= 1.0:  # certain: the focus rule leaves this value alone
+                        belief[slot] = {value: 1.0}
+                        stats[slot] = (value, 1.0, 0.0, 1.0 if value == DONTCARE else 0.0, 0.0)
+                        continue
+                total = sum(values.values())
+                if total > 1.0:
+                    values = {v: e / total for v, e in values.items()}
+                    total = 1.0
+                keep = 1.0 - total
+                updated = {v: p * keep for v, p in belief[slot].items() if p * keep > _PRUNE}
+                for value, weight in values.items():
+                    updated[value] = updated.get(value, 0.0) + weight
+                belief[slot] = updated
+                self._refresh(slot)
         for slot, value, confidence in denied:
             slot_belief = belief[slot]
             if value in slot_belief:
@@ -153,11 +179,15 @@ class BeliefTracker:
         if evidence:
             self.nomatch = False
             self.matches = self.database.match(self.constraints())
-        self.reqalts = min(1.0, reqalts)
-        book = min(1.0, book)
-        self.book_requested = max(self.book_requested, book) if not self.booked else book
-        self.bye = min(1.0, bye)
-        self.user_types = frozenset(act.type for act in hypotheses[0].acts)
+        self.reqalts = reqalts if reqalts < 1.0 else 1.0
+        if book > 1.0:
+            book = 1.0
+        if self.booked:
+            self.book_requested = book
+        elif book > self.book_requested:
+            self.book_requested = book
+        self.bye = bye if bye < 1.0 else 1.0
+        self.user_acts = hypotheses[0].acts
 
     def _refresh(self, slot: str) -> None:
         """Recompute a slot's `SlotStats` after its belief changed."""
@@ -165,12 +195,13 @@ class BeliefTracker:
         if not slot_belief:
             self.stats[slot] = _UNKNOWN
             return
-        ranked = sorted(slot_belief.items(), key=lambda item: -item[1])
-        top_value, top = ranked[0]
+        top_value = max(slot_belief, key=slot_belief.__getitem__)
+        top = slot_belief[top_value]
+        second = max((p for v, p in slot_belief.items() if v != top_value), default=0.0)
         self.stats[slot] = (
             top_value,
             min(1.0, top),
-            ranked[1][1] if len(ranked) > 1 else 0.0,
+            second,
             min(1.0, slot_belief.get(DONTCARE, 0.0)),
             max(0.0, 1.0 - sum(slot_belief.values())),
         )

@@ -1,0 +1,35 @@
+# dialogym: `make demo` sets everything up and runs a short demo; `make test` sets up and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# CPU build of torch first (the wheel on this platform's disk; elsewhere any torch>=2.2 does)
+	$(BIN)/python -m pip install --quiet torch==2.13.0 || $(BIN)/python -m pip install --quiet "torch>=2.2"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 3 --show 1 --no-progress
+	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 500 --seed 0
+	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy random --episodes 500 --seed 0
+
+test: install
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check dialogym tests benchmarks scripts
+	$(BIN)/mypy dialogym
+
+bench: install
+	$(BIN)/python benchmarks/env_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,592 @@
+"""The native domain format: an ontology file (YAML or JSON) and a database (CSV, JSON, SQLite).
+
+The format is described for users in ``FORMAT.md`` beside this module. Every problem found in
+a file is raised as a one-line :class:`DomainError` of the form ``PATH: FIELD: problem``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from dialogym.domains.domain import DONTCARE, Domain, DomainError
+
+ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
+DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")
+REQUIRED_KEYS = ("name", "informable", "system_requestable", "requestable", "database")
+OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "table")
+ID_COLUMN = "id"
+"""A database column that is allowed without being a slot, and dropped on loading."""
+
+try:  # the C loader is much faster and ships with most PyYAML wheels
+    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - pure-Python PyYAML
+    _YamlLoader = yaml.SafeLoader
+
+
+def fail(where: str | os.PathLike[str], field: str | None, problem: str) -> NoReturn:
+    """Raise a one-line :class:`DomainError` ``WHERE: FIELD: problem``.
+
+    Args:
+        where: The file the problem is in.
+        field: The field (or row, or line) the problem is at; ``None`` for the whole file.
+        problem: What is wrong; newlines are folded into spaces.
+
+    Raises:
+        DomainError: Always.
+    """
+    problem = " ".join(str(problem).split())
+    prefix = f"{os.fspath(where)}: " + (f"{field}: " if field else "")
+    raise DomainError(prefix + problem)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file, turning I/O problems into :class:`DomainError`.
+
+    Args:
+        path: The file to read.
+
+    Returns:
+        The file's text.
+
+    Raises:
+        DomainError: The file is missing, unreadable or not UTF-8.
+    """
+    if not path.exists():
+        fail(path, None, "file not found")
+    if not path.is_file():
+        fail(path, None, "is not a file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        fail(path, f"byte {err.start}", "not UTF-8 text")
+    except OSError as err:
+        fail(path, None, f"cannot be read ({err.strerror})")
+
+
+def parse_json(path: Path, text: str) -> Any:
+    """Parse JSON text, reporting syntax errors as ``PATH: line N: ...``.
+
+    Args:
+        path: The file the text came from (for the message).
+        text: The JSON text.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        DomainError: The text is not valid JSON.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        fail(path, f"line {err.lineno}", f"not valid JSON: {err.msg} (column {err.colno})")
+
+
+def parse_yaml(path: Path, text: str) -> Any:
+    """Parse YAML text (safe loader), reporting syntax errors as ``PATH: line N: ...``.
+
+    Args:
+        path: The file the text came from (for the message).
+        text: The YAML text.
+
+    Returns:
+        The parsed value.
+
+    Raises:
+        DomainError: The text is not valid YAML.
+    """
+    try:
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "yaml"
+        problem = getattr(err, "problem", None) or str(err)
+        fail(path, where, f"not valid YAML: {problem}")
+
+
+def as_value(where: Path, field: str, raw: object) -> str:
+    """Convert one value read from a file to a string.
+
+    Strings are kept as written; integers are converted (``8`` becomes ``"8"``). Booleans,
+    floats, null and containers are rejected: YAML reads unquoted ``yes``/``no``/``on``/``off``
+    as booleans and ``1.50`` as ``1.5``, so such values must be quoted.
+
+    Args:
+        where: The file the value is in.
+        field: The field it is at.
+        raw: The value as parsed.
+
+    Returns:
+        The value as a string.
+
+    Raises:
+        DomainError: The value is not a non-empty string or an integer.
+    """
+    if isinstance(raw, bool):
+        fail(where, field, f"value {raw!r} is a boolean; quote it (e.g. \"yes\") to keep a string")
+    if isinstance(raw, int):
+        return str(raw)
+    if not isinstance(raw, str):
+        kind = "null" if raw is None else type(raw).__name__
+        fail(where, field, f"value {raw!r} is a {kind}; values must be strings or integers")
+    if not raw.strip():
+        fail(where, field, "empty value")
+    return raw
+
+
+def slot_name(where: Path, field: str, raw: object) -> str:
+    """Check that a slot name is a non-empty string.
+
+    Args:
+        where: The file the name is in.
+        field: The field it is at.
+        raw: The name as parsed.
+
+    Returns:
+        The slot name.
+
+    Raises:
+        DomainError: The name is not a non-empty string.
+    """
+    if not isinstance(raw, str) or not raw.strip():
+        fail(where, field, f"slot name {raw!r} must be a non-empty string")
+    return raw
+
+
+def value_table(where: Path, field: str, raw: object) -> dict[str, tuple[str, ...]]:
+    """Read a mapping slot -> list of values (``informable``, ``booking``).
+
+    Args:
+        where: The ontology file.
+        field: ``informable`` or ``booking``.
+        raw: The parsed mapping.
+
+    Returns:
+        Slot to the tuple of its values, in file order.
+
+    Raises:
+        DomainError: Not a mapping, a value list empty or not a list, a bad or repeated value.
+    """
+    if not isinstance(raw, Mapping):
+        fail(where, field, f"must be a mapping slot -> list of values, not {_kind(raw)}")
+    table: dict[str, tuple[str, ...]] = {}
+    for slot, values in raw.items():
+        slot = slot_name(where, field, slot)
+        here = f"{field}.{slot}"
+        if not isinstance(values, list):
+            fail(where, here, f"must be a list of values, not {_kind(values)}")
+        if not values:
+            fail(where, here, "has no values")
+        seen: list[str] = []
+        for raw_value in values:
+            value = as_value(where, here, raw_value)
+            if value == DONTCARE:
+                fail(where, here, f"{DONTCARE!r} is reserved and may not be a value")
+            if value in seen:
+                fail(where, here, f"value {value!r} is listed twice")
+            seen.append(value)
+        table[slot] = tuple(seen)
+    return table
+
+
+def slot_list(where: Path, field: str, raw: object) -> tuple[str, ...]:
+    """Read a list of slot names (``system_requestable``, ``requestable``).
+
+    Args:
+        where: The ontology file.
+        field: The key being read.
+        raw: The parsed list.
+
+    Returns:
+        The slots, in file order.
+
+    Raises:
+        DomainError: Not a list, empty, a bad or repeated slot name.
+    """
+    if not isinstance(raw, list):
+        fail(where, field, f"must be a list of slots, not {_kind(raw)}")
+    if not raw:
+        fail(where, field, "must list at least one slot")
+    slots: list[str] = []
+    for item in raw:
+        slot = slot_name(where, field, item)
+        if slot in slots:
+            fail(where, field, f"slot {slot!r} is listed twice")
+        slots.append(slot)
+    return tuple(slots)
+
+
+def synonym_table(
+    where: Path, raw: object, values: Mapping[str, tuple[str, ...]]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Read ``synonyms``: slot -> value -> list of other surface forms.
+
+    Args:
+        where: The ontology file.
+        raw: The parsed mapping.
+        values: Every informable and booking slot to its values.
+
+    Returns:
+        The synonym table.
+
+    Raises:
+        DomainError: A slot or value that the ontology does not have, or a malformed list.
+    """
+    if not isinstance(raw, Mapping):
+        fail(where, "synonyms", f"must be a mapping slot -> value -> list, not {_kind(raw)}")
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for slot, forms_by_value in raw.items():
+        slot = slot_name(where, "synonyms", slot)
+        if slot not in values:
+            fail(where, f"synonyms.{slot}", "is not an informable or booking slot")
+        if not isinstance(forms_by_value, Mapping):
+            fail(where, f"synonyms.{slot}", f"must be a mapping value -> list, not {_kind(raw)}")
+        table[slot] = {}
+        for raw_value, forms in forms_by_value.items():
+            value = as_value(where, f"synonyms.{slot}", raw_value)
+            here = f"synonyms.{slot}.{value}"
+            if value not in values[slot]:
+                fail(where, here, f"{value!r} is not a value of {slot!r}")
+            if isinstance(forms, str):
+                forms = [forms]
+            if not isinstance(forms, list) or not forms:
+                fail(where, here, "must be a non-empty list of strings")
+            table[slot][value] = tuple(as_value(where, here, form) for form in forms)
+    return table
+
+
+def load_native(path: str | os.PathLike[str], source: str | None = None) -> Domain:
+    """Load a domain from a native ontology file and the database it names.
+
+    Args:
+        path: The ``.yaml``, ``.yml`` or ``.json`` ontology file.
+        source: What to record as :attr:`Domain.source` (default: ``path``).
+
+    Returns:
+        The domain.
+
+    Raises:
+        DomainError: The ontology or the database is malformed; the message names the file and
+            the field.
+    """
+    path = Path(path)
+    text = read_text(path)
+    data = parse_json(path, text) if path.suffix == ".json" else parse_yaml(path, text)
+    return domain_from_mapping(path, data, source)
+
+
+def domain_from_mapping(path: Path, data: object, source: str | None = None) -> Domain:
+    """Build a domain from a parsed native ontology file.
+
+    Args:
+        path: The ontology file (database paths are relative to its folder).
+        data: The parsed file.
+        source: What to record as :attr:`Domain.source` (default: ``path``).
+
+    Returns:
+        The domain.
+
+    Raises:
+        DomainError: The ontology or the database is malformed.
+    """
+    if not isinstance(data, Mapping):
+        fail(path, None, f"the top level must be a mapping of keys, not {_kind(data)}")
+    for key in data:
+        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+            known = ", ".join((*REQUIRED_KEYS, *OPTIONAL_KEYS))
+            fail(path, str(key), f"unknown key (known keys: {known})")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            fail(path, key, "missing required key")
+
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        fail(path, "name", "must be a non-empty string")
+    informable = value_table(path, "informable", data["informable"])
+    system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
+    requestable = slot_list(path, "requestable", data["requestable"])
+    booking = value_table(path, "booking", data.get("booking") or {})
+    name_slot = data.get("name_slot", "name")
+    if not isinstance(name_slot, str) or not name_slot.strip():
+        fail(path, "name_slot", "must be a non-empty string")
+
+    for slot in system_requestable:
+        if slot not in informable:
+            fail(path, "system_requestable", f"slot {slot!r} is not informable")
+    if name_slot not in requestable:
+        fail(path, "requestable", f"must include the name slot {name_slot!r}")
+    for slot in booking:
+        if slot in informable or slot in requestable:
+            fail(path, f"booking.{slot}", "is also an informable or requestable slot")
+    synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
+
+    database = data["database"]
+    if not isinstance(database, str) or not database.strip():
+        fail(path, "database", "must be a path (relative to this file) to a .csv, .json or .db")
+    table = data.get("table")
+    if table is not None and not isinstance(table, str):
+        fail(path, "table", "must be the name of a SQLite table")
+    db_path = path.parent / database
+    if db_path.suffix not in DATABASE_SUFFIXES:
+        fail(path, "database", f"unsupported type {db_path.suffix!r}; use .csv, .json, .db")
+    if table is not None and db_path.suffix not in (".sqlite", ".db"):
+        fail(path, "table", "is only meaningful for a SQLite database")
+    if not db_path.exists():
+        fail(path, "database", f"file not found: {db_path}")
+
+    slots = Slots(informable, system_requestable, requestable, booking, name_slot)
+    entities = read_database(db_path, slots, table)
+    try:
+        return Domain(
+            name=name,
+            informable=informable,
+            system_requestable=system_requestable,
+            requestable=requestable,
+            entities=entities,
+            booking=booking,
+            name_slot=name_slot,
+            synonyms=synonyms,
+            source=source or str(path),
+        )
+    except DomainError as err:  # a check the loader missed: still one line, still the file
+        fail(path, None, str(err))
+
+
+class Slots:
+    """The slots of an ontology, as a database reader needs them.
+
+    Args:
+        informable: Informable slot to its values.
+        system_requestable: The system-requestable slots.
+        requestable: The requestable slots.
+        booking: Booking slot to its values.
+        name_slot: The slot that names an entity.
+    """
+
+    def __init__(
+        self,
+        informable: Mapping[str, tuple[str, ...]],
+        system_requestable: tuple[str, ...],
+        requestable: tuple[str, ...],
+        booking: Mapping[str, tuple[str, ...]],
+        name_slot: str,
+    ) -> None:
+        self.informable = {slot: frozenset(values) for slot, values in informable.items()}
+        self.name_slot = name_slot
+        self.required = tuple(dict.fromkeys((*system_requestable, *requestable)))
+        self.known = frozenset((*informable, *requestable, *booking))
+
+    def check_columns(self, where: Path, field: str, columns: Iterable[str]) -> None:
+        """Check database columns: all known, none repeated, every required slot present.
+
+        Args:
+            where: The database file.
+            field: Where the column names are (``header``, ``row 3``, ``table 'x'``).
+            columns: The column names.
+
+        Raises:
+            DomainError: An unknown, repeated or missing column.
+        """
+        seen: set[str] = set()
+        for column in columns:
+            if column in seen:
+                fail(where, field, f"column {column!r} appears twice")
+            seen.add(column)
+            if column not in self.known and column != ID_COLUMN:
+                fail(where, field, f"column {column!r} is not a slot of the ontology")
+        for slot in self.required:
+            if slot not in seen:
+                fail(where, field, f"lacks column {slot!r} (every requestable slot needs one)")
+
+    def entity(self, where: Path, row: int, raw: Mapping[str, object]) -> dict[str, str]:
+        """Convert one database row to an entity, checking values against the ontology.
+
+        Args:
+            where: The database file.
+            row: The 1-based row number (data rows only), for messages.
+            raw: Column to value as read.
+
+        Returns:
+            Slot to value, without the ``id`` column.
+
+        Raises:
+            DomainError: A value that is not a string or integer, or an informable value not
+                in the ontology.
+        """
+        entity: dict[str, str] = {}
+        for slot, raw_value in raw.items():
+            if slot == ID_COLUMN:
+                continue
+            value = as_value(where, f"row {row}.{slot}", raw_value)
+            allowed = self.informable.get(slot)
+            if allowed is not None and value not in allowed:
+                fail(where, f"row {row}.{slot}", f"value {value!r} is not in informable.{slot}")
+            entity[slot] = value
+        return entity
+
+    def check_entities(self, where: Path, entities: list[dict[str, str]]) -> None:
+        """Check that there is an entity and that names are unique.
+
+        Args:
+            where: The database file.
+            entities: The entities read.
+
+        Raises:
+            DomainError: No entity, or two entities with one name.
+        """
+        if not entities:
+            fail(where, "rows", "the database holds no entity")
+        first_row: dict[str, int] = {}
+        for row, entity in enumerate(entities, start=1):
+            name = entity[self.name_slot]
+            if name in first_row:
+                fail(
+                    where,
+                    f"row {row}.{self.name_slot}",
+                    f"duplicate name {name!r} (also row {first_row[name]})",
+                )
+            first_row[name] = row
+
+
+def read_database(path: Path, slots: Slots, table: str | None = None) -> tuple[dict[str, str], ...]:
+    """Read and check a database file by its suffix.
+
+    Args:
+        path: A ``.csv``, ``.json``, ``.sqlite`` or ``.db`` file.
+        slots: The ontology's slots.
+        table: For SQLite, the table to read (default: the only table).
+
+    Returns:
+        The entities, in file order.
+
+    Raises:
+        DomainError: The database is malformed or does not fit the ontology.
+    """
+    if path.suffix == ".csv":
+        entities = _read_csv(path, slots)
+    elif path.suffix == ".json":
+        entities = _read_json(path, slots)
+    else:
+        entities = _read_sqlite(path, slots, table)
+    slots.check_entities(path, entities)
+    return tuple(entities)
+
+
+def _read_csv(path: Path, slots: Slots) -> list[dict[str, str]]:
+    """Read a CSV database whose header row names the slots."""
+    text = read_text(path)
+    try:
+        rows = list(csv.reader(text.splitlines()))
+    except csv.Error as err:
+        fail(path, None, f"not valid CSV: {err}")
+    rows = [row for row in rows if row]  # blank lines
+    if not rows:
+        fail(path, "header", "the file is empty; the first row must name the slots")
+    header = [column.strip() for column in rows[0]]
+    slots.check_columns(path, "header", header)
+    entities = []
+    for row, values in enumerate(rows[1:], start=1):
+        if len(values) != len(header):
+            fail(path, f"row {row}", f"has {len(values)} fields, the header has {len(header)}")
+        entities.append(slots.entity(path, row, dict(zip(header, values))))
+    return entities
+
+
+def _read_json(path: Path, slots: Slots) -> list[dict[str, str]]:
+    """Read a JSON database: a list of objects slot -> value."""
+    data = parse_json(path, read_text(path))
+    if not isinstance(data, list):
+        fail(path, None, f"the top level must be a list of objects, not {_kind(data)}")
+    entities = []
+    for row, item in enumerate(data, start=1):
+        if not isinstance(item, Mapping):
+            fail(path, f"row {row}", f"must be an object slot -> value, not {_kind(item)}")
+        slots.check_columns(path, f"row {row}", item)
+        entities.append(slots.entity(path, row, item))
+    return entities
+
+
+def read_sqlite_table(path: Path, table: str | None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Read every row of one table of a SQLite file, opened read-only.
+
+    Args:
+        path: The SQLite file.
+        table: The table to read; ``None`` reads the only table.
+
+    Returns:
+        The column names and the rows, in ``rowid`` order.
+
+    Raises:
+        DomainError: Not a SQLite database, no such table, or not exactly one table.
+    """
+    if not path.is_file():
+        fail(path, None, "file not found")
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as err:
+        fail(path, None, f"cannot be opened as a SQLite database ({err})")
+    try:
+        try:
+            tables = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+        except sqlite3.Error as err:
+            fail(path, None, f"not a SQLite database ({err})")
+        if table is None:
+            if len(tables) != 1:
+                found = ", ".join(tables) if tables else "none"
+                fail(path, "table", f"expected exactly one table, found {found}; name it")
+            table = tables[0]
+        elif table not in tables:
+            fail(path, "table", f"no table {table!r} (tables: {', '.join(tables) or 'none'})")
+        quoted = '"' + table.replace('"', '""') + '"'
+        try:
+            cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY rowid")  # noqa: S608
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table
+            cursor = connection.execute(f"SELECT * FROM {quoted}")  # noqa: S608
+        columns = [description[0] for description in cursor.description]
+        try:
+            rows = cursor.fetchall()
+        except sqlite3.Error as err:
+            fail(path, f"table {table!r}", f"cannot be read ({err})")
+        return columns, rows
+    except sqlite3.Error as err:
+        fail(path, None, f"not a readable SQLite database ({err})")
+    finally:
+        connection.close()
+
+
+def _read_sqlite(path: Path, slots: Slots, table: str | None) -> list[dict[str, str]]:
+    """Read a SQLite database table whose columns are slots."""
+    columns, rows = read_sqlite_table(path, table)
+    slots.check_columns(path, "columns", columns)
+    return [
+        slots.entity(path, row, dict(zip(columns, values)))
+        for row, values in enumerate(rows, start=1)
+    ]
+
+
+def _kind(value: object) -> str:
+    """Describe the type of a parsed value in a user's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    return f"a {type(value).__name__} ({value!r})"

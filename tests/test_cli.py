@@ -1,0 +1,73 @@
+"""The ``dialogym`` command, run as a subprocess like a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import CAMRESTAURANTS
+
+
+def dialogym(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dialogym.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_evaluate_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "metrics.json"
+    result = dialogym(
+        "evaluate", "--env", "dialogym/PyDialEnv3-v0", "--env-kwarg", f"domain={CAMRESTAURANTS}",
+        "--policy", "handcrafted", "--episodes", "50", "--seed", "1", "--json", str(out), "--no-progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "| handcrafted | dialogym/PyDialEnv3-v0 | 50 |" in result.stdout
+    metrics = json.loads(out.read_text())
+    for key in ("success_rate", "success_ci95", "avg_turns", "avg_return", "episodes"):
+        assert key in metrics
+    low, high = metrics["success_ci95"]
+    assert low <= metrics["success_rate"] <= high
+    assert metrics["episodes"] == 50
+    assert not list(out.parent.glob(".metrics.json.*"))  # no temporary file left
+
+
+def test_same_seed_same_metrics(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a.json", "b.json"):
+        dialogym("evaluate", "--policy", "random", "--episodes", "30", "--seed", "4",
+                 "--json", str(tmp_path / name), "--no-progress")  # fmt: skip
+        runs.append((tmp_path / name).read_text())
+    assert runs[0] == runs[1]
+
+
+def test_show_prints_dialogues() -> None:
+    result = dialogym("evaluate", "--episodes", "2", "--show", "1", "--no-progress")
+    assert result.returncode == 0
+    assert result.stdout.count("goal:") == 1 and "SYS (start)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--env", "dialogym/Nope-v0"], "--env"),
+        (["--env-kwarg", "ser"], "--env-kwarg"),
+        (["--env-kwarg", "colour=red"], "colour"),
+        (["--env-kwarg", "domain=/no/such/file.yaml"], "file.yaml"),
+        (["--policy", "clever"], "policy"),
+        (["--episodes", "0"], "--episodes"),
+    ],
+)
+def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
+    result = dialogym("evaluate", "--episodes", "5", "--no-progress", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in result.stderr
+
+
+def test_unknown_command_is_one_line() -> None:
+    result = dialogym("dance")
+    assert result.returncode == 2 and "unknown command" in result.stderr
