@@ -25,10 +25,25 @@ OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "table")
 ID_COLUMN = "id"
 """A database column that is allowed without being a slot, and dropped on loading."""
 
-try:  # the C loader is much faster and ships with most PyYAML wheels
-    _YamlLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+try:  # the C parser is much faster and ships with most PyYAML wheels
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - pure-Python PyYAML
-    _YamlLoader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class _TextLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """A safe YAML loader that reads every plain scalar but null as the text written.
+
+    YAML 1.1 would read ``yes`` as true, ``1.50`` as 1.5 and ``12:00`` as 720; an ontology
+    wants the words and times as written.
+    """
+
+
+_KEPT_TAGS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in _KEPT_TAGS]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 
 def fail(where: str | os.PathLike[str], field: str | None, problem: str) -> NoReturn:
@@ -91,7 +106,7 @@ def parse_json(path: Path, text: str) -> Any:
 
 
 def parse_yaml(path: Path, text: str) -> Any:
-    """Parse YAML text (safe loader), reporting syntax errors as ``PATH: line N: ...``.
+    """Parse YAML text, every scalar but null as a string; errors as ``PATH: line N: ...``.
 
     Args:
         path: The file the text came from (for the message).
@@ -104,7 +119,7 @@ def parse_yaml(path: Path, text: str) -> Any:
         DomainError: The text is not valid YAML.
     """
     try:
-        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
@@ -115,9 +130,9 @@ def parse_yaml(path: Path, text: str) -> Any:
 def as_value(where: Path, field: str, raw: object) -> str:
     """Convert one value read from a file to a string.
 
-    Strings are kept as written; integers are converted (``8`` becomes ``"8"``). Booleans,
-    floats, null and containers are rejected: YAML reads unquoted ``yes``/``no``/``on``/``off``
-    as booleans and ``1.50`` as ``1.5``, so such values must be quoted.
+    Strings are kept as written (YAML files give only strings, see :class:`_TextLoader`);
+    integers, which JSON files may hold, are converted (``8`` becomes ``"8"``). Booleans,
+    floats, null, containers and blank strings are rejected.
 
     Args:
         where: The file the value is in.
@@ -131,7 +146,7 @@ def as_value(where: Path, field: str, raw: object) -> str:
         DomainError: The value is not a non-empty string or an integer.
     """
     if isinstance(raw, bool):
-        fail(where, field, f"value {raw!r} is a boolean; quote it (e.g. \"yes\") to keep a string")
+        fail(where, field, f'value {raw!r} is a boolean; write a string such as "yes"')
     if isinstance(raw, int):
         return str(raw)
     if not isinstance(raw, str):
@@ -344,6 +359,7 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
 
     slots = Slots(informable, system_requestable, requestable, booking, name_slot)
     entities = read_database(db_path, slots, table)
+    source = source or str(path)
     try:
         return Domain(
             name=name,
@@ -354,10 +370,10 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
             booking=booking,
             name_slot=name_slot,
             synonyms=synonyms,
-            source=source or str(path),
+            source=source,
         )
     except DomainError as err:  # a check the loader missed: still one line, still the file
-        fail(path, None, str(err))
+        fail(path, None, str(err).removeprefix(f"{source}: "))
 
 
 class Slots:
@@ -496,7 +512,7 @@ def _read_csv(path: Path, slots: Slots) -> list[dict[str, str]]:
     for row, values in enumerate(rows[1:], start=1):
         if len(values) != len(header):
             fail(path, f"row {row}", f"has {len(values)} fields, the header has {len(header)}")
-        entities.append(slots.entity(path, row, dict(zip(header, values))))
+        entities.append(slots.entity(path, row, dict(zip(header, values, strict=True))))
     return entities
 
 
@@ -574,7 +590,7 @@ def _read_sqlite(path: Path, slots: Slots, table: str | None) -> list[dict[str, 
     columns, rows = read_sqlite_table(path, table)
     slots.check_columns(path, "columns", columns)
     return [
-        slots.entity(path, row, dict(zip(columns, values)))
+        slots.entity(path, row, dict(zip(columns, values, strict=True)))
         for row, values in enumerate(rows, start=1)
     ]
 

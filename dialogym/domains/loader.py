@@ -1,0 +1,87 @@
+"""``load_domain``: one entry point for built-in names, native ontology files and PyDial files."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+from dialogym.domains.domain import Domain, DomainError
+from dialogym.domains.native import (
+    ONTOLOGY_SUFFIXES,
+    domain_from_mapping,
+    fail,
+    load_native,
+    parse_json,
+    read_text,
+)
+from dialogym.domains.pydial import load_pydial, looks_like_pydial
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+"""Where the built-in domains live (package data)."""
+
+BUILTIN_DOMAINS: tuple[str, ...] = ("restaurant", "laptop")
+"""Names of the built-in domains, accepted by :func:`load_domain`."""
+
+
+def load_domain(spec: str | os.PathLike[str] | Domain) -> Domain:
+    """Load a domain from a built-in name, a native ontology file or a PyDial rules file.
+
+    Args:
+        spec: A built-in name (see :data:`BUILTIN_DOMAINS`); a path to a native ontology
+            (``.yaml``, ``.yml`` or ``.json``, see ``FORMAT.md``); a path to a PyDial
+            ``NAME-rules.json`` whose database ``NAME-dbase.db`` lies beside it; or a
+            :class:`Domain`, returned unchanged.
+
+    Returns:
+        The domain. Built-in domains are loaded once and shared: treat them as read-only.
+
+    Raises:
+        DomainError: An unknown name, or a malformed file (the one-line message names the file
+            and the field).
+
+    >>> load_domain("restaurant").system_requestable
+    ('food', 'pricerange', 'area')
+    """
+    if isinstance(spec, Domain):
+        return spec
+    if isinstance(spec, str) and spec in BUILTIN_DOMAINS:
+        return _load_builtin(spec)
+    if not isinstance(spec, (str, os.PathLike)):
+        raise DomainError(f"a domain is a name, a path or a Domain, not {type(spec).__name__}")
+    path = Path(spec)
+    if not path.exists() and not path.suffix and os.sep not in str(spec) and "/" not in str(spec):
+        names = ", ".join(BUILTIN_DOMAINS)
+        raise DomainError(
+            f"unknown domain {str(spec)!r}: the built-in domains are {names}; a path to an "
+            "ontology file (.yaml, .yml, .json) or a PyDial NAME-rules.json is accepted too"
+        )
+    return load_file(path)
+
+
+def load_file(path: Path) -> Domain:
+    """Load a domain from a file, choosing the reader by suffix and content.
+
+    Args:
+        path: A native ontology file or a PyDial rules file.
+
+    Returns:
+        The domain.
+
+    Raises:
+        DomainError: The file is missing, of an unknown type, or malformed.
+    """
+    if path.suffix not in ONTOLOGY_SUFFIXES:
+        fail(path, None, f"unsupported file type {path.suffix!r}; expected .yaml, .yml or .json")
+    if path.suffix == ".json":
+        data = parse_json(path, read_text(path))
+        if looks_like_pydial(path, data):
+            return load_pydial(path, data)
+        return domain_from_mapping(path, data)
+    return load_native(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_builtin(name: str) -> Domain:
+    """Load a built-in domain once per process."""
+    return load_native(DATA_DIR / f"{name}.yaml", source=f"builtin:{name}")
