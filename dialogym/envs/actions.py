@@ -70,8 +70,8 @@ class SummaryActions:
             self._inform,
             self._offer_alternative,
             self._book,
-            lambda tracker: _REQMORE,
-            lambda tracker: _BYE,
+            self._reqmore,
+            self._bye,
         )
 
     # -- from action to acts --------------------------------------------------------------------
@@ -134,6 +134,14 @@ class SummaryActions:
         acts = [Act(INFORM, name_slot, record[name_slot])]
         acts += [Act(INFORM, slot, record[slot]) for slot in wanted]
         return tuple(acts)
+
+    @staticmethod
+    def _reqmore(tracker: BeliefTracker) -> Acts:
+        return _REQMORE
+
+    @staticmethod
+    def _bye(tracker: BeliefTracker) -> Acts:
+        return _BYE
 
     def _book(self, tracker: BeliefTracker) -> Acts:
         if tracker.offered < 0 or not self.booking_slots:

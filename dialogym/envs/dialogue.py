@@ -196,8 +196,6 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(f"max_turns: must be a positive integer, got {max_turns!r}")
         if not isinstance(masks, bool):
             raise ValueError(f"masks: must be True or False, got {masks!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode: must be one of {self.metadata['render_modes']} or None")
         self.domain = load_domain(domain)
         self.profile = get_profile(user)
         self.ser = float(ser)

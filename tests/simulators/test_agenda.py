@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -115,7 +114,7 @@ def test_nomatch_makes_the_user_relax_or_give_up() -> None:
     reply = user.respond(said)
     assert reply.acts and all(a.type is ActType.INFORM for a in reply.acts)
     assert user.has_match()
-    quitter, _ = make_user(goal, replace(PATIENT, relax=0.0))
+    quitter, _ = make_user(goal, PATIENT._replace(relax=0.0))
     reply = quitter.respond(said)
     assert reply.ended and quitter.gave_up and not reply.hung_up
 
