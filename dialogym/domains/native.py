@@ -59,7 +59,7 @@ def fail(where: str | os.PathLike[str], field: str | None, problem: str) -> NoRe
     """
     problem = " ".join(str(problem).split())
     prefix = f"{os.fspath(where)}: " + (f"{field}: " if field else "")
-    raise DomainError(prefix + problem)
+    raise DomainError(prefix + problem) from None
 
 
 def read_text(path: Path) -> str:
@@ -564,7 +564,10 @@ def read_sqlite_table(path: Path, table: str | None) -> tuple[list[str], list[tu
         if table is None:
             if len(tables) != 1:
                 found = ", ".join(tables) if tables else "none"
-                fail(path, "table", f"expected exactly one table, found {found}; name it")
+                problem = (
+                    f"expected one table, found {found}; name it with the ontology's table key"
+                )
+                fail(path, "table", problem)
             table = tables[0]
         elif table not in tables:
             fail(path, "table", f"no table {table!r} (tables: {', '.join(tables) or 'none'})")
