@@ -21,7 +21,13 @@ from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.policies import make_policy
 
 CONVLAB3_STEPS_PER_SECOND = 640.0
-PYDIAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pydial" / "CamRestaurants-rules.json"
+PYDIAL = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "pydial"
+    / "CamRestaurants-rules.json"
+)
 
 
 def measure(domain: str, policy_name: str, steps: int, **env_kwargs: object) -> tuple[float, float]:
@@ -50,14 +56,19 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     domains = [*BUILTIN_DOMAINS, *([str(PYDIAL)] if PYDIAL.exists() else [])]
-    print(f"{'domain':<16} {'policy':<12} {'ser':>5} {'loop steps/s':>13} {'env steps/s':>12} {'vs ConvLab-3':>13}")
+    print(
+        f"{'domain':<16} {'policy':<12} {'ser':>5} {'loop steps/s':>13} {'env steps/s':>12} {'vs ConvLab-3':>13}"
+    )
     for domain in domains:
         for ser in (0.0, 0.15):
             for policy_name in ("random", "handcrafted"):
                 loop, env_only = measure(domain, policy_name, args.steps, ser=ser)
                 name = Path(domain).stem if "/" in domain else domain
-                print(f"{name:<16} {policy_name:<12} {ser:>5.2f} {loop:>13,.0f} {env_only:>12,.0f} "
-                      f"{env_only / CONVLAB3_STEPS_PER_SECOND:>12.0f}x", flush=True)
+                print(
+                    f"{name:<16} {policy_name:<12} {ser:>5.2f} {loop:>13,.0f} {env_only:>12,.0f} "
+                    f"{env_only / CONVLAB3_STEPS_PER_SECOND:>12.0f}x",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -84,8 +84,12 @@ def write_json(path: str | os.PathLike[str], data: Any) -> None:
     write_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
-def run_command(name: str, body: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser,
-                argv: Sequence[str] | None) -> int:
+def run_command(
+    name: str,
+    body: Callable[[argparse.Namespace], int],
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+) -> int:
     """Parse ``argv`` and run ``body``, turning `CommandError` into a one-line error, exit 2."""
     args = parser.parse_args(argv)
     try:

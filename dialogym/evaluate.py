@@ -1,8 +1,8 @@
-"""``dialogym evaluate``: play a policy against the simulated user and report how it did.
+r"""``dialogym evaluate``: play a policy against the simulated user and report how it did.
 
 Example::
 
-    dialogym evaluate --env dialogym/PyDialEnv3-v0 --env-kwarg domain=restaurant \\
+    dialogym evaluate --env dialogym/PyDialEnv3-v0 --env-kwarg domain=restaurant \
         --policy handcrafted --episodes 1000 --seed 0 --json results.json
 """
 
@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
             verdict = "success" if result.success else "failure"
             bar.write(f"{env.unwrapped.transcript_text()}\n=> {verdict}\n")
 
-    with tqdm(total=args.episodes, desc=args.policy, disable=args.no_progress, file=sys.stderr) as bar:
+    with tqdm(
+        total=args.episodes, desc=args.policy, disable=args.no_progress, file=sys.stderr
+    ) as bar:
         summary, _ = evaluate(env, policy, args.episodes, args.seed, on_episode=after_episode)
     row = {
         "policy": args.policy,

@@ -20,7 +20,13 @@ import numpy as np
 import dialogym  # noqa: F401
 from dialogym.domains import BUILTIN_DOMAINS
 
-PYDIAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pydial" / "CamRestaurants-rules.json"
+PYDIAL = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "pydial"
+    / "CamRestaurants-rules.json"
+)
 
 
 def main() -> int:
@@ -29,14 +35,23 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     domains = [*BUILTIN_DOMAINS, *([str(PYDIAL)] if PYDIAL.exists() else [])]
-    configs = list(itertools.product(domains, ["standard", "unfriendly"], [0.0, 0.15, 0.3, 0.6], [True, False]))
+    configs = list(
+        itertools.product(domains, ["standard", "unfriendly"], [0.0, 0.15, 0.3, 0.6], [True, False])
+    )
     rng = np.random.default_rng(args.seed)
     steps_per_config = args.steps // len(configs) + 1
     total = episodes = 0
     start = time.perf_counter()
     for number, (domain, user, ser, masks) in enumerate(configs):
         max_turns = int(rng.integers(1, 40))
-        env = gym.make("dialogym/Dialogue-v0", domain=domain, user=user, ser=ser, masks=masks, max_turns=max_turns)
+        env = gym.make(
+            "dialogym/Dialogue-v0",
+            domain=domain,
+            user=user,
+            ser=ser,
+            masks=masks,
+            max_turns=max_turns,
+        )
         unwrapped = env.unwrapped
         n = env.action_space.n
         for bad in (-1, n, n + 7):
@@ -65,8 +80,10 @@ def main() -> int:
                 turns = 0
                 observation, _ = env.reset()
     elapsed = time.perf_counter() - start
-    print(f"fuzz: {total} steps, {episodes} dialogues, {len(configs)} configurations, "
-          f"{elapsed:.1f} s: no error, every value finite, every dialogue ended")
+    print(
+        f"fuzz: {total} steps, {episodes} dialogues, {len(configs)} configurations, "
+        f"{elapsed:.1f} s: no error, every value finite, every dialogue ended"
+    )
     return 0
 
 

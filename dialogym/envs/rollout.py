@@ -12,8 +12,7 @@ import numpy as np
 
 
 class Predictor(Protocol):
-    """Anything with SB3's ``predict`` that also accepts ``action_masks`` (all dialogym policies,
-    MaskablePPO)."""
+    """Anything with SB3's ``predict`` that accepts ``action_masks`` (dialogym policies, MaskablePPO)."""
 
     def predict(
         self,

@@ -19,7 +19,9 @@ def make_policy(name: str, env: object, seed: int | None = None) -> Policy:
         return HandcraftedPolicy.for_env(env)
     if name == "random":
         return RandomPolicy.for_env(env, seed)
-    raise ValueError(f"policy: unknown policy {name!r}; choose one of {', '.join(BUILTIN_POLICIES)}")
+    raise ValueError(
+        f"policy: unknown policy {name!r}; choose one of {', '.join(BUILTIN_POLICIES)}"
+    )
 
 
 __all__ = [

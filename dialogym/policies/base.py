@@ -50,7 +50,7 @@ class SingleObservationPolicy:
         if observation.ndim == 1:
             return np.int64(self.act(observation, action_masks)), None
         masks = action_masks if action_masks is not None else [None] * len(observation)
-        actions = [self.act(row, mask) for row, mask in zip(observation, masks)]
+        actions = [self.act(row, mask) for row, mask in zip(observation, masks, strict=True)]
         return np.asarray(actions, dtype=np.int64), None
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray | None) -> int:

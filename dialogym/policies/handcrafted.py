@@ -95,13 +95,15 @@ class HandcraftedPolicy(SingleObservationPolicy):
                 return actions[f"confirm:{slot}"]
         no_match = x[flags["matches:0"]] > 0.5
         single = x[flags["matches:1"]] > 0.5
-        if not (no_match or single) or not any(x[top] > 0.0 for _, top, _, _ in self._slot_features):
+        if not (no_match or single) or not any(
+            x[top] > 0.0 for _, top, _, _ in self._slot_features
+        ):
             for slot, top, _, _ in self._slot_features:
                 if x[top] < KNOWN and ok(f"request:{slot}"):
                     return actions[f"request:{slot}"]
         if no_match and x[flags["nomatch"]] > 0.5:
             # Already said there is none and the user did not change anything: ask again.
-            for slot, top, _, _ in self._slot_features:
+            for slot, _, _, _ in self._slot_features:
                 if ok(f"request:{slot}"):
                     return actions[f"request:{slot}"]
         if (not offered or not fits or x[flags["reqalts"]] >= PENDING) and ok("offer"):

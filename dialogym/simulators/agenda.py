@@ -242,10 +242,11 @@ class AgendaUser:
         if not self.goal.booking or self.accepted == _NO_ENTITY:
             self._reactions.append((_NULL,))
             return
+        wanted = self.goal.booking
         wrong = [
-            Act(INFORM, act.slot, self.goal.booking[act.slot])
-            for act in system_acts
-            if act.slot in self.goal.booking and self.goal.booking[act.slot] != act.value
+            Act(INFORM, slot, wanted[slot])
+            for _, slot, value in system_acts
+            if slot is not None and slot in wanted and wanted[slot] != value
         ]
         if wrong:
             self._reactions.append((_NEGATE, *wrong))
@@ -261,7 +262,11 @@ class AgendaUser:
         reactions = self._reactions
         if reactions:
             acts = list(reactions.pop())
-            if acts[0] is _AFFIRM and self._unsaid and stream.random() < behaviour.affirm_combination:
+            if (
+                acts[0] is _AFFIRM
+                and self._unsaid
+                and stream.random() < behaviour.affirm_combination
+            ):
                 acts.extend(self._pop_unsaid(1))
             while (
                 reactions

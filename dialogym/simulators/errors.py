@@ -84,7 +84,7 @@ class ErrorModel:
         total = sum(weights) or 1.0
         hypotheses = [Hypothesis(readings[0], top)]
         hypotheses.extend(
-            Hypothesis(r, min(top, rest * w / total)) for r, w in zip(readings[1:], weights)
+            Hypothesis(r, min(top, rest * w / total)) for r, w in zip(readings[1:], weights, strict=True)
         )
         return tuple(hypotheses)
 

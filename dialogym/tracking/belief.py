@@ -11,6 +11,8 @@ booking, and how many database entities match the most likely constraints.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dialogym.acts import (
     AFFIRM,
     BOOK,
@@ -115,8 +117,9 @@ class BeliefTracker:
         """Fold in the n-best hypotheses of the user's reply to ``system_acts``."""
         belief = self.belief
         requested = self.requested
-        evidence: dict[str, dict[str, float]] = {}
-        denied: list[tuple[str, str, float]] = []
+        # Slot values are str for every act that carries one; the acts' type says ``str | None``.
+        evidence: dict[str, dict[Any, float]] = {}
+        denied: list[tuple[str, Any, float]] = []
         reqalts = book = bye = 0.0
         answer = 0.0  # yes minus no, to a system confirm
         for acts, confidence in hypotheses:

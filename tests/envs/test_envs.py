@@ -78,7 +78,9 @@ def test_observations_lie_in_the_space_and_masks_allow_an_action() -> None:
         assert env.observation_space.contains(observation)
         mask = env.unwrapped.action_masks()
         assert mask.dtype == np.int8 and mask.any() and (mask == info["action_mask"]).all()
-        observation, _, terminated, truncated, info = env.step(policy.predict(observation, action_masks=mask)[0])
+        observation, _, terminated, truncated, info = env.step(
+            policy.predict(observation, action_masks=mask)[0]
+        )
         if terminated or truncated:
             assert "success" in info and "success_parts" in info
             observation, info = env.reset()
@@ -136,7 +138,7 @@ def test_truncation_at_max_turns_is_a_failure() -> None:
     env = gym.make("dialogym/PyDialEnv2-v0", max_turns=3)
     env.reset(seed=0)
     request = env.unwrapped.action_names.index("confirm:food")  # null while nothing is known
-    for turn in range(1, 4):
+    for _ in range(3):
         _, reward, terminated, truncated, info = env.step(request)
         if terminated:
             pytest.skip("user hung up before the turn limit")

@@ -13,7 +13,9 @@ from dialogym.policies import HandcraftedPolicy, RandomPolicy
 
 from ..conftest import CAMRESTAURANTS
 
-domains = st.sampled_from([*BUILTIN_DOMAINS, *([str(CAMRESTAURANTS)] if CAMRESTAURANTS.exists() else [])])
+domains = st.sampled_from(
+    [*BUILTIN_DOMAINS, *([str(CAMRESTAURANTS)] if CAMRESTAURANTS.exists() else [])]
+)
 profiles = st.sampled_from(["standard", "unfriendly"])
 error_rates = st.floats(min_value=0.0, max_value=0.6, allow_nan=False)
 

@@ -19,7 +19,9 @@ def success(env_id: str, policy_name: str, episodes: int, **kwargs) -> float:
     return summary["success_rate"]
 
 
-@pytest.mark.parametrize("domain", ["restaurant", str(CAMRESTAURANTS)], ids=["restaurant", "CamRestaurants"])
+@pytest.mark.parametrize(
+    "domain", ["restaurant", str(CAMRESTAURANTS)], ids=["restaurant", "CamRestaurants"]
+)
 def test_handcrafted_succeeds_on_env1_and_degrades_with_noise(domain: str) -> None:
     clean = success("dialogym/PyDialEnv1-v0", "handcrafted", 1000, domain=domain)
     noisy = success("dialogym/PyDialEnv6-v0", "handcrafted", 500, domain=domain)
@@ -39,7 +41,9 @@ def test_predict_handles_batches_and_masks() -> None:
     mask = env.unwrapped.action_masks()
     handcrafted = HandcraftedPolicy.for_env(env)
     single, state = handcrafted.predict(observation, action_masks=mask)
-    batch, _ = handcrafted.predict(np.stack([observation, observation]), action_masks=np.stack([mask, mask]))
+    batch, _ = handcrafted.predict(
+        np.stack([observation, observation]), action_masks=np.stack([mask, mask])
+    )
     assert state is None and batch.tolist() == [int(single)] * 2
     random = RandomPolicy.for_env(env, seed=0)
     only = np.zeros_like(mask)

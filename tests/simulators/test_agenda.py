@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
@@ -35,7 +34,9 @@ def matching_goal(booking: dict | None = None) -> Goal:
     constraints = {s: DONTCARE for s in DOMAIN.system_requestable}
     constraints["food"] = entity["food"]
     constraints["area"] = entity["area"]
-    return Goal(constraints, ("name", "phone"), booking or {}, DATABASE.count(DATABASE.match(constraints)))
+    return Goal(
+        constraints, ("name", "phone"), booking or {}, DATABASE.count(DATABASE.match(constraints))
+    )
 
 
 def test_opening_informs_one_constraint_without_combination() -> None:
@@ -73,11 +74,16 @@ def test_wrong_offer_is_rejected_and_right_offer_leads_to_requests_then_goodbye(
     user, _ = make_user(goal)
     wrong = next(e for e in DOMAIN.entities if e["food"] != goal.constraints["food"])
     reply = user.respond((Act(ActType.OFFER, "name", wrong["name"]),))
-    assert reply.acts == (Act(ActType.NEGATE), Act(ActType.INFORM, "food", goal.constraints["food"]))
+    assert reply.acts == (
+        Act(ActType.NEGATE),
+        Act(ActType.INFORM, "food", goal.constraints["food"]),
+    )
     right = DOMAIN.entities[0]
     reply = user.respond((Act(ActType.OFFER, "name", right["name"]),))
     assert reply.acts == (Act(ActType.REQUEST, "phone"),)
-    reply = user.respond((Act(ActType.INFORM, "name", right["name"]), Act(ActType.INFORM, "phone", right["phone"])))
+    reply = user.respond(
+        (Act(ActType.INFORM, "name", right["name"]), Act(ActType.INFORM, "phone", right["phone"]))
+    )
     assert reply.ended and reply.acts == (Act(ActType.THANKYOU), Act(ActType.BYE))
     assert user.goal_met()
 
@@ -89,7 +95,9 @@ def test_booking_is_asked_for_and_checked() -> None:
     reply = user.respond((Act(ActType.OFFER, "name", DOMAIN.entities[0]["name"]),))
     assert reply.acts == (Act(ActType.BOOK),)
     slot = DOMAIN.booking_slots[0]
-    assert user.respond((Act(ActType.REQUEST, slot),)).acts == (Act(ActType.INFORM, slot, booking[slot]),)
+    assert user.respond((Act(ActType.REQUEST, slot),)).acts == (
+        Act(ActType.INFORM, slot, booking[slot]),
+    )
     wrong = {**booking, slot: DOMAIN.booking[slot][1]}
     reply = user.respond(tuple(Act(ActType.BOOK, s, v) for s, v in wrong.items()))
     assert reply.acts == (Act(ActType.NEGATE), Act(ActType.INFORM, slot, booking[slot]))
@@ -146,6 +154,10 @@ def test_profiles_draw_behaviour_within_their_ranges(name: str) -> None:
     stream = RandomStream(np.random.default_rng(0))
     for _ in range(200):
         behaviour = profile.sample(stream)
-        assert profile.inform_combination[0] <= behaviour.inform_combination <= profile.inform_combination[1]
+        assert (
+            profile.inform_combination[0]
+            <= behaviour.inform_combination
+            <= profile.inform_combination[1]
+        )
         assert profile.relax[0] <= behaviour.relax <= profile.relax[1]
         assert profile.patience[0] <= behaviour.patience <= profile.patience[1]

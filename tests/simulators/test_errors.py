@@ -10,7 +10,10 @@ from dialogym.domains import load_domain
 from dialogym.simulators import ErrorModel, RandomStream
 
 DOMAIN = load_domain("restaurant")
-TURN = (Act(ActType.INFORM, "food", DOMAIN.informable["food"][0]), Act(ActType.INFORM, "area", "north"))
+TURN = (
+    Act(ActType.INFORM, "food", DOMAIN.informable["food"][0]),
+    Act(ActType.INFORM, "area", "north"),
+)
 
 
 def test_no_errors_passes_the_turn_through_with_full_confidence() -> None:

@@ -40,7 +40,9 @@ def test_goals_respect_the_match_range_and_nomatch_share(domain_name: str) -> No
 def test_booking_share_applies_only_to_domains_with_booking() -> None:
     restaurant = load_domain("restaurant")
     stream = RandomStream(np.random.default_rng(1))
-    goals = [GoalGenerator(restaurant, GoalConfig(booking_share=0.5)).sample(stream) for _ in range(400)]
+    goals = [
+        GoalGenerator(restaurant, GoalConfig(booking_share=0.5)).sample(stream) for _ in range(400)
+    ]
     share = sum(bool(g.booking) for g in goals) / len(goals)
     assert 0.4 < share < 0.6
     for goal in goals:
@@ -53,7 +55,8 @@ def test_booking_share_applies_only_to_domains_with_booking() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"min_constraints": 0}, {"min_matches": 0}, {"max_matches": 0}, {"nomatch_share": -0.1}]
+    "kwargs",
+    [{"min_constraints": 0}, {"min_matches": 0}, {"max_matches": 0}, {"nomatch_share": -0.1}],
 )
 def test_bad_goal_config_is_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="goal config"):

@@ -31,7 +31,9 @@ def test_confirm_answers_move_belief() -> None:
     tracker = BeliefTracker(DOMAIN)
     tracker.update((Hypothesis((inform(FOOD[0]),), 0.5),), ())
     confirm = (Act(ActType.CONFIRM, "food", FOOD[0]),)
-    tracker.update((Hypothesis((Act(ActType.AFFIRM),), 0.7), Hypothesis((Act(ActType.NEGATE),), 0.2)), confirm)
+    tracker.update(
+        (Hypothesis((Act(ActType.AFFIRM),), 0.7), Hypothesis((Act(ActType.NEGATE),), 0.2)), confirm
+    )
     assert tracker.top("food")[1] == pytest.approx(0.5 * 0.5 + 0.5)
     tracker.update((Hypothesis((Act(ActType.NEGATE),), 0.9),), confirm)
     assert tracker.top("food")[1] == pytest.approx(0.75 * 0.1)
@@ -43,7 +45,10 @@ def test_requests_stay_pending_until_answered_and_matches_follow_belief() -> Non
     tracker.update((Hypothesis((inform(FOOD[0]), Act(ActType.REQUEST, "phone")), 1.0),), ())
     assert tracker.requested["phone"] == 1.0
     assert tracker.matches != all_entities
-    assert all(e["food"] == FOOD[0] for e in (DOMAIN.entities[i] for i in tracker.database.indices(tracker.matches)))
+    assert all(
+        e["food"] == FOOD[0]
+        for e in (DOMAIN.entities[i] for i in tracker.database.indices(tracker.matches))
+    )
     offer = tracker.database.first(tracker.matches)
     name = DOMAIN.entities[offer]["name"]
     tracker.system_acted((Act(ActType.OFFER, "name", name), Act(ActType.INFORM, "phone", "0")))
