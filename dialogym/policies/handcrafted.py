@@ -10,6 +10,8 @@ from dialogym.policies.base import SingleObservationPolicy
 
 KNOWN = 0.8
 """A constraint slot whose best value is at least this likely needs no more grounding."""
+BOOKABLE = 0.5
+"""A booking detail at least this likely is used as it is."""
 SURE = 0.8
 """Below this, a constraint slot's best value is confirmed before it is relied on."""
 AMBIGUOUS = 0.2
@@ -84,7 +86,8 @@ class HandcraftedPolicy(SingleObservationPolicy):
                 return actions["offer_alternative"]
             if x[flags["book_requested"]] >= PENDING and x[flags["booked"]] < 0.5:
                 for slot, known in self._booking_features:
-                    if x[known] < KNOWN and ok(f"request:{slot}"):
+                    # Book on a likely value: the user corrects a wrong detail.
+                    if x[known] < BOOKABLE and ok(f"request:{slot}"):
                         return actions[f"request:{slot}"]
                 if ok("book"):
                     return actions["book"]

@@ -5,7 +5,8 @@ request, affirm or correct a confirm, reject a wrong offer, relax after "no matc
 user then pops the acts of its next turn, combining several informs by chance. Below the
 reactions lie the goal's own items: constraints still to say, questions about the offered entity,
 the booking, and finally goodbye. Useless or repeated system turns cost patience; when it runs
-out the user hangs up.
+out the user hangs up. As in PyDial, patience counts repeats in a row: a system turn that is
+neither a repeat nor useless restores it.
 """
 
 from __future__ import annotations
@@ -110,11 +111,14 @@ class AgendaUser:
             self.patience -= 1
             if self.patience <= 0:
                 return UserTurn((_BYE,), ended=True, hung_up=True)
+        else:
+            self.patience = self.behaviour.patience
         self._previous_system = system_acts
         first = system_acts[0].type
         if first is BYE:
             return UserTurn((_BYE,), ended=True)
-        if first is OFFER:
+        if first is OFFER or (first is INFORM and system_acts[0].slot == self._name_slot):
+            # An offer, or facts about a named entity: either way that entity is on the table.
             self._react_to_offer(system_acts)
         elif first is BOOK:
             self._react_to_booking(system_acts)

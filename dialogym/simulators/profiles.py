@@ -26,7 +26,7 @@ class UserBehaviour(NamedTuple):
             alternatives and saying it when asked).
         answer_request: Chance of answering a system request (else pressing on with the
             user's own agenda).
-        patience: Useless or repeated system turns tolerated before hanging up.
+        patience: Useless or repeated system turns in a row tolerated before hanging up.
     """
 
     inform_combination: float

@@ -183,11 +183,13 @@ class BeliefTracker:
             self.nomatch = False
             self.matches = self.database.match(self.constraints())
         self.reqalts = reqalts if reqalts < 1.0 else 1.0
+        if answer < 0.0 and system_acts and system_acts[0].type is BOOK:
+            book -= answer  # "no" to a booking: a detail was wrong, book again
         if book > 1.0:
             book = 1.0
-        if self.booked:
-            self.book_requested = book
-        elif book > self.book_requested:
+        if book >= 0.5:
+            self.booked = False  # asking to book (again) means no booking satisfies yet
+        if book > self.book_requested or self.booked:
             self.book_requested = book
         self.bye = bye if bye < 1.0 else 1.0
         self.user_acts = hypotheses[0].acts
