@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from dialogym.domains import DONTCARE, Database, Domain
 from dialogym.simulators.randomness import RandomStream
 
 
-@dataclass(frozen=True)
-class Goal:
+class Goal(NamedTuple):
     """A user's hidden goal at the start of a dialogue.
 
     Attributes:
@@ -23,8 +23,8 @@ class Goal:
 
     constraints: Mapping[str, str]
     requests: tuple[str, ...]
-    booking: Mapping[str, str] = field(default_factory=dict)
-    matches: int = 0
+    booking: Mapping[str, str]
+    matches: int
 
     def describe(self) -> str:
         """One line for transcripts: ``food=thai area=dontcare | name phone | book day=friday``."""
@@ -117,9 +117,14 @@ class GoalGenerator:
         return Goal(constraints, requests, booking, matches)
 
     def _draw_constraints(self, stream: RandomStream, from_entity: bool) -> dict[str, str]:
-        """Pick slots to constrain, and values from one entity (or at random)."""
+        """Pick slots to constrain, and values from one entity or at random.
+
+        Random values (for no-match goals) go on at least two slots, since one value alone
+        nearly always matches something.
+        """
         slots = self._slots
-        count = self._low + stream.below(self._high - self._low + 1)
+        low = self._low if from_entity else max(self._low, min(2, self._high))
+        count = low + stream.below(self._high - low + 1)
         chosen = set(stream.sample(slots, count))
         entity = stream.choice(self.domain.entities)
         constraints = {}
