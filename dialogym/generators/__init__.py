@@ -1,0 +1,6 @@
+"""Utterance generators: dialogue acts to text (templates by default; an LLM on request)."""
+
+from dialogym.generators.base import Generator, RandomSource, Request, Speaker
+from dialogym.generators.template import TemplateGenerator
+
+__all__ = ["Generator", "RandomSource", "Request", "Speaker", "TemplateGenerator"]

@@ -1,0 +1,215 @@
+"""The rule NLU of the text channel: a user utterance to n-best dialogue-act hypotheses.
+
+Everything it knows comes from the domain: slot values and their synonyms, slot names (and the
+words of `dialogym.domains.words`), plus a few cue phrases for the act types (``yes``, ``no``,
+``anything else``, ``book``, ``don't care``, ``not``...). The utterance is read sentence by
+sentence; one sentence may carry several acts (``No, I want italian food.``). When a value
+belongs to several slots (``budget`` is a laptop type and a price range), the slot named in the
+sentence decides, then the slot the system just asked about; each other reading becomes a
+lower-ranked hypothesis.
+
+>>> from dialogym.acts import format_acts
+>>> from dialogym.domains import load_domain
+>>> nlu = RuleNLU(load_domain("restaurant"))
+>>> best = nlu.parse("Hi. I want cheap thai food, and what is the phone number?")[0]
+>>> format_acts(best.acts), best.confidence
+('hello() & inform(pricerange=cheap) & inform(food=thai) & request(phone)', 1.0)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dialogym.acts import (
+    AFFIRM,
+    BOOK,
+    BYE,
+    CONFIRM,
+    DENY,
+    HELLO,
+    INFORM,
+    NEGATE,
+    NULL,
+    REQALTS,
+    REQUEST,
+    SELECT,
+    THANKYOU,
+    Act,
+    Acts,
+    ActType,
+    Hypotheses,
+    Hypothesis,
+)
+from dialogym.domains import DONTCARE, Domain
+from dialogym.domains.words import SLOT_ALIASES, slot_words
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:and|but)\s+(?=what|can|could|is|do|please|tell)")
+_DONTCARE = re.compile(
+    r"\b(?:don't|do not|doesn't|does not) (?:care|mind|matter)|\bno preference\b|\bwhatever\b"
+    r"|\bany\b.*\b(?:is fine|will do|is ok)\b|\bnot important\b"
+)
+_DENY = re.compile(r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b")
+_REQUEST = re.compile(
+    r"\?|\bwhat\b|\bwhat's\b|\btell me\b|\b(?:can|could|may) (?:i|you|we) (?:have|get|give)\b"
+    r"|\bgive me\b|\bi need the\b|\bi'd like to know\b|\bi want to know\b"
+)
+_Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
+_LEADING_CUES: _Cues = (
+    (HELLO, re.compile(r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b")),
+    (
+        NEGATE,
+        re.compile(r"^(?:no|nope|not really)\b|\bthat's (?:wrong|not right|incorrect)\b|\bwrong\b"),
+    ),
+    (
+        AFFIRM,
+        re.compile(r"^(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat's (?:right|correct)\b"),
+    ),
+    (BOOK, re.compile(r"\bbook\b|\breserv(?:e|ation)\b")),
+)
+"""Act types without slot or value that come before a sentence's informs, and their cues."""
+_TRAILING_CUES: _Cues = (
+    (
+        REQALTS,
+        re.compile(
+            r"\b(?:anything|something|somewhere) else\b|\bother (?:options?|ones?|places?)\b|\banother (?:one|option|place)\b|\balternatives?\b"
+        ),
+    ),
+    (THANKYOU, re.compile(r"\bthank(?:s| you)\b|\bcheers\b")),
+    (BYE, re.compile(r"\b(?:good)?bye\b|\bsee you\b|\bthat's all\b")),
+)
+"""Act types without slot or value that come after a sentence's informs, and their cues."""
+
+_CERTAIN = 1.0
+_AMBIGUOUS = 0.7
+_PARTLY_UNDERSTOOD = 0.6
+
+Mention = tuple[str, str | None]
+"""A mention in the text: ``(slot, value)`` for a value, ``(slot, None)`` for a slot name."""
+
+
+class RuleNLU:
+    """Reads user utterances in a domain's vocabulary.
+
+    Args:
+        domain: Supplies slot names, values and synonyms.
+        nbest: Most hypotheses returned per utterance.
+    """
+
+    def __init__(self, domain: Domain, nbest: int = 3) -> None:
+        if nbest < 1:
+            raise ValueError(f"nbest: must be >= 1, got {nbest!r}")
+        self.nbest = nbest
+        self.requestable = frozenset(domain.requestable)
+        values = {**domain.informable, **domain.booking}
+        self.value_slots = frozenset(values)
+        surfaces: dict[str, list[Mention]] = {}
+        for slot, slot_values in values.items():
+            synonyms = domain.synonyms.get(slot, {})
+            for value in slot_values:
+                for surface in _surfaces(value, synonyms.get(value, ())):
+                    surfaces.setdefault(surface, []).append((slot, value))
+        slots = tuple(dict.fromkeys((*values, *domain.requestable)))
+        names = [(slot, (slot_words(slot), slot)) for slot in slots]
+        aliases = [(slot, SLOT_ALIASES.get(slot, ())) for slot in slots]
+        for slot, forms in names + aliases:  # a slot's own name wins over another's alias
+            for surface in forms:
+                surfaces.setdefault(surface.lower(), [(slot, None)])
+        self._mentions = surfaces
+        ordered = sorted(surfaces, key=len, reverse=True)
+        self._pattern = re.compile(
+            r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
+        )
+
+    def parse(self, text: str, system_acts: Acts = ()) -> Hypotheses:
+        """The n-best hypotheses for the user's ``text``, said in reply to ``system_acts``.
+
+        Confidence is 1.0 when every sentence was understood without ambiguity, lower when a
+        value could belong to several slots or a sentence was not understood at all.
+        """
+        asked = _asked_slot(system_acts)
+        acts: list[Act] = []
+        alternatives: list[tuple[int, list[Act]]] = []  # (position in acts, other readings)
+        understood = True
+        for sentence in _SENTENCE.split(text.lower().replace("’", "'").strip()):
+            sentence = sentence.strip(" .!,;")
+            if not sentence:
+                continue
+            found = self._sentence_acts(sentence, asked, acts, alternatives)
+            understood = understood and found
+        if not acts:
+            return (Hypothesis((Act(NULL),), _CERTAIN if not text.strip() else _PARTLY_UNDERSTOOD),)
+        best = tuple(acts)
+        if not alternatives:
+            return (Hypothesis(best, _CERTAIN if understood else _PARTLY_UNDERSTOOD),)
+        hypotheses = [Hypothesis(best, _AMBIGUOUS)]
+        others = [(p, o) for p, readings in alternatives for o in readings][: self.nbest - 1]
+        share = (1.0 - _AMBIGUOUS) / len(others) if others else 0.0
+        for position, other in others:
+            changed = list(best)
+            changed[position] = other
+            hypotheses.append(Hypothesis(tuple(changed), share))
+        return tuple(hypotheses)
+
+    def _sentence_acts(
+        self,
+        sentence: str,
+        asked: str | None,
+        acts: list[Act],
+        alternatives: list[tuple[int, list[Act]]],
+    ) -> bool:
+        """Append the acts of one sentence; return whether anything was understood."""
+        before = len(acts)
+        mentions = [self._mentions[m.group(1)] for m in self._pattern.finditer(sentence)]
+        named = [m[0][0] for m in mentions if m[0][1] is None]
+        valued = [m for m in mentions if m[0][1] is not None]
+        for kind, pattern in _LEADING_CUES:
+            if pattern.search(sentence) and not (
+                kind is NEGATE and valued and _DENY.search(sentence)
+            ):
+                acts.append(Act(kind))
+        if _DONTCARE.search(sentence):
+            slots = [s for s in named if s in self.value_slots] or ([asked] if asked else [])
+            acts.extend(Act(INFORM, slot, DONTCARE) for slot in dict.fromkeys(slots))
+        elif valued:
+            deny = _DENY.search(sentence) is not None
+            for readings in valued:
+                chosen, others = _resolve(readings, named, asked)
+                kind = DENY if deny else INFORM
+                if others:
+                    alternatives.append((len(acts), [Act(kind, s, v) for s, v in others]))
+                acts.append(Act(kind, *chosen))
+        elif named and _REQUEST.search(sentence):
+            slots = [s for s in named if s in self.requestable]
+            acts.extend(Act(REQUEST, slot) for slot in dict.fromkeys(slots))
+        for kind, pattern in _TRAILING_CUES:
+            if pattern.search(sentence):
+                acts.append(Act(kind))
+        return len(acts) > before
+
+
+def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:
+    """Lower-case surface forms of a value: itself, with spaces for ``_``/``-``, synonyms."""
+    forms = {value, value.replace("_", " "), value.replace("-", " "), *synonyms}
+    return {form.lower().strip() for form in forms if form.strip()}
+
+
+def _asked_slot(system_acts: Acts) -> str | None:
+    """The slot the system just asked about, confirmed or offered a choice on."""
+    for act in reversed(system_acts):
+        if act.type in (REQUEST, CONFIRM, SELECT) and act.slot is not None:
+            return act.slot
+    return None
+
+
+def _resolve(
+    readings: list[Mention], named: list[str], asked: str | None
+) -> tuple[tuple[str, str | None], list[Mention]]:
+    """Pick the slot of an ambiguous value: named in the sentence, else asked, else first."""
+    if len(readings) == 1:
+        return readings[0], []
+    for preferred in (*named, asked):
+        for reading in readings:
+            if reading[0] == preferred:
+                return reading, [r for r in readings if r is not reading]
+    return readings[0], readings[1:]

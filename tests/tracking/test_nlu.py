@@ -1,0 +1,105 @@
+"""Rule NLU: reads template utterances back (>= 98% of user turns), cues, synonyms, n-best."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import dialogym  # noqa: F401
+from dialogym.acts import Act, ActType, format_acts, parse_acts
+from dialogym.domains import BUILTIN_DOMAINS, load_domain
+from dialogym.generators import Speaker, TemplateGenerator
+from dialogym.policies import HandcraftedPolicy, RandomPolicy
+from dialogym.simulators import RandomStream
+from dialogym.tracking.nlu import RuleNLU
+
+from ..conftest import CAMRESTAURANTS
+
+
+@pytest.fixture(scope="module")
+def restaurant() -> RuleNLU:
+    return RuleNLU(load_domain("restaurant"))
+
+
+def top(nlu: RuleNLU, text: str, system: str = "") -> str:
+    return format_acts(nlu.parse(text, parse_acts(system))[0].acts)
+
+
+@pytest.mark.parametrize("domain", [*BUILTIN_DOMAINS, str(CAMRESTAURANTS)], ids=lambda d: d[-12:])
+def test_recovers_template_user_turns(domain: str) -> None:
+    if domain == str(CAMRESTAURANTS) and not CAMRESTAURANTS.exists():
+        pytest.skip("PyDial data absent")
+    env = gym.make("dialogym/PyDialEnv1-v0", domain=domain)
+    nlu = RuleNLU(env.unwrapped.domain)
+    generator = TemplateGenerator()
+    rng = RandomStream(np.random.default_rng(0))
+    right = total = 0
+    for policy in (RandomPolicy.for_env(env, seed=0), HandcraftedPolicy.for_env(env)):
+        for episode in range(40):
+            observation, info = env.reset(seed=episode)
+            done = False
+            while True:
+                text = generator.render(Speaker.USER, info["user_acts"], rng)
+                heard = nlu.parse(text, info["system_acts"])[0].acts
+                right += sorted(heard) == sorted(info["user_acts"])
+                total += 1
+                if done:
+                    break
+                action, _ = policy.predict(observation, action_masks=env.unwrapped.action_masks())
+                observation, _, terminated, truncated, info = env.step(action)
+                done = terminated or truncated
+    assert total > 300
+    assert right / total >= 0.98
+
+
+@pytest.mark.parametrize(
+    ("text", "system", "expected"),
+    [
+        (
+            "I'd like something inexpensive in the city centre.",
+            "",
+            "inform(pricerange=cheap) & inform(area=centre)",
+        ),
+        ("Sushi, please.", "", "inform(food=japanese)"),
+        ("I don't care.", "request(area)", "inform(area=dontcare)"),
+        ("The price range doesn't matter.", "", "inform(pricerange=dontcare)"),
+        ("Not italian.", "", "deny(food=italian)"),
+        ("No, I want italian food.", "confirm(food=thai)", "negate() & inform(food=italian)"),
+        ("Yes, that's right.", "confirm(food=thai)", "affirm()"),
+        ("What is the phone number? And the address?", "", "request(phone) & request(address)"),
+        ("Is there anything else?", "", "reqalts()"),
+        (
+            "Please book it for four people on friday at 19:30.",
+            "",
+            "book() & inform(people=4) & inform(day=friday) & inform(time=19:30)",
+        ),
+        ("Thank you, goodbye.", "", "thankyou() & bye()"),
+        ("Hmm.", "", "null()"),
+    ],
+)
+def test_reads_cues_values_and_synonyms(
+    restaurant: RuleNLU, text: str, system: str, expected: str
+) -> None:
+    assert top(restaurant, text, system) == expected
+
+
+def test_ambiguous_value_gives_an_nbest_list() -> None:
+    nlu = RuleNLU(load_domain("laptop"))
+    hypotheses = nlu.parse("Something budget.")
+    assert len(hypotheses) == 2
+    assert {h.acts[0].slot for h in hypotheses} == {"type", "pricerange"}
+    assert sum(h.confidence for h in hypotheses) <= 1.0 + 1e-9
+    asked = nlu.parse("Budget.", (Act(ActType.REQUEST, "pricerange"),))
+    assert asked[0].acts == (Act(ActType.INFORM, "pricerange", "budget"),)
+    assert top(nlu, "I want budget type.") == "inform(type=budget)"
+
+
+def test_confidence_reflects_understanding(restaurant: RuleNLU) -> None:
+    assert restaurant.parse("I want thai food.")[0].confidence == 1.0
+    assert restaurant.parse("Blah blah. I want thai food.")[0].confidence < 1.0
+
+
+def test_nbest_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="nbest"):
+        RuleNLU(load_domain("restaurant"), nbest=0)
