@@ -6,29 +6,14 @@ and trained agents are interchangeable wherever a policy is expected.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
+from dialogym.envs.rollout import Predictor
 
-@runtime_checkable
-class Policy(Protocol):
-    """Chooses summary actions, SB3-style.
-
-    ``predict`` takes one observation (or a batch, first axis) and returns the action(s) and
-    the recurrent state (always ``None`` here). ``action_masks`` is the env's 0/1 mask.
-    """
-
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: np.ndarray | None = None,
-        deterministic: bool = True,
-        action_masks: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, Any]:
-        """Choose the action(s) for ``observation``."""
-        ...
+Policy = Predictor
+"""The protocol every policy follows (defined beside the rollout loop that calls it)."""
 
 
 class SingleObservationPolicy:
