@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from os import PathLike
-from typing import Any, NamedTuple, SupportsFloat
+from typing import TYPE_CHECKING, Any, NamedTuple, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -16,6 +16,8 @@ from dialogym.domains import Database, Domain, load_domain
 from dialogym.encoders.belief import BeliefEncoder
 from dialogym.envs.actions import SummaryActions
 from dialogym.envs.evaluation import DialogueRecord, RewardConfig
+from dialogym.envs.language import CHANNELS, OBSERVATIONS, Language, Texts
+from dialogym.generators import Generator
 from dialogym.simulators import (
     AgendaUser,
     ErrorModel,
@@ -26,10 +28,11 @@ from dialogym.simulators import (
     UserProfile,
     get_profile,
 )
+from dialogym.simulators.agenda import UserTurn
 from dialogym.tracking import BeliefTracker
 
-OBSERVATIONS = ("belief",)
-"""Observation encoders available (``obs=``)."""
+if TYPE_CHECKING:
+    from dialogym.encoders.text import TextEncoder
 
 _OPENING: Acts = (Act(HELLO),)
 
@@ -52,13 +55,17 @@ class Turn(NamedTuple):
     user_acts: Acts
     hypotheses: Hypotheses
     reward: float
+    system_text: str = ""
+    user_text: str = ""
 
     def text(self) -> str:
-        """The exchange as two or three readable lines."""
-        lines = [
-            f"[{self.turn:2d}] SYS ({self.action}): {format_acts(self.system_acts)}",
-            f"     USR: {format_acts(self.user_acts)}",
-        ]
+        """The exchange as readable lines (with what was said in words, when it was)."""
+        lines = [f"[{self.turn:2d}] SYS ({self.action}): {format_acts(self.system_acts)}"]
+        if self.system_text:
+            lines.append(f'     SYS says: "{self.system_text}"')
+        lines.append(f"     USR: {format_acts(self.user_acts)}")
+        if self.user_text:
+            lines.append(f'     USR says: "{self.user_text}"')
         if len(self.hypotheses) > 1 or self.hypotheses[0].acts != self.user_acts:
             heard = " | ".join(f"{h.confidence:.2f} {format_acts(h.acts)}" for h in self.hypotheses)
             lines.append(f"     heard: {heard}")
@@ -189,9 +196,16 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         goal: GoalConfig | Mapping[str, Any] | None = None,
         reward: RewardConfig | Mapping[str, float] | None = None,
         render_mode: str | None = None,
+        channel: str = "semantic",
+        generator: str | Generator | None = None,
+        encoder: str | PathLike[str] | TextEncoder = "minilm",
+        device: str | None = None,
+        language: Language | None = None,
     ) -> None:
         if obs not in OBSERVATIONS:
             raise ValueError(f"obs: unknown observation {obs!r}; choose one of {OBSERVATIONS}")
+        if channel not in CHANNELS:
+            raise ValueError(f"channel: unknown channel {channel!r}; choose one of {CHANNELS}")
         if isinstance(max_turns, bool) or not isinstance(max_turns, int) or max_turns < 1:
             raise ValueError(f"max_turns: must be a positive integer, got {max_turns!r}")
         if not isinstance(masks, bool):
@@ -215,9 +229,19 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.encoder = BeliefEncoder(self.domain, max_turns)
         self.action_names = self.actions.names
         self.feature_names = self.encoder.feature_names
+        self.channel_kind = channel
+        self.language: Language | None = language
+        if language is None and (channel != "semantic" or obs != "belief" or generator is not None):
+            self.language = Language(
+                self.domain, channel, obs, generator or "template", encoder, nbest, device
+            )
+        self.conversation: list[str] = []
 
         self.action_space = spaces.Discrete(self.actions.n)
-        self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
+        if self.language is None:
+            self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
+        else:
+            self.observation_space = self.language.observation_space(self.encoder.size)
         self._all_allowed = np.ones(self.actions.n, dtype=np.int8)
         self._mask = self._all_allowed
         self._stream: RandomStream | None = None
@@ -231,6 +255,13 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn."""
+        opening = self._begin(seed)
+        language = self.language
+        texts = None if language is None else language.say(_OPENING, opening, self._stream)
+        return self._observe(), self._opened(opening, texts)
+
+    def _begin(self, seed: int | None) -> Acts:
+        """Reset's first half: draw goal and user; return the user's opening acts."""
         super().reset(seed=seed)
         if seed is not None or self._stream is None:
             self._stream = RandomStream(self.np_random)
@@ -242,10 +273,15 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.turn = 0
         self._done = False
         self._rendered = 0
-        opening = self.user.start(self.goal, behaviour, stream)
-        hypotheses = self.channel.corrupt(opening.acts, stream)
+        self.conversation = []
+        return self.user.start(self.goal, behaviour, stream).acts
+
+    def _opened(self, opening: Acts, texts: Texts | None) -> dict[str, Any]:
+        """Reset's second half, once the opening is said in words (if it is): hear it; the info."""
+        assert self.goal is not None
+        hypotheses = self._hear(_OPENING, opening, texts)
         self.tracker.update(hypotheses, _OPENING)
-        self.transcript = [Turn(0, "start", _OPENING, opening.acts, hypotheses, 0.0)]
+        self.transcript = [Turn(0, "start", _OPENING, opening, hypotheses, 0.0, *(texts or ()))]
         self._update_mask()
         if self.render_mode == "human":
             print(self.render_text())
@@ -253,14 +289,25 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             "turn": 0,
             "goal": self.goal.describe(),
             "system_acts": _OPENING,
-            "user_acts": opening.acts,
+            "user_acts": opening,
             "hypotheses": hypotheses,
             "action_mask": self._mask.copy(),
         }
-        return self.encoder.encode(self.tracker), info
+        if texts is not None:
+            info["system_text"], info["user_text"] = texts
+        return info
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Say the system acts of ``action``, hear the user's reply, update belief and reward."""
+        index = self._action_index(action)
+        system_acts, reply = self._exchange(index)
+        language = self.language
+        texts = None if language is None else language.say(system_acts, reply.acts, self._stream)
+        reward, terminated, truncated, info = self._conclude(index, system_acts, reply, texts)
+        return self._observe(), reward, terminated, truncated, info
+
+    def _action_index(self, action: Any) -> int:
+        """Check that a step may be taken with ``action``; return it as an int."""
         if self._done:
             raise RuntimeError("step: the dialogue has ended; call reset() to start a new one")
         try:
@@ -273,15 +320,23 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(
                 f"action: {index} is outside the action space Discrete({self.actions.n})"
             )
-        stream = self._stream
-        assert stream is not None
+        return index
+
+    def _exchange(self, index: int) -> tuple[Acts, UserTurn]:
+        """Step's first half: the system acts of action ``index`` and the user's reply (as acts)."""
         tracker = self.tracker
         system_acts = self.actions.execute(index, tracker)
         tracker.system_acted(system_acts)
         self.record.system_acted(system_acts)
         self.turn += 1
-        reply = self.user.respond(system_acts)
-        hypotheses = self.channel.corrupt(reply.acts, stream)
+        return system_acts, self.user.respond(system_acts)
+
+    def _conclude(
+        self, index: int, system_acts: Acts, reply: UserTurn, texts: Texts | None
+    ) -> tuple[float, bool, bool, dict[str, Any]]:
+        """Step's second half, once the exchange is said in words (if it is): hear, judge, info."""
+        tracker = self.tracker
+        hypotheses = self._hear(system_acts, reply.acts, texts)
         tracker.update(hypotheses, system_acts)
         terminated = reply.ended or system_acts[0].type is BYE
         truncated = not terminated and self.turn >= self.max_turns
@@ -310,14 +365,43 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             info["turns"] = self.turn
         else:
             info["reward_parts"] = {"turn": config.turn, "end": 0.0}
+        if texts is not None:
+            info["system_text"], info["user_text"] = texts
         self.transcript.append(
-            Turn(self.turn, self.action_names[index], system_acts, reply.acts, hypotheses, reward)
+            Turn(
+                self.turn,
+                self.action_names[index],
+                system_acts,
+                reply.acts,
+                hypotheses,
+                reward,
+                *(texts or ()),
+            )
         )
         self._update_mask()
         info["action_mask"] = self._mask.copy()
         if self.render_mode == "human":
             print(self.render_text())
-        return self.encoder.encode(tracker), reward, terminated, truncated, info
+        return reward, terminated, truncated, info
+
+    def _hear(self, system_acts: Acts, user_acts: Acts, texts: Texts | None) -> Hypotheses:
+        """What the system hears of the user: through the error model, or the NLU on the text."""
+        stream = self._stream
+        assert stream is not None
+        if texts is None:
+            return self.channel.corrupt(user_acts, stream)
+        self.conversation += texts
+        language = self.language
+        assert language is not None
+        if language.nlu is None:
+            return self.channel.corrupt(user_acts, stream)
+        return language.hear(texts[1], system_acts, self.channel, stream)
+
+    def _observe(self) -> np.ndarray:
+        """The observation of the current state."""
+        if self.language is None:
+            return self.encoder.encode(self.tracker)
+        return self.language.observe([self.encoder.encode(self.tracker)], [self.conversation])[0]
 
     def action_masks(self) -> np.ndarray:
         """The 0/1 ``np.int8`` mask of allowed actions for the current observation."""
