@@ -20,6 +20,8 @@ import yaml
 
 COMMANDS = {
     "evaluate": "dialogym.evaluate",
+    "train": "dialogym.train",
+    "benchmark": "dialogym.benchmark",
 }
 """Sub-command name to the module whose ``main(argv)`` runs it."""
 
@@ -63,13 +65,14 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
         raise CommandError(str(error).splitlines()[0]) from None
 
 
-def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write a file so that readers see either the old or the complete new content."""
+def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write a file (text, or bytes as is) so that readers see either the old or the new content."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        binary = isinstance(text, bytes)
+        with os.fdopen(handle, "wb" if binary else "w", encoding=None if binary else "utf-8") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
