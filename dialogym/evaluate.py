@@ -4,20 +4,37 @@ Example::
 
     dialogym evaluate --env dialogym/PyDialEnv3-v0 --env-kwarg domain=restaurant \
         --policy handcrafted --episodes 1000 --seed 0 --json results.json
+    dialogym evaluate --env dialogym/PyDialEnv1-v0 --policy runs/x/model.zip \
+        --transcripts dialogues.jsonl
+
+``--policy`` takes ``handcrafted``, ``random`` or the path of an agent saved by ``dialogym train``
+(``model.zip`` or ``checkpoint.zip``). Metrics: success rate and its Wilson 95% interval, average
+turns and return, hang-up rate, inform precision/recall/F1 and booking rate (see
+`dialogym.envs.rollout`). ``--transcripts`` writes one JSON object per dialogue: its goal,
+verdict, and every turn's acts, hypotheses and reward.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from tqdm import tqdm
 
-from dialogym.cli import CommandError, make_env, parse_env_kwargs, run_command, write_json
+from dialogym.acts import Hypothesis, format_acts
+from dialogym.cli import (
+    CommandError,
+    make_env,
+    parse_env_kwargs,
+    run_command,
+    write_atomically,
+    write_json,
+)
 from dialogym.envs.rollout import EpisodeResult, evaluate
-from dialogym.policies import BUILTIN_POLICIES, make_policy
+from dialogym.policies import BUILTIN_POLICIES, Policy, make_policy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,11 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment argument, repeatable (e.g. domain=laptop, ser=0.15, masks=false)",
     )  # fmt: skip
     parser.add_argument(
-        "--policy", default="handcrafted", help=f"one of {', '.join(BUILTIN_POLICIES)}"
-    )
+        "--policy", default="handcrafted",
+        help=f"{', '.join(BUILTIN_POLICIES)} or a model.zip saved by dialogym train",
+    )  # fmt: skip
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to play")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first reset")
     parser.add_argument("--json", metavar="FILE", help="write the metrics as JSON to FILE")
+    parser.add_argument(
+        "--transcripts", metavar="FILE.jsonl", help="write every dialogue as a JSON line"
+    )
     parser.add_argument(
         "--show", type=int, default=0, metavar="N", help="print the first N dialogues"
     )
@@ -46,16 +67,70 @@ def build_parser() -> argparse.ArgumentParser:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """A Markdown table of evaluation summaries (one row per policy and environment)."""
-    header = "| policy | env | episodes | success | 95% CI | turns | return | hang-ups |"
-    lines = [header, "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    header = (
+        "| policy | env | episodes | success | 95% CI | turns | return | hang-ups "
+        "| inform P | inform R | inform F1 | booking |"
+    )
+    lines = [header, "| --- | --- | ---: | ---: | --- |" + " ---: |" * 7]
     for row in rows:
         low, high = row["success_ci95"]
+        booking = "–" if row["booking_rate"] is None else f"{row['booking_rate']:.3f}"
         lines.append(
             f"| {row['policy']} | {row['env']} | {row['episodes']} | {row['success_rate']:.3f} "
             f"| [{low:.3f}, {high:.3f}] | {row['avg_turns']:.2f} | {row['avg_return']:.2f} "
-            f"| {row['hangup_rate']:.3f} |"
+            f"| {row['hangup_rate']:.3f} | {row['inform_precision']:.3f} "
+            f"| {row['inform_recall']:.3f} | {row['inform_f1']:.3f} | {booking} |"
         )
     return "\n".join(lines)
+
+
+def load_policy(name: str, env: Any, seed: int) -> Policy:
+    """A built-in policy by name, or a trained agent from its ``.zip`` file.
+
+    Raises:
+        CommandError: neither a built-in name nor a loadable model file (one line).
+    """
+    if name in BUILTIN_POLICIES:
+        return make_policy(name, env, seed=seed)
+    if not name.endswith(".zip"):
+        raise CommandError(
+            f"--policy: unknown policy {name!r}; choose one of"
+            f" {', '.join(BUILTIN_POLICIES)} or give a model.zip path"
+        )
+    from dialogym.agents import AgentPolicy  # torch and SB3 load only when needed
+
+    try:
+        return AgentPolicy.load(name).check_env(env)
+    except ValueError as error:
+        raise CommandError(f"--policy: {error}") from None
+
+
+def transcript_record(env: Any, result: EpisodeResult, episode: int) -> dict[str, Any]:
+    """One dialogue as plain JSON data: goal, verdict and every turn."""
+    unwrapped = env.unwrapped
+    return {
+        "episode": episode,
+        "goal": result.goal,
+        "success": result.success,
+        "success_parts": dict(result.success_parts),
+        "turns": result.turns,
+        "return": result.episode_return,
+        "hung_up": result.hung_up,
+        "truncated": result.truncated,
+        "transcript": [
+            {key: _plain(value) for key, value in turn._asdict().items()}
+            for turn in unwrapped.transcript
+        ],
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Acts as their one-line text, hypotheses as ``{"acts", "confidence"}``, the rest as is."""
+    if isinstance(value, tuple) and value and isinstance(value[0], Hypothesis):
+        return [{"acts": format_acts(h.acts), "confidence": h.confidence} for h in value]
+    if isinstance(value, tuple):
+        return format_acts(value)
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,15 +139,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     env = make_env(args.env, env_kwargs)
-    try:
-        policy = make_policy(args.policy, env, seed=args.seed)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    policy = load_policy(args.policy, env, args.seed)
     shown = 0
+    dialogues: list[str] = []
 
     def after_episode(result: EpisodeResult) -> None:
         nonlocal shown
         bar.update()
+        if args.transcripts:
+            record = transcript_record(env, result, len(dialogues))
+            dialogues.append(json.dumps(record, ensure_ascii=False))
         if shown < args.show:
             shown += 1
             verdict = "success" if result.success else "failure"
@@ -92,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
     print(format_table([row]))
     if args.json:
         write_json(args.json, row)
+    if args.transcripts:
+        write_atomically(args.transcripts, "".join(line + "\n" for line in dialogues))
     return 0
 
 

@@ -1,14 +1,25 @@
-"""Running a policy for many dialogues and summarising how it did."""
+"""Running a policy for many dialogues and summarising how it did.
+
+Besides success, turns, return and hang-ups, every dialogue is scored the way ConvLab reports
+it: **inform precision, recall and F1** compare the slots the system told the user about (the
+slots of its ``offer`` and ``inform`` acts, leaving out the slots the user had constrained, whose
+values the user stated) with the slots the user's goal requested (the name and the requestable
+slots); **booking rate** is the share of dialogues whose goal asks for a booking in which the
+system booked a fitting entity with the wanted details.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
+
+from dialogym.acts import INFORM, OFFER
+from dialogym.domains import DONTCARE
 
 
 class Predictor(Protocol):
@@ -36,6 +47,16 @@ class EpisodeResult:
     hung_up: bool
     truncated: bool
     goal: str
+    requested: frozenset[str] = field(default_factory=frozenset)
+    """Slots the user's goal asked about."""
+    informed: frozenset[str] = field(default_factory=frozenset)
+    """Slots the system told the user about (user-constrained slots left out)."""
+    wants_booking: bool = False
+    """Whether the goal asked for a booking."""
+    booked: bool = False
+    """Whether the booking part of success held (only meaningful when ``wants_booking``)."""
+    success_parts: Mapping[str, bool] = field(default_factory=dict)
+    """The parts of the success verdict (``info["success_parts"]``)."""
 
 
 def run_episodes(
@@ -57,6 +78,7 @@ def run_episodes(
             episode_return += float(reward)
             if terminated or truncated:
                 break
+        goal = unwrapped.goal  # type: ignore[attr-defined]
         yield (
             EpisodeResult(
                 success=bool(info["success"]),
@@ -65,9 +87,48 @@ def run_episodes(
                 hung_up=bool(info["hung_up"]),
                 truncated=bool(truncated),
                 goal=str(info["goal"]),
+                requested=frozenset(goal.requests),
+                informed=informed_slots(unwrapped.transcript, goal.constraints),  # type: ignore[attr-defined]
+                wants_booking=bool(goal.booking),
+                booked=bool(info["success_parts"]["booking"]),
+                success_parts=info["success_parts"],
             ),
             info,
         )
+
+
+def informed_slots(transcript: Iterable[Any], constraints: Mapping[str, str]) -> frozenset[str]:
+    """Slots of the system's ``offer`` and ``inform`` acts, less the slots the user constrained.
+
+    Args:
+        transcript: The env's turns (anything with ``system_acts``).
+        constraints: The goal's constraints; slots with a real value (not ``dontcare``) are the
+            user's own words, so restating them is neither a hit nor a false alarm.
+    """
+    stated = {slot for slot, value in constraints.items() if value != DONTCARE}
+    return frozenset(
+        act.slot
+        for turn in transcript
+        for act in turn.system_acts
+        if act.type in (OFFER, INFORM) and act.slot is not None and act.slot not in stated
+    )
+
+
+def inform_scores(results: Sequence[EpisodeResult]) -> dict[str, float]:
+    """ConvLab's inform precision, recall and F1, micro-averaged over dialogues.
+
+    >>> r = EpisodeResult(True, 3, 17.0, False, False, "", frozenset({"name", "phone"}),
+    ...                   frozenset({"name", "area"}))
+    >>> inform_scores([r])
+    {'inform_precision': 0.5, 'inform_recall': 0.5, 'inform_f1': 0.5}
+    """
+    hits = sum(len(r.requested & r.informed) for r in results)
+    told = sum(len(r.informed) for r in results)
+    asked = sum(len(r.requested) for r in results)
+    precision = hits / told if told else 0.0
+    recall = hits / asked if asked else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"inform_precision": precision, "inform_recall": recall, "inform_f1": f1}
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> list[float]:
@@ -86,9 +147,15 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -
 
 
 def summarize(results: list[EpisodeResult]) -> dict[str, Any]:
-    """Success rate with its Wilson 95% interval, average turns and return, hang-up rate."""
+    """Summarise dialogues: success, turns, return, hang-ups, inform scores, bookings.
+
+    Returns the success rate with its Wilson 95% interval, average turns and return, hang-up and
+    truncation rates, inform precision/recall/F1, and the booking rate (``None`` when no goal
+    asked for a booking).
+    """
     count = len(results)
     successes = sum(r.success for r in results)
+    bookings = [r.booked for r in results if r.wants_booking]
     return {
         "episodes": count,
         "success_rate": successes / count if count else 0.0,
@@ -97,6 +164,8 @@ def summarize(results: list[EpisodeResult]) -> dict[str, Any]:
         "avg_return": sum(r.episode_return for r in results) / count if count else 0.0,
         "hangup_rate": sum(r.hung_up for r in results) / count if count else 0.0,
         "truncated_rate": sum(r.truncated for r in results) / count if count else 0.0,
+        **inform_scores(results),
+        "booking_rate": sum(bookings) / len(bookings) if bookings else None,
     }
 
 

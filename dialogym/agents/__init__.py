@@ -1,0 +1,33 @@
+"""Stable-Baselines3 and sb3-contrib agents for dialogym: builders, config, callbacks, plots.
+
+A trained agent loads back as a policy (`AgentPolicy`) that plays wherever a handcrafted or
+random policy does.
+"""
+
+from __future__ import annotations
+
+from dialogym.agents.builders import (
+    ALGORITHMS,
+    Algorithm,
+    build_agent,
+    detect_algorithm,
+    get_algorithm,
+    load_agent,
+    make_vec_env,
+)
+from dialogym.agents.callbacks import DialogueCallback
+from dialogym.agents.config import TrainConfig
+from dialogym.agents.policy import AgentPolicy
+
+__all__ = [
+    "ALGORITHMS",
+    "AgentPolicy",
+    "Algorithm",
+    "DialogueCallback",
+    "TrainConfig",
+    "build_agent",
+    "detect_algorithm",
+    "get_algorithm",
+    "load_agent",
+    "make_vec_env",
+]

@@ -1,0 +1,135 @@
+"""`TrainConfig`: everything a training run depends on, as one frozen dataclass.
+
+The same fields come from command-line flags (``--n-envs``), from a YAML file (``n_envs: 8``)
+or from code; the help text of each flag is the field's ``help`` metadata below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dialogym.agents.builders import check_algo_kwargs, get_algorithm
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Budgets count dialogues (episodes) or environment steps."""
+
+    env: str = field(default="dialogym/PyDialEnv1-v0", metadata={"help": "environment id"})
+    env_kwargs: Mapping[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "environment arguments (domain, ser, masks, ...)"},
+    )
+    algo: str = field(default="maskable_ppo", metadata={"help": "maskable_ppo, ppo, a2c or dqn"})
+    algo_kwargs: Mapping[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "overrides of the algorithm's tuned defaults (learning_rate, ...)"},
+    )
+    dialogues: int | None = field(
+        default=None,
+        metadata={"help": "training budget in dialogues (default 5000 if no --timesteps)"},
+    )
+    timesteps: int | None = field(
+        default=None, metadata={"help": "training budget in environment steps"}
+    )
+    seed: int = field(default=0, metadata={"help": "seed of the agent and the envs"})
+    n_envs: int | None = field(
+        default=None, metadata={"help": "parallel envs (default: the algorithm's)"}
+    )
+    subprocess: bool = field(
+        default=False, metadata={"help": "one process per env (SubprocVecEnv)"}
+    )
+    eval_every: int = field(
+        default=500, metadata={"help": "evaluate and checkpoint every N dialogues"}
+    )
+    eval_episodes: int = field(default=200, metadata={"help": "dialogues per periodic evaluation"})
+    test_episodes: int = field(
+        default=500, metadata={"help": "dialogues of the final evaluation (metrics.json)"}
+    )
+    target_success: float | None = field(
+        default=None, metadata={"help": "stop once a periodic evaluation reaches this success rate"}
+    )
+    threads: int = field(default=1, metadata={"help": "torch CPU threads"})
+    device: str = field(default="cpu", metadata={"help": "torch device"})
+
+    def __post_init__(self) -> None:
+        algorithm = get_algorithm(self.algo)
+        check_algo_kwargs(algorithm, self.algo_kwargs)
+        for name in ("dialogues", "timesteps", "n_envs"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        for name in ("eval_every", "eval_episodes", "test_episodes", "threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if self.target_success is not None and not 0.0 < self.target_success <= 1.0:
+            raise ValueError(f"target_success: must lie in (0, 1], got {self.target_success!r}")
+        if not isinstance(self.env_kwargs, Mapping) or not isinstance(self.algo_kwargs, Mapping):
+            raise ValueError("env_kwargs and algo_kwargs: must be mappings")
+
+    @property
+    def budget_dialogues(self) -> int | None:
+        """The dialogue budget in force (5000 when neither budget is given)."""
+        if self.dialogues is None and self.timesteps is None:
+            return 5000
+        return self.dialogues
+
+    @property
+    def parallel_envs(self) -> int:
+        """``n_envs``, or the algorithm's default."""
+        return self.n_envs or get_algorithm(self.algo).n_envs
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], source: str = "config") -> TrainConfig:
+        """Build from a mapping such as a parsed YAML file.
+
+        Raises:
+            ValueError: unknown key or bad value, one line naming ``source`` and the key.
+        """
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in data:
+            if key not in known:
+                raise ValueError(f"{source}: unknown key {key!r}; known: {', '.join(known)}")
+        try:
+            return cls(**data)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> TrainConfig:
+        """Read a YAML config file.
+
+        Raises:
+            ValueError: missing or malformed file, one line naming it.
+        """
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no such config file") from None
+        except (OSError, yaml.YAMLError) as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ValueError(f"{path}: cannot read config: {first}") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+        return cls.from_mapping(data, source=str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for ``config.yaml`` (resolved: every field written)."""
+        data = dataclasses.asdict(self)
+        data["env_kwargs"] = dict(self.env_kwargs)
+        data["algo_kwargs"] = dict(self.algo_kwargs)
+        return data
+
+    def to_yaml(self) -> str:
+        """The resolved config as YAML."""
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)

@@ -1,0 +1,272 @@
+r"""``dialogym train``: train an agent, evaluating and checkpointing as it goes.
+
+Example::
+
+    dialogym train --env dialogym/Dialogue-v0 --env-kwarg domain=restaurant \
+        --algo maskable_ppo --dialogues 4000 --seed 0 --out runs/rest-ppo
+
+The run folder receives:
+
+| file | what |
+| --- | --- |
+| ``config.yaml`` | the resolved config (every field), written first |
+| ``evaluations.json``, ``evaluations.csv`` | one record per periodic evaluation |
+| ``checkpoint.zip``, ``checkpoint.json`` | the last checkpoint and the counters it was taken at |
+| ``tb/`` | TensorBoard logs (SB3's ``rollout/``, ``train/`` and dialogym's ``eval/``) |
+| ``model.zip`` | the final agent (load it with ``dialogym evaluate --policy RUN/model.zip``) |
+| ``metrics.json`` | the final evaluation on ``test_episodes`` dialogues, wall time, budgets |
+| ``curves.png`` | success rate and return against training dialogues |
+
+Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leaves no half-written
+file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
+empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from dialogym.agents import (
+    AgentPolicy,
+    DialogueCallback,
+    TrainConfig,
+    build_agent,
+    get_algorithm,
+    make_vec_env,
+)
+from dialogym.agents.plots import learning_curves
+from dialogym.cli import (
+    CommandError,
+    make_env,
+    parse_env_kwargs,
+    run_command,
+    write_atomically,
+    write_json,
+)
+from dialogym.envs.rollout import evaluate
+
+EVAL_SEED = 10_000
+"""Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
+TEST_SEED = 20_000
+"""The final evaluation resets with ``TEST_SEED + seed``: dialogues never used during training."""
+
+
+def model_bytes(model: Any) -> bytes:
+    """The agent's ``.zip`` as bytes (so that it can be written atomically)."""
+    buffer = io.BytesIO()
+    model.save(buffer)
+    return buffer.getvalue()
+
+
+def write_evaluations(run_dir: Path, records: list[dict[str, Any]]) -> None:
+    """``evaluations.json`` and ``evaluations.csv`` (one row per periodic evaluation)."""
+    write_json(run_dir / "evaluations.json", records)
+    text = io.StringIO()
+    if records:
+        writer = csv.DictWriter(text, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    write_atomically(run_dir / "evaluations.csv", text.getvalue())
+
+
+def train(
+    config: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True
+) -> dict[str, Any]:
+    """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
+
+    Args:
+        config: The run.
+        run_dir: Folder for the run's files (created).
+        resume: Continue from ``run_dir/checkpoint.zip`` instead of starting afresh.
+        progress: Show a progress bar on stderr.
+    """
+    import torch
+
+    torch.set_num_threads(config.threads)
+    run_dir = Path(run_dir)
+    algorithm = get_algorithm(config.algo)
+    start_dialogues = 0
+    records: list[dict[str, Any]] = []
+    elapsed = 0.0
+    if resume:
+        state = json.loads((run_dir / "checkpoint.json").read_text(encoding="utf-8"))
+        start_dialogues = int(state["dialogues"])
+        elapsed = float(state["train_seconds"])
+        records = [r for r in state["evaluations"] if r["dialogues"] <= start_dialogues]
+    else:
+        write_atomically(run_dir / "config.yaml", config.to_yaml())
+
+    # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
+    vec_env = make_vec_env(
+        config.env,
+        config.env_kwargs,
+        config.parallel_envs,
+        seed=config.seed + start_dialogues * config.parallel_envs,
+        subprocess=config.subprocess,
+    )
+    if resume:
+        model = algorithm.cls.load(
+            run_dir / "checkpoint.zip", env=vec_env, device=config.device,
+            tensorboard_log=str(run_dir / "tb"),
+        )  # fmt: skip
+    else:
+        model = build_agent(
+            algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
+        )
+    policy = AgentPolicy(model, algorithm)
+    eval_env = make_env(config.env, dict(config.env_kwargs))
+    clock = time.perf_counter()
+    trained_before = elapsed
+    evaluating = 0.0
+
+    def milestone(dialogues: int) -> bool:
+        nonlocal evaluating
+        began = time.perf_counter()
+        summary, _ = evaluate(eval_env, policy, config.eval_episodes, EVAL_SEED + config.seed)
+        train_seconds = trained_before + (began - clock) - evaluating
+        record = {
+            "dialogues": dialogues,
+            "timesteps": int(model.num_timesteps),
+            "train_seconds": round(train_seconds, 3),
+            "success_rate": summary["success_rate"],
+            "avg_return": summary["avg_return"],
+            "avg_turns": summary["avg_turns"],
+        }
+        records.append(record)
+        for key in ("success_rate", "avg_return", "avg_turns"):
+            model.logger.record(f"eval/{key}", record[key])
+        model.logger.dump(model.num_timesteps)
+        write_evaluations(run_dir, records)
+        write_atomically(run_dir / "checkpoint.zip", model_bytes(model))
+        write_json(
+            run_dir / "checkpoint.json",
+            {"dialogues": dialogues, "train_seconds": train_seconds, "evaluations": records},
+        )
+        evaluating += time.perf_counter() - began
+        target = config.target_success
+        return target is not None and summary["success_rate"] >= target
+
+    budget = config.budget_dialogues
+    callback = DialogueCallback(budget, config.eval_every, milestone, start_dialogues, progress)
+    max_turns = int(eval_env.unwrapped.max_turns)
+    total = config.timesteps or (budget or 0) * max_turns
+    model.learn(
+        total_timesteps=max(1, total - int(model.num_timesteps)) if resume else total,
+        callback=callback,
+        reset_num_timesteps=not resume,
+        tb_log_name=config.algo,
+    )
+    train_seconds = trained_before + (time.perf_counter() - clock) - evaluating
+    vec_env.close()
+    write_atomically(run_dir / "model.zip", model_bytes(model))
+    summary, _ = evaluate(eval_env, policy, config.test_episodes, TEST_SEED + config.seed)
+    metrics = {
+        "env": config.env,
+        "env_kwargs": dict(config.env_kwargs),
+        "algo": config.algo,
+        "seed": config.seed,
+        "dialogues": callback.dialogues,
+        "timesteps": int(model.num_timesteps),
+        "train_seconds": round(train_seconds, 3),
+        "test_seed": TEST_SEED + config.seed,
+        **summary,
+    }
+    write_json(run_dir / "metrics.json", metrics)
+    if records:
+        title = f"{config.algo} on {config.env} (seed {config.seed})"
+        write_atomically(run_dir / "curves.png", learning_curves({config.algo: [records]}, title))
+    return metrics
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``dialogym train``: one flag per `TrainConfig` field."""
+    parser = argparse.ArgumentParser(
+        prog="dialogym train",
+        description="Train a dialogue policy. Flags override --config, which overrides defaults.",
+        argument_default=argparse.SUPPRESS,
+    )
+    parser.add_argument(
+        "--config", metavar="FILE.yaml", help="settings as YAML (TrainConfig fields)"
+    )
+    parser.add_argument("--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-sSEED)")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    for spec in dataclasses.fields(TrainConfig):
+        flag = "--" + spec.name.replace("_", "-")
+        help_text = spec.metadata["help"]
+        if spec.name in ("env_kwargs", "algo_kwargs"):
+            parser.add_argument(
+                flag.removesuffix("s"), dest=spec.name, action="append", metavar="KEY=VALUE",
+                help=f"{help_text}; repeatable",
+            )  # fmt: skip
+        elif spec.name == "subprocess":
+            parser.add_argument(flag, action="store_true", help=help_text)
+        else:
+            kind = {"target_success": float}.get(spec.name, int)
+            if isinstance(spec.default, str):
+                kind = str
+            parser.add_argument(flag, type=kind, help=help_text)
+    return parser
+
+
+def resolve_config(args: argparse.Namespace) -> TrainConfig:
+    """Defaults, then ``--config``, then the flags given."""
+    settings: dict[str, Any] = {}
+    try:
+        if "config" in args:
+            settings = TrainConfig.load(args.config).to_dict()
+        flags = {
+            f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if f.name in args
+        }
+        for name in ("env_kwargs", "algo_kwargs"):
+            if name in flags:
+                flags[name] = {**settings.get(name, {}), **parse_env_kwargs(flags[name])}
+        return TrainConfig.from_mapping({**settings, **flags}, source="train")
+    except CommandError as error:
+        raise CommandError(str(error).replace("--env-kwarg", "--env-kwarg/--algo-kwarg")) from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train as the parsed arguments say; print where the run went and its final metrics."""
+    progress = "no_progress" not in args
+    if "resume" in args:
+        run_dir = Path(args.resume)
+        if not (run_dir / "checkpoint.json").is_file():
+            raise CommandError(f"--resume: {run_dir} holds no checkpoint to resume from")
+        try:
+            config = TrainConfig.load(run_dir / "config.yaml")
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        metrics = train(config, run_dir, resume=True, progress=progress)
+    else:
+        config = resolve_config(args)
+        name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
+        run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
+        make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
+        metrics = train(config, run_dir, progress=progress)
+    print(
+        f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
+        f" dialogues after {metrics['dialogues']} training dialogues"
+        f" ({metrics['timesteps']} steps, {metrics['train_seconds']:.1f} s)"
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``dialogym train``."""
+    return run_command("train", run, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
