@@ -258,7 +258,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         opening = self._begin(seed)
         language = self.language
         texts = None if language is None else language.say(_OPENING, opening, self._stream)
-        return self._observe(), self._opened(opening, texts)
+        info = self._opened(opening, texts)
+        return self._observe(), info
 
     def _begin(self, seed: int | None) -> Acts:
         """Reset's first half: draw goal and user; return the user's opening acts."""
