@@ -1,0 +1,241 @@
+"""Batched dialogues: a Gymnasium `VectorEnv` that steps N `DialogueEnv`s together, and its SB3 face.
+
+Each step runs every dialogue's semantic half (system acts, user reply) in turn, then sends all
+the utterances to write as **one** generator batch, hears them, and sends every observation's
+text as **one** encoder batch (misses only; cached sentences cost nothing). Dialogues that end
+are reset in the same step (Gymnasium's ``SAME_STEP`` autoreset): their openings form a second
+generator batch, and their final observations join the encoder batch. Every dialogue keeps its
+own random stream, so dialogue ``i`` of a vector env seeded with ``s`` is the dialogue a single
+`DialogueEnv` seeded with ``s + i`` plays under the same actions.
+
+>>> venv = DialogueVectorEnv("dialogym/PyDialEnv1-v0", num_envs=4, domain="restaurant")
+>>> observations, infos = venv.reset(seed=0)
+>>> observations.shape == (4, *venv.single_observation_space.shape)
+True
+>>> masks = venv.action_masks()
+>>> actions = [int(mask.nonzero()[0][0]) for mask in masks]
+>>> observations, rewards, terminated, truncated, infos = venv.step(actions)
+>>> rewards.shape
+(4,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+from stable_baselines3.common.vec_env import VecEnv
+
+from dialogym.envs.dialogue import _OPENING, DialogueEnv
+from dialogym.envs.language import Texts
+
+StepLists = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]
+"""Observations, rewards, terminated, truncated, and one info dict per dialogue."""
+
+
+class DialogueVectorEnv(VectorEnv):
+    """N dialogues of one configuration, stepped together with batched generation and encoding.
+
+    Args:
+        env_id: A dialogym id (``dialogym/PyDialEnv1-v0``...).
+        num_envs: Number of parallel dialogues.
+        **kwargs: Arguments of `DialogueEnv` (``domain``, ``channel``, ``obs``, ``generator``,
+            ``encoder``...); the generator and encoder are built once and shared.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(self, env_id: str, num_envs: int, **kwargs: Any) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
+            raise ValueError(f"num_envs: must be a positive integer, got {num_envs!r}")
+        first = gym.make(env_id, **kwargs).unwrapped
+        if not isinstance(first, DialogueEnv):
+            raise ValueError(f"env_id: {env_id!r} is not a dialogym environment")
+        self.language = first.language
+        others = [
+            gym.make(env_id, **kwargs, language=self.language).unwrapped
+            for _ in range(num_envs - 1)
+        ]
+        self.envs: list[DialogueEnv] = [first, *others]
+        self.num_envs = num_envs
+        self.single_observation_space = first.observation_space
+        self.single_action_space = first.action_space
+        self.observation_space = batch_space(first.observation_space, num_envs)
+        self.action_space = batch_space(first.action_space, num_envs)
+        self.action_names = first.action_names
+
+    # -- Gymnasium API --------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Reset every dialogue (seeds ``seed, seed + 1, ...`` when ``seed`` is an int)."""
+        observations, infos = self.reset_lists(seed)
+        return observations, self._merge(infos)
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step every dialogue; ended ones restart at once (their last observation in ``final_obs``)."""
+        observations, rewards, terminated, truncated, infos = self.step_lists(actions)
+        return observations, rewards, terminated, truncated, self._merge(infos)
+
+    def action_masks(self) -> np.ndarray:
+        """The masks of every dialogue, shape ``(num_envs, n_actions)``, ``np.int8``."""
+        return np.stack([env.action_masks() for env in self.envs])
+
+    # -- the same, with one info dict per dialogue (what SB3 wants) -----------------------------
+
+    def reset_lists(
+        self, seed: int | Sequence[int | None] | None = None
+    ) -> tuple[np.ndarray, list[dict[str, Any]]]:
+        """`reset`, with the infos as a list of dicts."""
+        if seed is None or isinstance(seed, int):
+            seeds: Sequence[int | None] = [
+                None if seed is None else seed + i for i in range(self.num_envs)
+            ]
+        else:
+            seeds = seed
+        if len(seeds) != self.num_envs:
+            raise ValueError(f"seed: expected {self.num_envs} seeds, got {len(seeds)}")
+        infos = self._restart(range(self.num_envs), seeds)
+        return self._observe(self.envs), infos
+
+    def step_lists(self, actions: Any) -> StepLists:
+        """`step`, with the infos as a list of dicts."""
+        envs = self.envs
+        actions = list(actions)
+        if len(actions) != self.num_envs:
+            raise ValueError(f"actions: expected {self.num_envs} actions, got {len(actions)}")
+        indices = [env._action_index(action) for env, action in zip(envs, actions, strict=True)]
+        exchanges = [env._exchange(index) for env, index in zip(envs, indices, strict=True)]
+        texts = self._say(
+            [(s, reply.acts, env) for env, (s, reply) in zip(envs, exchanges, strict=True)]
+        )
+        rewards = np.zeros(self.num_envs, np.float64)
+        terminated = np.zeros(self.num_envs, bool)
+        truncated = np.zeros(self.num_envs, bool)
+        infos: list[dict[str, Any]] = []
+        ended: list[int] = []
+        for i, env in enumerate(envs):
+            system_acts, reply = exchanges[i]
+            reward, terminated[i], truncated[i], info = env._conclude(
+                indices[i], system_acts, reply, texts[i]
+            )
+            rewards[i] = reward
+            infos.append(info)
+            if terminated[i] or truncated[i]:
+                ended.append(i)
+        final_beliefs = [envs[i].encoder.encode(envs[i].tracker) for i in ended]
+        final_conversations = [envs[i].conversation for i in ended]
+        for i, info in zip(ended, self._restart(ended, [None] * len(ended)), strict=True):
+            info["final_info"] = infos[i]
+            infos[i] = info
+        observations = self._observe(envs, final_beliefs, final_conversations)
+        for row, i in enumerate(ended):
+            infos[i]["final_obs"] = observations[self.num_envs + row]
+        return observations[: self.num_envs], rewards, terminated, truncated, infos
+
+    # -- batching -------------------------------------------------------------------------------
+
+    def _restart(self, which: Iterable[int], seeds: Sequence[int | None]) -> list[dict[str, Any]]:
+        """Reset the dialogues ``which``, their openings said as one batch; their reset infos."""
+        envs = [self.envs[i] for i in which]
+        openings = [env._begin(seed) for env, seed in zip(envs, seeds, strict=True)]
+        texts = self._say([(_OPENING, acts, env) for env, acts in zip(envs, openings, strict=True)])
+        return [env._opened(acts, t) for env, acts, t in zip(envs, openings, texts, strict=True)]
+
+    def _say(self, exchanges: list[tuple[Any, Any, DialogueEnv]]) -> list[Texts | None]:
+        if self.language is None or not exchanges:
+            return [None] * len(exchanges)
+        return list(self.language.say_all([(s, u, env._stream) for s, u, env in exchanges]))
+
+    def _observe(
+        self,
+        envs: Sequence[DialogueEnv],
+        beliefs: Sequence[np.ndarray] = (),
+        conversations: Sequence[list[str]] = (),
+    ) -> np.ndarray:
+        """Observations of ``envs``' current states, then of the extra (final) states given."""
+        all_beliefs = [env.encoder.encode(env.tracker) for env in envs] + list(beliefs)
+        if self.language is None:
+            return np.stack(all_beliefs)
+        return self.language.observe(
+            all_beliefs, [env.conversation for env in envs] + list(conversations)
+        )
+
+    def _merge(self, infos: list[dict[str, Any]]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for i, info in enumerate(infos):
+            merged = self._add_info(merged, info, i)
+        return merged
+
+
+class SB3VecEnv(VecEnv):
+    """`DialogueVectorEnv` as Stable-Baselines3's `VecEnv` (``terminal_observation`` included).
+
+    MaskablePPO reads the masks through ``env_method("action_masks")``, which this provides.
+
+    Args:
+        venv: The vector environment to drive.
+    """
+
+    def __init__(self, venv: DialogueVectorEnv) -> None:
+        self.venv = venv
+        super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
+        self._actions: Any = None
+
+    def reset(self) -> np.ndarray:
+        """Reset every dialogue, with the seeds given to `seed` if any."""
+        seeds = self._seeds if any(s is not None for s in self._seeds) else None
+        observations, infos = self.venv.reset_lists(seeds)
+        self.reset_infos = infos
+        self._reset_seeds()
+        return observations
+
+    def step_async(self, actions: np.ndarray) -> None:
+        """Keep the actions for `step_wait`."""
+        self._actions = actions
+
+    def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+        """Step every dialogue; ended ones restart, their last observation kept in the info."""
+        observations, rewards, terminated, truncated, infos = self.venv.step_lists(self._actions)
+        results = []
+        for i, info in enumerate(infos):
+            if "final_info" in info:
+                final = dict(info.pop("final_info"))
+                final["terminal_observation"] = info.pop("final_obs")
+                final["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                self.reset_infos[i] = info
+                info = final
+            results.append(info)
+        return observations, rewards.astype(np.float32), terminated | truncated, results
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+        """An attribute of the selected dialogues' environments."""
+        return [getattr(self.venv.envs[i], attr_name) for i in self._get_indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+        """Set an attribute on the selected dialogues' environments."""
+        for i in self._get_indices(indices):
+            setattr(self.venv.envs[i], attr_name, value)
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any
+    ) -> list[Any]:
+        """Call a method of the selected dialogues' environments."""
+        return [
+            getattr(self.venv.envs[i], method_name)(*method_args, **method_kwargs)
+            for i in self._get_indices(indices)
+        ]
+
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
+        """The dialogues' environments are never wrapped."""
+        return [False for _ in self._get_indices(indices)]
