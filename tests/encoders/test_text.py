@@ -1,0 +1,71 @@
+"""Text encoder and the text observations: cache, composition, check_env for channel x obs."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env as gym_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+import dialogym  # noqa: F401
+from dialogym.encoders.text import TextEncoder
+from dialogym.envs.vector import DialogueVectorEnv
+from dialogym.models import ModelError, resolve
+
+pytestmark = pytest.mark.slow
+
+
+def test_each_sentence_is_encoded_once(minilm: TextEncoder) -> None:
+    minilm.clear_cache()
+    passes = minilm.forward_passes
+    first = minilm.encode([["Hello. What food?", "I want thai food."], ["Hi."]])
+    assert first.shape == (2, 2 * minilm.dim) and first.dtype == np.float32
+    assert minilm.forward_passes == passes + 1
+    again = minilm.encode([["Hello. What food?", "I want thai food."]])
+    assert minilm.forward_passes == passes + 1
+    np.testing.assert_array_equal(again[0], first[0])
+    assert np.all(first[1, : minilm.dim] == 0.0)  # a one-utterance history: zeros first
+    assert np.isclose(np.linalg.norm(first[1, minilm.dim :]), 1.0, atol=1e-5)
+
+
+def test_embeddings_carry_meaning(minilm: TextEncoder) -> None:
+    thai, cuisine, phone = minilm.embed_sentences(
+        ["I want thai food.", "Thai cuisine, please.", "What is the phone number?"]
+    )
+    assert float(thai @ cuisine) > float(thai @ phone) + 0.2
+
+
+@pytest.mark.parametrize("channel", ["semantic", "text"])
+@pytest.mark.parametrize("obs", ["belief", "text", "belief+text"])
+def test_checkers_pass_for_every_channel_and_observation(
+    minilm: TextEncoder, channel: str, obs: str
+) -> None:
+    env = gym.make("dialogym/PyDialEnv3-v0", channel=channel, obs=obs, encoder=minilm)
+    gym_check_env(env.unwrapped, skip_render_check=True)
+    sb3_check_env(env.unwrapped, warn=True)
+    observation, info = env.reset(seed=0)
+    assert env.observation_space.contains(observation)
+    has_text = channel == "text" or obs != "belief"
+    assert ("user_text" in info) == has_text
+
+
+def test_text_observations_are_deterministic_and_batched(minilm: TextEncoder) -> None:
+    kwargs = {"channel": "text", "obs": "text", "encoder": minilm}
+    venv = DialogueVectorEnv("dialogym/PyDialEnv1-v0", num_envs=4, **kwargs)
+    single = gym.make("dialogym/PyDialEnv1-v0", **kwargs)
+    observations, _ = venv.reset(seed=5)
+    single_observation, _ = single.reset(seed=7)
+    np.testing.assert_allclose(observations[2], single_observation, atol=1e-5)
+    passes = minilm.forward_passes
+    for _ in range(5):
+        actions = [int(np.flatnonzero(m)[0]) for m in venv.action_masks()]
+        venv.step(actions)
+    assert minilm.forward_passes - passes <= 5 * 2  # one batch per step (plus one for resets)
+
+
+def test_missing_model_says_how_to_get_it() -> None:
+    with pytest.raises(ModelError, match="neither a known model"):
+        resolve("no-such-model")
+    with pytest.raises(ValueError, match="window"):
+        TextEncoder("minilm", window=0)
