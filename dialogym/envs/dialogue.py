@@ -108,8 +108,18 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
 
     ## Observation Space
 
-    ``Box(0, 1, (k,), float32)``: the belief features of
+    ``obs="belief"`` (default): ``Box(0, 1, (k,), float32)``, the belief features of
     `dialogym.encoders.belief.BeliefEncoder`, named in ``env.unwrapped.feature_names``.
+    ``obs="text"``: ``Box(-1, 1, (window * d,), float32)``, the last ``window`` utterances
+    embedded by `dialogym.encoders.text.TextEncoder` (no belief features at all).
+    ``obs="belief+text"``: the two concatenated, belief first.
+
+    ## Channel
+
+    ``channel="semantic"`` (default): the error model confuses the user's acts at rate ``ser``.
+    ``channel="text"``: both sides' acts are said in words by the generator and the user's
+    words are read back by the rule NLU (`dialogym.tracking.nlu.RuleNLU`); with ``ser > 0`` the
+    error model then confuses what the NLU read.
 
     ## User Goal
 
@@ -141,7 +151,9 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     ``matches`` (entities matching the believed constraints), ``reward_parts`` and
     ``action_mask``. At the end also ``success``, ``success_parts``, ``hung_up``, ``goal``
     (one-line description) and ``turns``. ``reset`` returns ``turn``, ``goal`` and the first
-    turn's acts and hypotheses, and the mask.
+    turn's acts and hypotheses, and the mask. Whenever utterances are generated (text channel,
+    text observations, or a ``generator`` given): ``system_text`` and ``user_text``, and the
+    whole conversation so far is ``env.unwrapped.conversation`` (a list of utterances).
 
     ## Arguments
 
@@ -151,12 +163,17 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``user`` | str or UserProfile | ``"standard"`` | user profile (``standard``, ``unfriendly``) |
     | ``ser`` | float | ``0.0`` | semantic error rate of the channel |
     | ``masks`` | bool | ``True`` | mask actions that make no sense |
-    | ``obs`` | str | ``"belief"`` | observation encoder |
+    | ``obs`` | str | ``"belief"`` | ``"belief"``, ``"text"`` or ``"belief+text"`` |
     | ``max_turns`` | int | ``25`` | system turns before truncation |
     | ``nbest`` | int | ``3`` | most hypotheses per user turn |
     | ``goal`` | GoalConfig or dict | defaults | how goals are drawn |
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
     | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
+    | ``channel`` | str | ``"semantic"`` | ``"semantic"`` or ``"text"`` (see Channel) |
+    | ``generator`` | str or Generator | ``None`` | ``"template"``, ``"llm"`` or an instance; ``None``: templates when text is needed |
+    | ``encoder`` | str, path or TextEncoder | ``"minilm"`` | text encoder model for ``obs`` with text |
+    | ``device`` | str | ``None`` | device of the models (``None``: CUDA when present, else CPU) |
+    | ``language`` | Language | ``None`` | a ready generator/NLU/encoder bundle to share (the vector env does) |
 
     ## Registered Configurations
 
