@@ -22,6 +22,7 @@ COMMANDS = {
     "evaluate": "dialogym.evaluate",
     "train": "dialogym.train",
     "benchmark": "dialogym.benchmark",
+    "simulate": "dialogym.simulate",
 }
 """Sub-command name to the module whose ``main(argv)`` runs it."""
 
