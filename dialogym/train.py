@@ -98,6 +98,9 @@ def train(
     records: list[dict[str, Any]] = []
     elapsed = 0.0
     if resume:
+        for stale in run_dir.glob(".*"):  # temporaries of writes cut short by a kill
+            if stale.is_file():
+                stale.unlink()
         state = json.loads((run_dir / "checkpoint.json").read_text(encoding="utf-8"))
         start_dialogues = int(state["dialogues"])
         elapsed = float(state["train_seconds"])
