@@ -170,7 +170,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
     | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
     | ``channel`` | str | ``"semantic"`` | ``"semantic"`` or ``"text"`` (see Channel) |
-    | ``generator`` | str or Generator | ``None`` | ``"template"``, ``"llm"`` or an instance; ``None``: templates when text is needed |
+    | ``generator`` | str or Generator | ``None`` | ``"template"`` or an instance; ``None``: templates when text is needed |
     | ``encoder`` | str, path or TextEncoder | ``"minilm"`` | text encoder model for ``obs`` with text |
     | ``device`` | str | ``None`` | device of the models (``None``: CUDA when present, else CPU) |
     | ``language`` | Language | ``None`` | a ready generator/NLU/encoder bundle to share (the vector env does) |

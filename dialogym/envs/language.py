@@ -31,25 +31,21 @@ CHANNELS = ("semantic", "text")
 OBSERVATIONS = ("belief", "text", "belief+text")
 """Observation encoders available (``obs=``)."""
 
-GENERATORS = ("template", "llm")
+GENERATORS = ("template",)
 """Utterance generators by name (``generator=``)."""
 
 Texts = tuple[str, str]
 """What the system said and what the user said, in one exchange."""
 
 
-def make_generator(generator: str | Generator, domain: Domain, device: str | None) -> Generator:
-    """A generator from its name (``template``, ``llm``) or the generator itself."""
+def make_generator(generator: str | Generator) -> Generator:
+    """A generator from its name (``template``) or the generator itself."""
     if not isinstance(generator, str):
         return generator
     if generator == "template":
         from dialogym.generators import TemplateGenerator
 
         return TemplateGenerator()
-    if generator == "llm":
-        from dialogym.generators.llm import LLMGenerator
-
-        return LLMGenerator(domain, device=device)
     raise ValueError(f"generator: unknown generator {generator!r}; choose one of {GENERATORS}")
 
 
@@ -85,7 +81,7 @@ class Language:
         nbest: int = 3,
         device: str | None = None,
     ) -> None:
-        self.generator = make_generator(generator, domain, device)
+        self.generator = make_generator(generator)
         self.nlu = RuleNLU(domain, nbest=nbest) if channel == "text" else None
         self.text_encoder = make_encoder(encoder, device) if obs != "belief" else None
         self.with_belief = obs != "text"
