@@ -20,8 +20,9 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 3 --show 1 --no-progress
-	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 500 --seed 0
-	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy random --episodes 500 --seed 0
+	$(BIN)/dialogym train --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --algo maskable_ppo --dialogues 4000 --seed 0 --out runs/demo-maskable-ppo
+	rm -rf runs/demo-benchmark
+	$(BIN)/dialogym benchmark --task env1 --domain restaurant --policy runs/demo-maskable-ppo/model.zip --policy handcrafted --policy random --seeds 1 --episodes 500 --out runs/demo-benchmark --no-progress
 
 test: install
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q
