@@ -169,7 +169,7 @@ def write_results(out: Path, cells: list[dict[str, Any]], episodes: int) -> str:
     write_atomically(out / "results.csv", text.getvalue())
     write_json(out / "results.json", {"rows": rows, "cells": cells})
     for domain in dict.fromkeys(r["domain"] for r in rows):
-        bars = {
+        bars: dict[str, dict[str, tuple[float, float]]] = {
             r["task"]: {} for r in rows if r["domain"] == domain
         }  # task -> policy -> (mean, std)
         for r in rows:

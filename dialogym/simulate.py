@@ -35,7 +35,7 @@ class BeliefLog(gym.Wrapper):
     def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
         """Reset, and start the log with the belief after the user's first turn."""
         observation, info = self.env.reset(**kwargs)
-        self.beliefs = [self.env.unwrapped.tracker.summary()]
+        self.beliefs = [self.env.unwrapped.tracker.summary()]  # type: ignore[attr-defined]
         return observation, info
 
     def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
@@ -46,7 +46,7 @@ class BeliefLog(gym.Wrapper):
 
     def action_masks(self) -> Any:
         """The wrapped environment's masks."""
-        return self.env.unwrapped.action_masks()
+        return self.env.unwrapped.action_masks()  # type: ignore[attr-defined]
 
 
 def build_parser() -> argparse.ArgumentParser:

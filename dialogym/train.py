@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         elif spec.name == "subprocess":
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
-            kind = {"target_success": float}.get(spec.name, int)
+            kind: type = {"target_success": float}.get(spec.name, int)
             if isinstance(spec.default, str):
                 kind = str
             parser.add_argument(flag, type=kind, help=help_text)

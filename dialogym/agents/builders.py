@@ -249,4 +249,4 @@ def load_agent(path: str | PathLike[str], device: str = "cpu") -> BaseAlgorithm:
     if not Path(path).is_file():
         raise ValueError(f"{path}: no such model file")
     algorithm = detect_algorithm(path)
-    return algorithm.cls.load(path, device=device)
+    return algorithm.cls.load(str(path), device=device)

@@ -83,7 +83,7 @@ class AgentPolicy:
         with torch.no_grad():
             tensor, _ = policy.obs_to_tensor(observations)
             if self.algorithm.name == "dqn":
-                values = policy.q_net(tensor)  # type: ignore[operator]
+                values = policy.q_net(tensor)  # type: ignore[attr-defined,operator]
             else:
-                values = policy.get_distribution(tensor).distribution.logits  # type: ignore[attr-defined]
+                values = policy.get_distribution(tensor).distribution.logits  # type: ignore[attr-defined,operator]
         return values.cpu().numpy().astype(np.float64)

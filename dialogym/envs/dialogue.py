@@ -274,7 +274,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn."""
         opening = self._begin(seed)
         language = self.language
-        texts = None if language is None else language.say(_OPENING, opening, self._stream)
+        texts = None if language is None else language.say(_OPENING, opening, self._random())
         info = self._opened(opening, texts)
         return self._observe(), info
 
@@ -320,9 +320,15 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         index = self._action_index(action)
         system_acts, reply = self._exchange(index)
         language = self.language
-        texts = None if language is None else language.say(system_acts, reply.acts, self._stream)
+        texts = None if language is None else language.say(system_acts, reply.acts, self._random())
         reward, terminated, truncated, info = self._conclude(index, system_acts, reply, texts)
         return self._observe(), reward, terminated, truncated, info
+
+    def _random(self) -> RandomStream:
+        """The dialogue's random stream (there is one from the first reset on)."""
+        if self._stream is None:
+            raise RuntimeError("reset() must be called before the first step")
+        return self._stream
 
     def _action_index(self, action: Any) -> int:
         """Check that a step may be taken with ``action``; return it as an int."""

@@ -56,8 +56,8 @@ class DialogueVectorEnv(VectorEnv):
         if not isinstance(first, DialogueEnv):
             raise ValueError(f"env_id: {env_id!r} is not a dialogym environment")
         self.language = first.language
-        others = [
-            gym.make(env_id, **kwargs, language=self.language).unwrapped
+        others: list[DialogueEnv] = [
+            gym.make(env_id, **kwargs, language=self.language).unwrapped  # type: ignore[misc]
             for _ in range(num_envs - 1)
         ]
         self.envs: list[DialogueEnv] = [first, *others]
@@ -152,7 +152,7 @@ class DialogueVectorEnv(VectorEnv):
     def _say(self, exchanges: list[tuple[Any, Any, DialogueEnv]]) -> list[Texts | None]:
         if self.language is None or not exchanges:
             return [None] * len(exchanges)
-        return list(self.language.say_all([(s, u, env._stream) for s, u, env in exchanges]))
+        return list(self.language.say_all([(s, u, env._random()) for s, u, env in exchanges]))
 
     def _observe(
         self,
