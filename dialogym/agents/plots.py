@@ -26,7 +26,7 @@ def _png(figure: Any) -> bytes:
 
     buffer = io.BytesIO()
     figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=110)
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
     return buffer.getvalue()
 
@@ -94,6 +94,9 @@ def success_bars(table: Mapping[str, Mapping[str, tuple[float, float]]], title: 
     axis.set_ylabel("success rate")
     axis.set_ylim(0.0, 1.05)
     axis.grid(axis="y", alpha=0.3)
-    axis.legend(fontsize=8, ncols=min(5, len(policies)))
+    # Below the axes: inside, the legend would hide the bars it explains.
+    axis.legend(
+        fontsize=8, ncols=min(3, len(policies)), loc="upper center", bbox_to_anchor=(0.5, -0.25)
+    )
     axis.set_title(title)
     return _png(figure)
