@@ -43,7 +43,7 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecMonitor
 
 import dialogym.envs  # noqa: F401  (registers the ids)
 
@@ -162,6 +162,15 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
             )
 
 
+def speaks(env_kwargs: Mapping[str, Any]) -> bool:
+    """Whether env arguments ask for the language layer (words, not only dialogue acts)."""
+    return (
+        env_kwargs.get("channel", "semantic") != "semantic"
+        or env_kwargs.get("obs", "belief") != "belief"
+        or env_kwargs.get("generator") is not None
+    )
+
+
 def make_vec_env(
     env_id: str,
     env_kwargs: Mapping[str, Any],
@@ -171,6 +180,11 @@ def make_vec_env(
 ) -> VecEnv:
     """``n_envs`` copies of the env, each with SB3's ``Monitor``, seeded ``seed, seed+1, ...``.
 
+    Environments that speak (a text channel, text observations or a generator asked for) run as
+    one batched `DialogueVectorEnv` behind `SB3VecEnv` and ``VecMonitor``, so that each step
+    writes every utterance in one generator batch and encodes every observation in one encoder
+    batch; ``subprocess=True`` keeps one process per env instead.
+
     Args:
         env_id: A registered id (``dialogym/PyDialEnv1-v0``).
         env_kwargs: Its keyword arguments (``domain``, ``ser``, ...).
@@ -179,6 +193,12 @@ def make_vec_env(
         subprocess: One process per env (`SubprocVecEnv`) instead of one loop (`DummyVecEnv`);
             dialogue steps are cheap, so this only pays with many cores.
     """
+    if not subprocess and speaks(env_kwargs):
+        from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv
+
+        batched = SB3VecEnv(DialogueVectorEnv(env_id, n_envs, **env_kwargs))
+        batched.seed(seed)
+        return VecMonitor(batched)
     return sb3_make_vec_env(
         env_id,
         n_envs=n_envs,
