@@ -1,0 +1,283 @@
+"""The LLM generator: a causal language model writes the utterances, a check keeps them faithful.
+
+Each request's acts are first rendered by the template generator (the *draft*); a few-shot
+prompt then asks the model to say the same thing in its own words. SmolLM2-135M (the default,
+``smollm2``) is small: asked to write from the acts alone it mostly apologises, asked to
+paraphrase a draft it keeps to the point far more often.
+
+Pipeline, as in transformers' pipelines: `LLMGenerator._preprocess` (CPU: prompts, left-padded
+token ids) → `LLMGenerator._forward` (the only code on the device, under ``no_grad``) →
+`LLMGenerator._postprocess` (decode the new tokens only, cut at the first newline, check).
+
+**Faithfulness.** An utterance is kept only if every slot value of its acts appears in it (the
+value or one of the domain's synonyms for it; ``dontcare`` needs no word) and no other value of
+the ontology does (`FaithfulnessCheck`). Otherwise the draft is said instead: a *fallback*,
+reported per request in `LLMGenerator.last_fallbacks` (the environment counts them in
+``info["generator_fallbacks"]``).
+
+**Determinism and the cache.** A request draws one number from its dialogue's random source:
+the *variant*, one of ``variants``. The variant picks the draft's paraphrases and seeds the
+sampling of that row alone (a ``torch.Generator`` per row, so a row's text does not depend on
+the rest of the batch), and ``(speaker, acts, variant)`` is the cache key: same seed, same text.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from typing import Any
+
+from dialogym.acts import Acts, format_acts
+from dialogym.domains import DONTCARE, Domain
+from dialogym.generators.base import Request, Speaker
+from dialogym.generators.template import TemplateGenerator
+from dialogym.models import resolve, select_device
+
+_SYSTEM_PROMPT = (
+    "Paraphrase what a customer (user) or an assistant (system) says. "
+    "Keep every value word exactly, add no new facts, answer with one short line."
+)
+_SHOTS = (
+    (Speaker.USER, "I'd like chinese food. Somewhere in the south.",
+     "I'm looking for a chinese place in the south of town."),
+    (Speaker.SYSTEM, "What price range are you looking for?", "Which price range would you like?"),
+    (Speaker.USER, "What is the phone number?", "Could you give me their phone number?"),
+    (Speaker.SYSTEM, "How about golden house? It serves chinese food.",
+     "golden house is a good chinese restaurant."),
+    (Speaker.USER, "Any price range is fine. Goodbye.", "The price doesn't matter. Bye."),
+    (Speaker.SYSTEM, "So south for the area?", "You want the south area, right?"),
+)  # fmt: skip
+"""Few-shot examples: speaker, draft, paraphrase."""
+
+CacheKey = tuple[Speaker, Acts, int]
+"""Speaker, acts and variant: what determines an utterance."""
+
+
+class _SeededSource(random.Random):
+    """A `RandomSource` of its own, so that a draft depends only on its variant."""
+
+    def below(self, n: int) -> int:
+        """An int uniform on [0, n)."""
+        return int(self.random() * n)
+
+
+class FaithfulnessCheck:
+    """Does an utterance say the acts' values, and no other value of the ontology?
+
+    Args:
+        domain: Supplies the values (informable and booking slots) and their synonyms.
+
+    >>> from dialogym.acts import parse_acts
+    >>> from dialogym.domains import load_domain
+    >>> check = FaithfulnessCheck(load_domain("restaurant"))
+    >>> acts = parse_acts("inform(food=thai) & inform(area=centre)")
+    >>> check(acts, "A Thai place downtown, please.")
+    True
+    >>> check(acts, "Thai food in the north, please.")
+    False
+    """
+
+    def __init__(self, domain: Domain) -> None:
+        self.surfaces: dict[str, set[str]] = {}
+        """Value to its surface forms (itself and its synonyms), lower-case."""
+        for table in (domain.informable, domain.booking):
+            for slot, values in table.items():
+                synonyms = domain.synonyms.get(slot, {})
+                for value in values:
+                    forms = {value, *synonyms.get(value, ())}
+                    self.surfaces.setdefault(value.lower(), set()).update(f.lower() for f in forms)
+        self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
+
+    def __call__(self, acts: Acts, text: str) -> bool:
+        """True when ``text`` says every value of ``acts`` and no other ontology value."""
+        said = text.lower()
+        for act in acts:
+            if act.value is None or act.value == DONTCARE:
+                continue
+            forms = _words(self.surfaces.get(act.value.lower(), {act.value.lower()}))
+            if forms.search(said) is None:
+                return False
+            said = forms.sub(" ", said)
+        return self._ontology.search(said) is None
+
+
+def _words(phrases: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``phrases`` as whole words, the longest first."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
+
+
+class LLMGenerator:
+    """Renders acts with a causal language model, batched, checked, cached.
+
+    Args:
+        domain: The dialogue's domain (for the faithfulness check).
+        model: Model name or transformers directory (default ``smollm2``).
+        device: ``cuda``, ``cpu``...; default CUDA (bfloat16) when present, else CPU (float32).
+        variants: Distinct utterances per speaker and acts (the sampling seed's range).
+        sample: Sample (temperature ``temperature``, top ``top_k`` tokens) or decode greedily.
+        temperature: Sampling temperature.
+        top_k: Tokens sampled among.
+        max_new_tokens: Most tokens per utterance (generation also stops at a newline).
+        batch_size: Most prompts per forward pass.
+
+    Raises:
+        ModelError: the model is not on this machine (the message says how to fetch it).
+        ValueError: the tokenizer has no pad token and no end-of-text token to pad with.
+    """
+
+    def __init__(
+        self,
+        domain: Domain,
+        model: str | PathLike[str] = "smollm2",
+        device: str | None = None,
+        variants: int = 4,
+        sample: bool = True,
+        temperature: float = 0.7,
+        top_k: int = 20,
+        max_new_tokens: int = 32,
+        batch_size: int = 64,
+    ) -> None:
+        if variants < 1:
+            raise ValueError(f"variants: must be >= 1, got {variants!r}")
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = resolve(model)
+        self.device, dtype = select_device(device)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        if tokenizer.pad_token is None:
+            if tokenizer.eos_token is None:
+                raise ValueError(
+                    f"model: {path} has no pad token; set one (tokenizer.pad_token = ...) "
+                    "or pass a model whose tokenizer has one"
+                )
+            tokenizer.pad_token = tokenizer.eos_token
+        tokenizer.padding_side = "left"  # decoder-only: new tokens follow the prompt directly
+        self.tokenizer = tokenizer
+        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device).eval()
+        self.check = FaithfulnessCheck(domain)
+        self.drafts = TemplateGenerator()
+        self.variants = variants
+        self.sample = sample
+        self.temperature = temperature
+        self.top_k = top_k
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        newline = [i for i in range(len(tokenizer)) if "\n" in tokenizer.decode([i])]
+        self._stops = [*newline, *([tokenizer.eos_token_id] if tokenizer.eos_token else [])]
+        self._cache: dict[CacheKey, tuple[str, bool]] = {}
+        self.last_fallbacks: tuple[bool, ...] = ()
+        """Per request of the last `generate` call: whether the draft was said instead."""
+        self.forward_passes = 0
+        """Forward passes (``generate`` calls) run so far."""
+
+    def generate(self, requests: Sequence[Request]) -> list[str]:
+        """One utterance per request, in order; cache misses are generated as one batch."""
+        keys = [(r.speaker, r.acts, r.rng.below(self.variants)) for r in requests]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        for start in range(0, len(missing), self.batch_size):
+            chunk = missing[start : start + self.batch_size]
+            drafts = [self._draft(key) for key in chunk]
+            texts = self._postprocess(self._forward(self._preprocess(chunk, drafts)))
+            for key, draft, text in zip(chunk, drafts, texts, strict=True):
+                faithful = bool(text) and self.check(key[1], text)
+                self._cache[key] = (text, False) if faithful else (draft, True)
+        results = [self._cache[key] for key in keys]
+        self.last_fallbacks = tuple(fell_back for _, fell_back in results)
+        return [text for text, _ in results]
+
+    def clear_cache(self) -> None:
+        """Forget every cached utterance."""
+        self._cache.clear()
+
+    def _draft(self, key: CacheKey) -> str:
+        speaker, acts, variant = key
+        return self.drafts.render(speaker, acts, _SeededSource(variant))
+
+    def prompt(self, speaker: Speaker, draft: str) -> str:
+        """The few-shot prompt asking to paraphrase ``draft``, said by ``speaker``."""
+        if not self.tokenizer.chat_template:
+            lines = [_SYSTEM_PROMPT]
+            for who, before, after in _SHOTS:
+                lines += [f"{who.value}: {before}", f"paraphrase: {after}"]
+            return "\n".join([*lines, f"{speaker.value}: {draft}", "paraphrase:"])
+        messages = [{"role": "system", "content": _SYSTEM_PROMPT}]
+        for who, before, after in _SHOTS:
+            messages.append({"role": "user", "content": f"{who.value}: {before}"})
+            messages.append({"role": "assistant", "content": after})
+        messages.append({"role": "user", "content": f"{speaker.value}: {draft}"})
+        return str(
+            self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        )
+
+    # -- the pipeline: preprocess (CPU) -> _forward (device) -> postprocess ----------------------
+
+    def _preprocess(self, keys: Sequence[CacheKey], drafts: Sequence[str]) -> dict[str, Any]:
+        prompts = [self.prompt(key[0], draft) for key, draft in zip(keys, drafts, strict=True)]
+        inputs = dict(self.tokenizer(prompts, padding=True, return_tensors="pt"))
+        inputs["seeds"] = [_seed(key) for key in keys]
+        return inputs
+
+    def _forward(self, inputs: dict[str, Any]) -> Any:
+        import torch
+        from transformers import LogitsProcessorList
+
+        seeds = inputs.pop("seeds")
+        processors = LogitsProcessorList(
+            [_RowSampler(seeds, self.temperature, self.top_k)] if self.sample else []
+        )
+        self.forward_passes += 1
+        with torch.no_grad():
+            inputs = {k: v.to(self.device) for k, v in inputs.items()}
+            generated = self.model.generate(
+                **inputs,
+                do_sample=False,  # sampling, when asked for, is `_RowSampler`'s (seeded per row)
+                logits_processor=processors,
+                max_new_tokens=self.max_new_tokens,
+                eos_token_id=self._stops,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+        return generated[:, inputs["input_ids"].shape[1] :].cpu()
+
+    def _postprocess(self, new_tokens: Any) -> list[str]:
+        texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        return [" ".join(text.strip().split("\n", 1)[0].split()) for text in texts]
+
+
+def _seed(key: CacheKey) -> int:
+    """A sampling seed that depends on the key only (not on ``PYTHONHASHSEED``)."""
+    speaker, acts, variant = key
+    return zlib.crc32(f"{speaker.value}|{format_acts(acts)}|{variant}".encode())
+
+
+class _RowSampler:
+    """A logits processor that samples each row with its own seeded ``torch.Generator``.
+
+    It leaves only the sampled token possible, so greedy decoding then picks it: a row's text
+    depends on its seed and its own prompt, not on the other rows of the batch.
+    """
+
+    def __init__(self, seeds: Sequence[int], temperature: float, top_k: int) -> None:
+        import torch
+
+        self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+        self.temperature = temperature
+        self.top_k = top_k
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        top = (scores.float() / self.temperature).topk(min(self.top_k, scores.shape[-1]), dim=-1)
+        probabilities = torch.softmax(top.values, dim=-1).cpu()
+        picks = torch.stack(
+            [
+                torch.multinomial(row, 1, generator=generator)
+                for row, generator in zip(probabilities, self.generators, strict=True)
+            ]
+        ).to(scores.device)
+        chosen = top.indices.gather(1, picks)
+        only = torch.full_like(scores, float("-inf"))
+        return only.scatter_(1, chosen, 0.0)
