@@ -31,21 +31,27 @@ CHANNELS = ("semantic", "text")
 OBSERVATIONS = ("belief", "text", "belief+text")
 """Observation encoders available (``obs=``)."""
 
-GENERATORS = ("template",)
+GENERATORS = ("template", "llm")
 """Utterance generators by name (``generator=``)."""
 
 Texts = tuple[str, str]
 """What the system said and what the user said, in one exchange."""
 
 
-def make_generator(generator: str | Generator) -> Generator:
-    """A generator from its name (``template``) or the generator itself."""
+def make_generator(
+    generator: str | Generator, domain: Domain, device: str | None = None
+) -> Generator:
+    """A generator from its name (``template``, ``llm``) or the generator itself."""
     if not isinstance(generator, str):
         return generator
     if generator == "template":
         from dialogym.generators import TemplateGenerator
 
         return TemplateGenerator()
+    if generator == "llm":
+        from dialogym.generators.llm import LLMGenerator
+
+        return LLMGenerator(domain, device=device)
     raise ValueError(f"generator: unknown generator {generator!r}; choose one of {GENERATORS}")
 
 
@@ -81,7 +87,9 @@ class Language:
         nbest: int = 3,
         device: str | None = None,
     ) -> None:
-        self.generator = make_generator(generator)
+        self.generator = make_generator(generator, domain, device)
+        self.fallbacks: list[int] = []
+        """Per exchange of the last `say` / `say_all`: utterances the generator's check rejected."""
         self.nlu = RuleNLU(domain, nbest=nbest) if channel == "text" else None
         self.text_encoder = make_encoder(encoder, device) if obs != "belief" else None
         self.with_belief = obs != "text"
@@ -90,10 +98,7 @@ class Language:
 
     def say(self, system_acts: Acts, user_acts: Acts, rng: RandomSource) -> Texts:
         """Both sides' utterances for one exchange."""
-        system_text, user_text = self.generator.generate(
-            [Request(Speaker.SYSTEM, system_acts, rng), Request(Speaker.USER, user_acts, rng)]
-        )
-        return system_text, user_text
+        return self.say_all([(system_acts, user_acts, rng)])[0]
 
     def say_all(self, exchanges: Sequence[tuple[Acts, Acts, RandomSource]]) -> list[Texts]:
         """The utterances of many exchanges (one per dialogue), generated as one batch."""
@@ -104,6 +109,11 @@ class Language:
                 Request(Speaker.USER, user_acts, rng),
             ]
         texts = self.generator.generate(requests)
+        # A generator that checks its output (the LLM's) says which requests fell back.
+        rejected = getattr(self.generator, "last_fallbacks", None) or [False] * len(texts)
+        self.fallbacks = [
+            int(a) + int(b) for a, b in zip(rejected[::2], rejected[1::2], strict=True)
+        ]
         return list(zip(texts[::2], texts[1::2], strict=True))
 
     def hear(
