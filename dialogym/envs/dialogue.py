@@ -152,7 +152,9 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     ``action_mask``. At the end also ``success``, ``success_parts``, ``hung_up``, ``goal``
     (one-line description) and ``turns``. ``reset`` returns ``turn``, ``goal`` and the first
     turn's acts and hypotheses, and the mask. Whenever utterances are generated (text channel,
-    text observations, or a ``generator`` given): ``system_text`` and ``user_text``, and the
+    text observations, or a ``generator`` given): ``system_text``, ``user_text`` and
+    ``generator_fallbacks`` (utterances of this dialogue so far that the LLM generator's
+    faithfulness check rejected, said by the templates instead; always 0 with templates), and the
     whole conversation so far is ``env.unwrapped.conversation`` (a list of utterances).
 
     ## Arguments
@@ -170,7 +172,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
     | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
     | ``channel`` | str | ``"semantic"`` | ``"semantic"`` or ``"text"`` (see Channel) |
-    | ``generator`` | str or Generator | ``None`` | ``"template"`` or an instance; ``None``: templates when text is needed |
+    | ``generator`` | str or Generator | ``None`` | ``"template"``, ``"llm"`` (SmolLM2, checked, template fallback) or an instance; ``None``: templates when text is needed |
     | ``encoder`` | str, path or TextEncoder | ``"minilm"`` | text encoder model for ``obs`` with text |
     | ``device`` | str | ``None`` | device of the models (``None``: CUDA when present, else CPU) |
     | ``language`` | Language | ``None`` | a ready generator/NLU/encoder bundle to share (the vector env does) |
@@ -253,6 +255,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
                 self.domain, channel, obs, generator or "template", encoder, nbest, device
             )
         self.conversation: list[str] = []
+        self.generator_fallbacks = 0
 
         self.action_space = spaces.Discrete(self.actions.n)
         if self.language is None:
@@ -273,9 +276,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn."""
         opening = self._begin(seed)
-        language = self.language
-        texts = None if language is None else language.say(_OPENING, opening, self._random())
-        info = self._opened(opening, texts)
+        info = self._opened(opening, self._say(_OPENING, opening))
         return self._observe(), info
 
     def _begin(self, seed: int | None) -> Acts:
@@ -292,6 +293,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self._done = False
         self._rendered = 0
         self.conversation = []
+        self.generator_fallbacks = 0
         return self.user.start(self.goal, behaviour, stream).acts
 
     def _opened(self, opening: Acts, texts: Texts | None) -> dict[str, Any]:
@@ -313,16 +315,24 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         }
         if texts is not None:
             info["system_text"], info["user_text"] = texts
+            info["generator_fallbacks"] = self.generator_fallbacks
         return info
 
     def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
         """Say the system acts of ``action``, hear the user's reply, update belief and reward."""
         index = self._action_index(action)
         system_acts, reply = self._exchange(index)
-        language = self.language
-        texts = None if language is None else language.say(system_acts, reply.acts, self._random())
+        texts = self._say(system_acts, reply.acts)
         reward, terminated, truncated, info = self._conclude(index, system_acts, reply, texts)
         return self._observe(), reward, terminated, truncated, info
+
+    def _say(self, system_acts: Acts, user_acts: Acts) -> Texts | None:
+        """Both sides' utterances of an exchange, if this env speaks; counts fallbacks."""
+        if self.language is None:
+            return None
+        texts = self.language.say(system_acts, user_acts, self._random())
+        self.generator_fallbacks += self.language.fallbacks[0]
+        return texts
 
     def _random(self) -> RandomStream:
         """The dialogue's random stream (there is one from the first reset on)."""
@@ -391,6 +401,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             info["reward_parts"] = {"turn": config.turn, "end": 0.0}
         if texts is not None:
             info["system_text"], info["user_text"] = texts
+            info["generator_fallbacks"] = self.generator_fallbacks
         self.transcript.append(
             Turn(
                 self.turn,
