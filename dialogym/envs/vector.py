@@ -152,7 +152,10 @@ class DialogueVectorEnv(VectorEnv):
     def _say(self, exchanges: list[tuple[Any, Any, DialogueEnv]]) -> list[Texts | None]:
         if self.language is None or not exchanges:
             return [None] * len(exchanges)
-        return list(self.language.say_all([(s, u, env._random()) for s, u, env in exchanges]))
+        texts = self.language.say_all([(s, u, env._random()) for s, u, env in exchanges])
+        for (_, _, env), fallbacks in zip(exchanges, self.language.fallbacks, strict=True):
+            env.generator_fallbacks += fallbacks
+        return list(texts)
 
     def _observe(
         self,
