@@ -23,6 +23,7 @@ COMMANDS = {
     "train": "dialogym.train",
     "benchmark": "dialogym.benchmark",
     "simulate": "dialogym.simulate",
+    "models": "dialogym.models",
 }
 """Sub-command name to the module whose ``main(argv)`` runs it."""
 
