@@ -1,0 +1,126 @@
+"""The LLM generator's quality and speed: rejection rate, NLU accuracy on its text, utterances/s.
+
+Runs ``--dialogues`` dialogues (random allowed actions) in the text channel with the LLM
+generator, ``--envs`` at a time in the batched vector env, and prints:
+
+* the faithfulness check's rejection rate: utterances said by the template fallback instead;
+* the NLU's act-recovery accuracy (best hypothesis = the user's acts, as a set) on the user
+  utterances the LLM wrote and the check passed, beside the same figure on template utterances;
+* LLM-generator utterances/s with batches of 1 and of ``--batch`` (distinct prompts, no cache).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/llm_quality.py --dialogues 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+import dialogym  # noqa: F401
+from dialogym.domains import load_domain
+from dialogym.envs.vector import DialogueVectorEnv
+from dialogym.generators import LLMGenerator, Request, Speaker
+from dialogym.tracking.nlu import RuleNLU
+
+
+class Recorder:
+    """Passes requests to the LLM generator and keeps (request, text, fell back) of each."""
+
+    def __init__(self, llm: LLMGenerator) -> None:
+        self.llm = llm
+        self.records: list[tuple[Request, str, bool]] = []
+        self.last_fallbacks: tuple[bool, ...] = ()
+
+    def generate(self, requests: Sequence[Request]) -> list[str]:
+        texts = self.llm.generate(requests)
+        self.last_fallbacks = self.llm.last_fallbacks
+        self.records += zip(requests, texts, self.last_fallbacks, strict=True)
+        return texts
+
+
+def run_dialogues(recorder: Recorder, dialogues: int, envs: int) -> int:
+    venv = DialogueVectorEnv(
+        "dialogym/PyDialEnv1-v0", num_envs=envs, domain="restaurant", channel="text",
+        generator=recorder,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    venv.reset(seed=0)
+    ended = 0
+    while ended < dialogues:
+        actions = [int(rng.choice(np.flatnonzero(m))) for m in venv.action_masks()]
+        _, _, terminated, truncated, _ = venv.step(actions)
+        ended += int(np.sum(terminated | truncated))
+    return ended
+
+
+def nlu_accuracy(records: list[tuple[Request, str, bool]]) -> tuple[float, int, float, int]:
+    """Accuracy on LLM-written user text that passed, and on template (fallback) user text."""
+    nlu = RuleNLU(load_domain("restaurant"))
+    hits = {True: [0, 0], False: [0, 0]}  # fell back -> [right, total]
+    for (system, _, _), (user, text, fell_back) in zip(records[::2], records[1::2], strict=True):
+        assert system.speaker is Speaker.SYSTEM and user.speaker is Speaker.USER
+        best = nlu.parse(text, system.acts)[0].acts
+        hits[fell_back][0] += set(best) == set(user.acts)
+        hits[fell_back][1] += 1
+    (llm_right, llm_n), (tpl_right, tpl_n) = hits[False], hits[True]
+    return llm_right / max(llm_n, 1), llm_n, tpl_right / max(tpl_n, 1), tpl_n
+
+
+def speed(llm: LLMGenerator, requests: Sequence[Request], batch: int) -> float:
+    llm.clear_cache()
+    start = time.perf_counter()
+    for first in range(0, len(requests), batch):
+        llm.generate(requests[first : first + batch])
+    return len(requests) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialogues", type=int, default=100)
+    parser.add_argument("--envs", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    llm = LLMGenerator(load_domain("restaurant"), device=args.device)
+    recorder = Recorder(llm)
+    start = time.perf_counter()
+    ended = run_dialogues(recorder, args.dialogues, args.envs)
+    seconds = time.perf_counter() - start
+    records = recorder.records
+    rejected = sum(fell_back for _, _, fell_back in records)
+    unique = {(r.speaker, r.acts, text) for r, text, _ in records}
+    llm_acc, llm_n, tpl_acc, tpl_n = nlu_accuracy(records)
+    print(
+        f"dialogues: {ended} ({len(records)} utterances, {len(unique)} distinct, {seconds:.0f} s)"
+    )
+    print(f"faithfulness rejection (template fallback) rate: {rejected / len(records):.1%}")
+    print(f"NLU act recovery on LLM user utterances that passed: {llm_acc:.1%} (n={llm_n})")
+    print(f"NLU act recovery on template (fallback) user utterances: {tpl_acc:.1%} (n={tpl_n})")
+    rng = np.random.default_rng(1)
+    distinct = list(dict.fromkeys((r.speaker, r.acts) for r, _, _ in records))
+    picked = [distinct[i] for i in rng.permutation(len(distinct))[: 2 * args.batch]]
+    requests = [Request(speaker, acts, _Zero()) for speaker, acts in picked]
+    for batch in (1, args.batch):
+        print(
+            f"LLM utterances/s, batch {batch:>2} ({args.device}): {speed(llm, requests, batch):.2f}"
+        )
+
+
+class _Zero:
+    """A random source that always draws 0 (variant 0: the speed test measures the model)."""
+
+    def random(self) -> float:
+        return 0.0
+
+    def below(self, n: int) -> int:
+        return 0
+
+
+if __name__ == "__main__":
+    main()
