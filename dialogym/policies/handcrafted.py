@@ -58,7 +58,6 @@ class HandcraftedPolicy(SingleObservationPolicy):
             "matches:0", "matches:1",
         )  # fmt: skip
         self._flags = {name: feature(name) for name in names}
-        self._user_negated = feature("user:negate")
 
     @classmethod
     def for_env(cls, env: object) -> HandcraftedPolicy:
