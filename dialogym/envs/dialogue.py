@@ -262,8 +262,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
         else:
             self.observation_space = self.language.observation_space(self.encoder.size)
-        self._all_allowed = np.ones(self.actions.n, dtype=np.int8)
-        self._mask = self._all_allowed
+        self._mask = np.ones(self.actions.n, dtype=np.int8)  # stays all-ones when masks=False
         self._stream: RandomStream | None = None
         self._done = True
         self.transcript: list[Turn] = []
