@@ -23,12 +23,14 @@ the rest of the batch), and ``(speaker, acts, variant)`` is the cache key: same 
 
 from __future__ import annotations
 
+import copy
+import inspect
 import random
 import re
 import zlib
 from collections.abc import Iterable, Sequence
 from os import PathLike
-from typing import Any
+from typing import Any, NamedTuple
 
 from dialogym.acts import Acts, format_acts
 from dialogym.domains import DONTCARE, Domain
@@ -167,7 +169,14 @@ class LLMGenerator:
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
         newline = [i for i in range(len(tokenizer)) if "\n" in tokenizer.decode([i])]
-        self._stops = [*newline, *([tokenizer.eos_token_id] if tokenizer.eos_token else [])]
+        ends = [tokenizer.eos_token_id] if tokenizer.eos_token else []
+        self._stops = frozenset([*newline, *ends])
+        accepted = inspect.signature(self.model.forward).parameters
+        self._cache_argument = "cache" if "cache" in accepted else "past_key_values"
+        self._takes_positions = "position_ids" in accepted
+        self._takes_logits_to_keep = "logits_to_keep" in accepted
+        self._prefix, self._chat = self._split_prompt()
+        self._prefix_kv: tuple[Any, int] | None = None
         self._cache: dict[CacheKey, tuple[str, bool]] = {}
         self.last_fallbacks: tuple[bool, ...] = ()
         """Per request of the last `generate` call: whether the draft was said instead."""
@@ -199,52 +208,138 @@ class LLMGenerator:
 
     def prompt(self, speaker: Speaker, draft: str) -> str:
         """The few-shot prompt asking to paraphrase ``draft``, said by ``speaker``."""
-        if not self.tokenizer.chat_template:
-            lines = [_SYSTEM_PROMPT]
-            for who, before, after in _SHOTS:
-                lines += [f"{who.value}: {before}", f"paraphrase: {after}"]
-            return "\n".join([*lines, f"{speaker.value}: {draft}", "paraphrase:"])
-        messages = [{"role": "system", "content": _SYSTEM_PROMPT}]
+        return self._prefix + self._suffix(speaker, draft)
+
+    def _split_prompt(self) -> tuple[str, bool]:
+        """The prompt's shared prefix (instructions and shots), and whether it is a chat one.
+
+        The chat template is used when the model has one and the prompt splits cleanly after
+        the shots; otherwise a plain ``who: text`` / ``paraphrase: text`` layout.
+        """
+        template = self.tokenizer.chat_template
+        if template:
+            prefix = str(self.tokenizer.apply_chat_template(_shot_messages(), tokenize=False))
+            whole = _shot_messages() + [{"role": "user", "content": "user: hi"}]
+            full = str(
+                self.tokenizer.apply_chat_template(
+                    whole, tokenize=False, add_generation_prompt=True
+                )
+            )
+            if full.startswith(prefix):
+                return prefix, True
+        lines = [_SYSTEM_PROMPT]
         for who, before, after in _SHOTS:
-            messages.append({"role": "user", "content": f"{who.value}: {before}"})
-            messages.append({"role": "assistant", "content": after})
-        messages.append({"role": "user", "content": f"{speaker.value}: {draft}"})
-        return str(
-            self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        )
+            lines += [f"{who.value}: {before}", f"paraphrase: {after}"]
+        return "\n".join(lines) + "\n", False
+
+    def _suffix(self, speaker: Speaker, draft: str) -> str:
+        """The prompt after the shared prefix: the draft to paraphrase, then the answer cue."""
+        line = f"{speaker.value}: {draft}"
+        if not self._chat:
+            return f"{line}\nparaphrase:"
+        whole = _shot_messages() + [{"role": "user", "content": line}]
+        full = self.tokenizer.apply_chat_template(whole, tokenize=False, add_generation_prompt=True)
+        return str(full)[len(self._prefix) :]
+
+    def _prefix_cache(self, rows: int) -> tuple[Any, int]:
+        """The key-value cache of the shared prefix, repeated for ``rows`` rows, and its length.
+
+        The prefix (about 230 tokens for SmolLM2) is run through the model once per generator;
+        each batch then only runs its drafts, a tenth of the prompt.
+        """
+        import torch
+
+        if self._prefix_kv is None:
+            ids = self.tokenizer(self._prefix, return_tensors="pt").input_ids.to(self.device)
+            with torch.inference_mode():
+                self._prefix_kv = (self._model_call(ids, None, None, None).cache, ids.shape[1])
+        cache, length = self._prefix_kv
+        repeated = copy.deepcopy(cache)
+        repeated.batch_repeat_interleave(rows)
+        return repeated, length
+
+    def _model_call(self, ids: Any, mask: Any, positions: Any, cache: Any) -> Any:
+        """One forward pass; the output has ``logits`` (last position only) and ``cache``."""
+        arguments = {self._cache_argument: cache, "input_ids": ids, "use_cache": True}
+        if mask is not None:
+            arguments["attention_mask"] = mask
+        if positions is not None and self._takes_positions:
+            arguments["position_ids"] = positions
+        if self._takes_logits_to_keep:
+            arguments["logits_to_keep"] = 1
+        output = self.model(**arguments)
+        return _Step(output.logits[:, -1], output[self._cache_argument])
 
     # -- the pipeline: preprocess (CPU) -> _forward (device) -> postprocess ----------------------
 
     def _preprocess(self, keys: Sequence[CacheKey], drafts: Sequence[str]) -> dict[str, Any]:
-        prompts = [self.prompt(key[0], draft) for key, draft in zip(keys, drafts, strict=True)]
-        inputs = dict(self.tokenizer(prompts, padding=True, return_tensors="pt"))
+        suffixes = [self._suffix(key[0], draft) for key, draft in zip(keys, drafts, strict=True)]
+        inputs = dict(
+            self.tokenizer(suffixes, padding=True, return_tensors="pt", add_special_tokens=False)
+        )
         inputs["seeds"] = [_seed(key) for key in keys]
         return inputs
 
-    def _forward(self, inputs: dict[str, Any]) -> Any:
+    def _forward(self, inputs: dict[str, Any]) -> list[list[int]]:
+        """The new tokens of each row (without its stop token).
+
+        A row is ``[prefix][padding][draft]``: the cached prefix, left padding of the drafts
+        (masked out) and the draft; positions count the unmasked tokens only, so a row's text
+        does not depend on how much it was padded. Rows leave the batch when they stop.
+        """
         import torch
-        from transformers import LogitsProcessorList
 
-        seeds = inputs.pop("seeds")
-        processors = LogitsProcessorList(
-            [_RowSampler(seeds, self.temperature, self.top_k)] if self.sample else []
+        ids = inputs["input_ids"].to(self.device)
+        draft_mask = inputs["attention_mask"].to(self.device)
+        rows = ids.shape[0]
+        cache, prefix_length = self._prefix_cache(rows)
+        mask = torch.cat([draft_mask.new_ones(rows, prefix_length), draft_mask], dim=1)
+        positions = (prefix_length + draft_mask.cumsum(-1) - 1).clamp(min=prefix_length)
+        sampler = (
+            _RowSampler(inputs["seeds"], self.temperature, self.top_k) if self.sample else None
         )
+        live = list(range(rows))  # batch row of each row still writing
+        tokens: list[list[int]] = [[] for _ in range(rows)]
         self.forward_passes += 1
-        with torch.no_grad():
-            inputs = {k: v.to(self.device) for k, v in inputs.items()}
-            generated = self.model.generate(
-                **inputs,
-                do_sample=False,  # sampling, when asked for, is `_RowSampler`'s (seeded per row)
-                logits_processor=processors,
-                max_new_tokens=self.max_new_tokens,
-                eos_token_id=self._stops,
-                pad_token_id=self.tokenizer.pad_token_id,
-            )
-        return generated[:, inputs["input_ids"].shape[1] :].cpu()
+        with torch.inference_mode():
+            for _ in range(self.max_new_tokens):
+                step = self._model_call(ids, mask, positions, cache)
+                chosen = step.logits.argmax(-1) if sampler is None else sampler(step.logits, live)
+                going = [i for i, token in enumerate(chosen.tolist()) if token not in self._stops]
+                for i in going:
+                    tokens[live[i]].append(int(chosen[i]))
+                if not going:
+                    break
+                cache = step.cache
+                if len(going) < len(live):
+                    kept = torch.tensor(going, device=self.device)
+                    cache.batch_select_indices(kept)
+                    chosen, mask, positions = chosen[kept], mask[kept], positions[kept]
+                    live = [live[i] for i in going]
+                ids = chosen[:, None]
+                positions = positions[:, -1:] + 1
+                mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
+        return tokens
 
-    def _postprocess(self, new_tokens: Any) -> list[str]:
+    def _postprocess(self, new_tokens: list[list[int]]) -> list[str]:
         texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [" ".join(text.strip().split("\n", 1)[0].split()) for text in texts]
+
+
+class _Step(NamedTuple):
+    """What one forward pass gives the decoding loop."""
+
+    logits: Any
+    cache: Any
+
+
+def _shot_messages() -> list[dict[str, str]]:
+    """The instructions and few-shot examples as chat messages."""
+    messages = [{"role": "system", "content": _SYSTEM_PROMPT}]
+    for who, before, after in _SHOTS:
+        messages.append({"role": "user", "content": f"{who.value}: {before}"})
+        messages.append({"role": "assistant", "content": after})
+    return messages
 
 
 def _seed(key: CacheKey) -> int:
@@ -254,10 +349,10 @@ def _seed(key: CacheKey) -> int:
 
 
 class _RowSampler:
-    """A logits processor that samples each row with its own seeded ``torch.Generator``.
+    """Samples each row's next token with the row's own seeded ``torch.Generator``.
 
-    It leaves only the sampled token possible, so greedy decoding then picks it: a row's text
-    depends on its seed and its own prompt, not on the other rows of the batch.
+    A row's draws come from its seed alone, so its text depends on its seed and its own prompt,
+    not on the other rows of the batch.
     """
 
     def __init__(self, seeds: Sequence[int], temperature: float, top_k: int) -> None:
@@ -267,17 +362,16 @@ class _RowSampler:
         self.temperature = temperature
         self.top_k = top_k
 
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
+    def __call__(self, logits: Any, rows: Sequence[int]) -> Any:
+        """The next token of each row; ``rows[i]`` is the batch row of ``logits[i]``."""
         import torch
 
-        top = (scores.float() / self.temperature).topk(min(self.top_k, scores.shape[-1]), dim=-1)
+        top = (logits.float() / self.temperature).topk(min(self.top_k, logits.shape[-1]), dim=-1)
         probabilities = torch.softmax(top.values, dim=-1).cpu()
         picks = torch.stack(
             [
-                torch.multinomial(row, 1, generator=generator)
-                for row, generator in zip(probabilities, self.generators, strict=True)
+                torch.multinomial(probabilities[i], 1, generator=self.generators[row])
+                for i, row in enumerate(rows)
             ]
-        ).to(scores.device)
-        chosen = top.indices.gather(1, picks)
-        only = torch.full_like(scores, float("-inf"))
-        return only.scatter_(1, chosen, 0.0)
+        ).to(logits.device)
+        return top.indices.gather(1, picks).squeeze(1)
