@@ -34,3 +34,32 @@ SLOT_ALIASES = {
 def slot_words(slot: str) -> str:
     """The words for a slot in an utterance (``pricerange`` -> ``price range``)."""
     return SLOT_WORDS.get(slot) or slot.replace("_", " ").replace("-", " ")
+
+
+ACT_CUES = {
+    "hello": r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b",
+    "negate": r"^(?:no|nope|not really)\b|\bthat's (?:wrong|not right|incorrect)\b|\bwrong\b",
+    "affirm": r"^(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat's (?:right|correct)\b",
+    "book": r"\bbook\b|\breserv(?:e|ation)\b",
+    "reqalts": (
+        r"\b(?:anything|something|somewhere) else\b|\bother (?:options?|ones?|places?)\b"
+        r"|\banother (?:one|option|place)\b|\balternatives?\b"
+    ),
+    "thankyou": r"\bthank(?:s| you)\b|\bcheers\b",
+    "bye": r"\b(?:good)?bye\b|\bsee you\b|\bthat's all\b",
+}
+"""How a user says the act types that carry no slot: act type name to a regex over one
+lower-case sentence (``^`` is the sentence's start). The NLU reads acts by them; the LLM
+generator's faithfulness check asks an utterance to contain them."""
+
+DONTCARE_CUE = (
+    r"\b(?:don't|do not|doesn't|does not) (?:care|mind|matter)|\bno preference\b|\bwhatever\b"
+    r"|\bany\b.*\b(?:is fine|will do|is ok)\b|\bnot important\b"
+)
+"""How a user says that any value of a slot will do (a regex over one lower-case sentence)."""
+
+QUESTION_CUE = (
+    r"\?|\bwhat\b|\bwhat's\b|\btell me\b|\b(?:can|could|may) (?:i|you|we) (?:have|get|give)\b"
+    r"|\bgive me\b|\bi need the\b|\bi'd like to know\b|\bi want to know\b"
+)
+"""How a user asks for something (a regex over one lower-case sentence)."""

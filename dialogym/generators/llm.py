@@ -32,8 +32,9 @@ from collections.abc import Iterable, Sequence
 from os import PathLike
 from typing import Any, NamedTuple
 
-from dialogym.acts import Acts, format_acts
+from dialogym.acts import Act, Acts, ActType, format_acts
 from dialogym.domains import DONTCARE, Domain
+from dialogym.domains.words import ACT_CUES, DONTCARE_CUE, QUESTION_CUE, SLOT_ALIASES, slot_words
 from dialogym.generators.base import Request, Speaker
 from dialogym.generators.template import TemplateGenerator
 from dialogym.models import resolve, select_device
@@ -67,18 +68,31 @@ class _SeededSource(random.Random):
 
 
 class FaithfulnessCheck:
-    """Does an utterance say the acts' values, and no other value of the ontology?
+    """Does an utterance say its acts, and no value the acts do not hold?
+
+    An utterance passes when
+
+    * every slot value of its acts appears (the value or a synonym of it, as whole words), and no
+      other value of the ontology or entity name of the database does;
+    * every act without a value is said too: a user's ``request(phone)`` names the slot and asks
+      (``What is the phone number?``), a user's ``inform(area=dontcare)`` says it does not mind,
+      ``hello``, ``bye``, ``affirm``, ``negate``, ``thankyou``, ``reqalts`` and ``book`` have their
+      cue words (`dialogym.domains.words.ACT_CUES`, the NLU's own), and a system's ``request``,
+      ``confirm``, ``select`` and ``reqmore`` are questions.
 
     Args:
-        domain: Supplies the values (informable and booking slots) and their synonyms.
+        domain: Supplies the values (informable and booking slots, entity names), their synonyms
+            and the slot names.
 
     >>> from dialogym.acts import parse_acts
     >>> from dialogym.domains import load_domain
     >>> check = FaithfulnessCheck(load_domain("restaurant"))
     >>> acts = parse_acts("inform(food=thai) & inform(area=centre)")
-    >>> check(acts, "A Thai place downtown, please.")
+    >>> check(Speaker.USER, acts, "A Thai place downtown, please.")
     True
-    >>> check(acts, "Thai food in the north, please.")
+    >>> check(Speaker.USER, acts, "Thai food in the north, please.")
+    False
+    >>> check(Speaker.USER, parse_acts("request(phone)"), "The phone number is 123.")
     False
     """
 
@@ -91,19 +105,66 @@ class FaithfulnessCheck:
                 for value in values:
                     forms = {value, *synonyms.get(value, ())}
                     self.surfaces.setdefault(value.lower(), set()).update(f.lower() for f in forms)
+        for entity in domain.entities:
+            name = entity.get(domain.name_slot, "").lower()
+            if name:
+                self.surfaces.setdefault(name, {name})
         self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
+        slots = {*domain.informable, *domain.booking, *domain.requestable}
+        self._slot_names = {
+            slot: _words({slot, slot_words(slot), *SLOT_ALIASES.get(slot, ())}) for slot in slots
+        }
 
-    def __call__(self, acts: Acts, text: str) -> bool:
-        """True when ``text`` says every value of ``acts`` and no other ontology value."""
-        said = text.lower()
+    def __call__(self, speaker: Speaker, acts: Acts, text: str) -> bool:
+        """True when ``text``, said by ``speaker``, says ``acts`` and no other value."""
+        said = text.lower().replace("\u2019", "'")
+        sentences = [s.strip(" .!,;") for s in _SENTENCE_END.split(said)]
+        own: set[str] = set()  # the surface forms of the acts' values
         for act in acts:
-            if act.value is None or act.value == DONTCARE:
-                continue
-            forms = _words(self.surfaces.get(act.value.lower(), {act.value.lower()}))
-            if forms.search(said) is None:
+            if act.value is not None and act.value != DONTCARE:
+                forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
+                if _words(forms).search(said) is None:
+                    return False
+                own |= forms
+            elif not self._cued(speaker, act, sentences):
                 return False
-            said = forms.sub(" ", said)
-        return self._ontology.search(said) is None
+        # Take out the acts' own values (longest first: a description may hold a name) and slot
+        # names ("business use" is no claim of the value "business"), then look for any other.
+        rest = _words(own).sub(" ", said) if own else said
+        for slot in {act.slot for act in acts if act.slot in self._slot_names}:
+            rest = self._slot_names[slot].sub(" ", rest)
+        return self._ontology.search(rest) is None
+
+    def _cued(self, speaker: Speaker, act: Act, sentences: list[str]) -> bool:
+        """Whether an act without a value (or with ``dontcare``) is said in ``sentences``."""
+        if speaker is Speaker.SYSTEM:
+            cue = _SYSTEM_CUES.get(act.type)
+        elif act.value == DONTCARE:
+            cue = _USER_DONTCARE
+        elif act.type is ActType.REQUEST:
+            named = self._slot_names.get(act.slot or "")
+            return any(
+                (named is None or named.search(s)) and _USER_QUESTION.search(s) for s in sentences
+            )
+        else:
+            cue = _USER_CUES.get(act.type)
+        return cue is None or any(cue.search(s) for s in sentences)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_USER_CUES = {ActType(name): re.compile(cue) for name, cue in ACT_CUES.items()}
+_USER_DONTCARE = re.compile(DONTCARE_CUE)
+_USER_QUESTION = re.compile(QUESTION_CUE)
+_SYSTEM_QUESTION = re.compile(r"\?")
+_SYSTEM_CUES = {
+    ActType.HELLO: re.compile(r"\b(?:hello|hi|hey|welcome)\b"),
+    ActType.BYE: re.compile(ACT_CUES["bye"]),
+    ActType.REQUEST: _SYSTEM_QUESTION,
+    ActType.CONFIRM: _SYSTEM_QUESTION,
+    ActType.SELECT: _SYSTEM_QUESTION,
+    ActType.REQMORE: _SYSTEM_QUESTION,
+}
+"""What a system act without a value must contain."""
 
 
 def _words(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -192,7 +253,7 @@ class LLMGenerator:
             drafts = [self._draft(key) for key in chunk]
             texts = self._postprocess(self._forward(self._preprocess(chunk, drafts)))
             for key, draft, text in zip(chunk, drafts, texts, strict=True):
-                faithful = bool(text) and self.check(key[1], text)
+                faithful = bool(text) and self.check(key[0], key[1], text)
                 self._cache[key] = (text, False) if faithful else (draft, True)
         results = [self._cache[key] for key in keys]
         self.last_fallbacks = tuple(fell_back for _, fell_back in results)

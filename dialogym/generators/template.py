@@ -111,7 +111,7 @@ _SYSTEM_CONFIRM = (
     "Did you say {value}?",
     "So {value} for the {slot}?",
 )
-_SYSTEM_OFFER = ("How about {value}?", "{value} is a good match.", "I recommend {value}.")
+_SYSTEM_OFFER = ("How about {value}?", "{value} matches what you want.", "I recommend {value}.")
 _SYSTEM_NAME = ("About {value}:", "Here is what I know about {value}.")
 _SYSTEM_SELECT = ("Would you like {options}?", "Do you prefer {options}?")
 _SYSTEM_NOMATCH = ("Sorry, there is nothing with {parts}.", "I'm afraid nothing matches {parts}.")

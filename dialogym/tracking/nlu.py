@@ -42,42 +42,18 @@ from dialogym.acts import (
     Hypothesis,
 )
 from dialogym.domains import DONTCARE, Domain
-from dialogym.domains.words import SLOT_ALIASES, slot_words
+from dialogym.domains.words import ACT_CUES, DONTCARE_CUE, QUESTION_CUE, SLOT_ALIASES, slot_words
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:and|but)\s+(?=what|can|could|is|do|please|tell)")
-_DONTCARE = re.compile(
-    r"\b(?:don't|do not|doesn't|does not) (?:care|mind|matter)|\bno preference\b|\bwhatever\b"
-    r"|\bany\b.*\b(?:is fine|will do|is ok)\b|\bnot important\b"
-)
+_DONTCARE = re.compile(DONTCARE_CUE)
 _DENY = re.compile(r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b")
-_REQUEST = re.compile(
-    r"\?|\bwhat\b|\bwhat's\b|\btell me\b|\b(?:can|could|may) (?:i|you|we) (?:have|get|give)\b"
-    r"|\bgive me\b|\bi need the\b|\bi'd like to know\b|\bi want to know\b"
-)
+_REQUEST = re.compile(QUESTION_CUE)
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
-_LEADING_CUES: _Cues = (
-    (HELLO, re.compile(r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b")),
-    (
-        NEGATE,
-        re.compile(r"^(?:no|nope|not really)\b|\bthat's (?:wrong|not right|incorrect)\b|\bwrong\b"),
-    ),
-    (
-        AFFIRM,
-        re.compile(r"^(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat's (?:right|correct)\b"),
-    ),
-    (BOOK, re.compile(r"\bbook\b|\breserv(?:e|ation)\b")),
+_LEADING_CUES: _Cues = tuple(
+    (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, NEGATE, AFFIRM, BOOK)
 )
 """Act types without slot or value that come before a sentence's informs, and their cues."""
-_TRAILING_CUES: _Cues = (
-    (
-        REQALTS,
-        re.compile(
-            r"\b(?:anything|something|somewhere) else\b|\bother (?:options?|ones?|places?)\b|\banother (?:one|option|place)\b|\balternatives?\b"
-        ),
-    ),
-    (THANKYOU, re.compile(r"\bthank(?:s| you)\b|\bcheers\b")),
-    (BYE, re.compile(r"\b(?:good)?bye\b|\bsee you\b|\bthat's all\b")),
-)
+_TRAILING_CUES: _Cues = tuple((t, re.compile(ACT_CUES[t.value])) for t in (REQALTS, THANKYOU, BYE))
 """Act types without slot or value that come after a sentence's informs, and their cues."""
 
 _CERTAIN = 1.0

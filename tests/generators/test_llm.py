@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 import dialogym  # noqa: F401  (registers the ids)
-from dialogym.acts import parse_acts
+from dialogym.acts import Acts, parse_acts
 from dialogym.domains import load_domain
 from dialogym.envs.vector import DialogueVectorEnv
-from dialogym.generators import Request, Speaker
+from dialogym.generators import Request, Speaker, TemplateGenerator
 from dialogym.generators.llm import FaithfulnessCheck, LLMGenerator
 from dialogym.models import ModelError
+from dialogym.policies import make_policy
 from dialogym.simulators import RandomStream
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -53,22 +54,76 @@ def check() -> FaithfulnessCheck:
     return FaithfulnessCheck(RESTAURANT)
 
 
+USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
+
+
 @pytest.mark.parametrize(
-    ("acts", "text", "faithful"),
+    ("speaker", "acts", "text", "faithful"),
     [
-        ("inform(food=thai)", "Thai food, please.", True),
-        ("inform(pricerange=cheap)", "Something affordable.", True),  # a synonym
-        ("inform(food=thai)", "Some food, please.", False),  # the value is missing
-        ("inform(food=thai)", "Thai food in the north.", False),  # another value
-        ("inform(food=thaimania)", "Thaimania please.", True),  # whole words only
-        ("inform(area=dontcare)", "Any area is fine.", True),  # dontcare needs no word
-        ("offer(name=pizza hut city centre)", "Try pizza hut city centre.", True),
-        ("affirm()", "Yes, in the west.", False),
-        ("request(phone)", "What is the phone number?", True),
+        (USER, "inform(food=thai)", "Thai food, please.", True),
+        (USER, "inform(pricerange=cheap)", "Something affordable.", True),  # a synonym
+        (USER, "inform(food=thai)", "Some food, please.", False),  # the value is missing
+        (USER, "inform(food=thai)", "Thai food in the north.", False),  # another value
+        (USER, "inform(food=thaimania)", "Thaimania please.", True),  # whole words only
+        (USER, "inform(area=dontcare)", "Any area is fine.", True),
+        (USER, "inform(area=dontcare)", "The area is a great place.", False),  # no "don't mind"
+        (USER, "affirm()", "Yes, in the west.", False),
+        (USER, "affirm()", "Sure.", True),
+        (USER, "affirm()", "Okay then.", False),  # no cue of affirm
+        (USER, "request(phone)", "What is the phone number?", True),
+        (USER, "request(phone)", "The phone number is 123-456-7890.", False),  # not asked
+        (USER, "request(phone) & request(postcode)", "Can I have the postcode?", False),  # dropped
+        (USER, "bye()", "You're all done.", False),
+        (USER, "thankyou() & bye()", "Thanks, bye.", True),
+        (SYSTEM, "offer(name=pizza hut city centre)", "Try pizza hut city centre.", True),
+        (SYSTEM, "hello()", "I'm looking for a place near golden house.", False),  # a name
+        (SYSTEM, "hello()", "Welcome! What would you like?", True),
+        (SYSTEM, "request(pricerange)", "The price isn't specified.", False),  # not a question
+        (SYSTEM, "request(pricerange)", "How much do you want to spend?", True),
     ],
 )
-def test_check(check: FaithfulnessCheck, acts: str, text: str, faithful: bool) -> None:
-    assert check(parse_acts(acts), text) is faithful
+def test_check(
+    check: FaithfulnessCheck, speaker: Speaker, acts: str, text: str, faithful: bool
+) -> None:
+    assert check(speaker, parse_acts(acts), text) is faithful
+
+
+class Recording:
+    """The template generator, keeping every (speaker, acts, text) it writes."""
+
+    def __init__(self) -> None:
+        self.template = TemplateGenerator()
+        self.said: list[tuple[Speaker, Acts, str]] = []
+
+    def generate(self, requests: list[Request]) -> list[str]:
+        texts = self.template.generate(requests)
+        self.said += [(r.speaker, r.acts, t) for r, t in zip(requests, texts, strict=True)]
+        return texts
+
+
+@pytest.mark.parametrize("domain", ["restaurant", "laptop", "camrestaurants"])
+def test_every_template_utterance_passes_the_check(
+    domain: str, request: pytest.FixtureRequest
+) -> None:
+    """The fallback must itself be faithful: else the check would reject what it falls back to."""
+    spec = request.getfixturevalue("camrestaurants") if domain == "camrestaurants" else domain
+    recording = Recording()
+    env = gym.make("dialogym/PyDialEnv3-v0", domain=spec, channel="text", generator=recording)
+    policy = make_policy("handcrafted", env)
+    rng = np.random.default_rng(0)
+    for seed in range(200):
+        observation, _ = env.reset(seed=seed)
+        done = False
+        while not done:
+            mask = env.unwrapped.action_masks()
+            random_action = int(rng.choice(np.flatnonzero(mask)))
+            action = policy.act(observation, mask) if seed % 2 else random_action
+            observation, _, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated
+    check = FaithfulnessCheck(env.unwrapped.domain)
+    rejected = [said for said in recording.said if not check(*said)]
+    assert len(recording.said) > 1000
+    assert rejected == []
 
 
 # -- the generator ------------------------------------------------------------------------------
