@@ -3,9 +3,11 @@
 Runs ``--dialogues`` dialogues (random allowed actions) in the text channel with the LLM
 generator, ``--envs`` at a time in the batched vector env, and prints:
 
-* the faithfulness check's rejection rate: utterances said by the template fallback instead;
+* the faithfulness check's rejection rate (per paraphrase tried), and the fallback rate: the
+  sentences said by their template drafts because every attempt was rejected;
 * the NLU's act-recovery accuracy (best hypothesis = the user's acts, as a set) on the user
-  utterances the LLM wrote and the check passed, beside the same figure on template utterances;
+  utterances the LLM wrote in full (no sentence fell back), beside the same figure on the
+  utterances with a template sentence in them;
 * LLM-generator utterances/s with batches of 1 and of ``--batch`` (distinct prompts, no cache).
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/llm_quality.py --dialogues 100
@@ -32,12 +34,16 @@ class Recorder:
 
     def __init__(self, llm: LLMGenerator) -> None:
         self.llm = llm
-        self.records: list[tuple[Request, str, bool]] = []
-        self.last_fallbacks: tuple[bool, ...] = ()
+        self.records: list[tuple[Request, str, int]] = []
+        self.sentences = 0
+        self.last_fallbacks: tuple[int, ...] = ()
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
         texts = self.llm.generate(requests)
         self.last_fallbacks = self.llm.last_fallbacks
+        self.sentences += sum(
+            len(self.llm.drafts.sentences(r.speaker, r.acts, _Zero())) for r in requests
+        )
         self.records += zip(requests, texts, self.last_fallbacks, strict=True)
         return texts
 
@@ -57,15 +63,15 @@ def run_dialogues(recorder: Recorder, dialogues: int, envs: int) -> int:
     return ended
 
 
-def nlu_accuracy(records: list[tuple[Request, str, bool]]) -> tuple[float, int, float, int]:
-    """Accuracy on LLM-written user text that passed, and on template (fallback) user text."""
+def nlu_accuracy(records: list[tuple[Request, str, int]]) -> tuple[float, int, float, int]:
+    """Accuracy on user text the LLM wrote in full, and on user text with template sentences."""
     nlu = RuleNLU(load_domain("restaurant"))
     hits = {True: [0, 0], False: [0, 0]}  # fell back -> [right, total]
     for (system, _, _), (user, text, fell_back) in zip(records[::2], records[1::2], strict=True):
         assert system.speaker is Speaker.SYSTEM and user.speaker is Speaker.USER
         best = nlu.parse(text, system.acts)[0].acts
-        hits[fell_back][0] += set(best) == set(user.acts)
-        hits[fell_back][1] += 1
+        hits[fell_back > 0][0] += set(best) == set(user.acts)
+        hits[fell_back > 0][1] += 1
     (llm_right, llm_n), (tpl_right, tpl_n) = hits[False], hits[True]
     return llm_right / max(llm_n, 1), llm_n, tpl_right / max(tpl_n, 1), tpl_n
 
@@ -93,15 +99,22 @@ def main() -> None:
     ended = run_dialogues(recorder, args.dialogues, args.envs)
     seconds = time.perf_counter() - start
     records = recorder.records
-    rejected = sum(fell_back for _, _, fell_back in records)
+    fallbacks = sum(fell_back for _, _, fell_back in records)
+    whole = sum(fell_back == 0 for _, _, fell_back in records)
     unique = {(r.speaker, r.acts, text) for r, text, _ in records}
     llm_acc, llm_n, tpl_acc, tpl_n = nlu_accuracy(records)
     print(
-        f"dialogues: {ended} ({len(records)} utterances, {len(unique)} distinct, {seconds:.0f} s)"
+        f"dialogues: {ended} ({len(records)} utterances, {recorder.sentences} sentences, "
+        f"{len(unique)} distinct utterances, {seconds:.0f} s)"
     )
-    print(f"faithfulness rejection (template fallback) rate: {rejected / len(records):.1%}")
-    print(f"NLU act recovery on LLM user utterances that passed: {llm_acc:.1%} (n={llm_n})")
-    print(f"NLU act recovery on template (fallback) user utterances: {tpl_acc:.1%} (n={tpl_n})")
+    print(
+        f"faithfulness check rejection rate: {llm.rejected / max(llm.checked, 1):.1%} "
+        f"of {llm.checked} paraphrases ({llm.attempts} attempts per sentence)"
+    )
+    print(f"fallback rate (sentences said by the template): {fallbacks / recorder.sentences:.1%}")
+    print(f"utterances written by the LLM in full: {whole / len(records):.1%}")
+    print(f"NLU act recovery on user utterances the LLM wrote: {llm_acc:.1%} (n={llm_n})")
+    print(f"NLU act recovery on user utterances with template sentences: {tpl_acc:.1%} (n={tpl_n})")
     rng = np.random.default_rng(1)
     distinct = list(dict.fromkeys((r.speaker, r.acts) for r, _, _ in records))
     picked = [distinct[i] for i in rng.permutation(len(distinct))[: 2 * args.batch]]

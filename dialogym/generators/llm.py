@@ -1,24 +1,28 @@
 """The LLM generator: a causal language model writes the utterances, a check keeps them faithful.
 
-Each request's acts are first rendered by the template generator (the *draft*); a few-shot
-prompt then asks the model to say the same thing in its own words. SmolLM2-135M (the default,
-``smollm2``) is small: asked to write from the acts alone it mostly apologises, asked to
-paraphrase a draft it keeps to the point far more often.
+Each request's acts are first rendered by the template generator (the *draft*), cut into its
+sentences (one per act, or per group of acts); a few-shot prompt then asks the model to say
+each sentence in its own words. SmolLM2-135M (the default, ``smollm2``) is small: asked to
+write from the acts alone it mostly apologises, asked to paraphrase a whole multi-act draft it
+drops half of it, asked to paraphrase one sentence it keeps to the point far more often.
 
 Pipeline, as in transformers' pipelines: `LLMGenerator._preprocess` (CPU: prompts, left-padded
-token ids) → `LLMGenerator._forward` (the only code on the device, under ``no_grad``) →
-`LLMGenerator._postprocess` (decode the new tokens only, cut at the first newline, check).
+token ids) → `LLMGenerator._forward` (the only code on the device, under ``inference_mode``)
+→ `LLMGenerator._postprocess` (decode the new tokens only, cut at the first newline). The
+instructions and shots are the same for every prompt: their keys and values are computed once
+and shared by every row of every batch.
 
-**Faithfulness.** An utterance is kept only if every slot value of its acts appears in it (the
-value or one of the domain's synonyms for it; ``dontcare`` needs no word) and no other value of
-the ontology does (`FaithfulnessCheck`). Otherwise the draft is said instead: a *fallback*,
-reported per request in `LLMGenerator.last_fallbacks` (the environment counts them in
-``info["generator_fallbacks"]``).
+**Faithfulness.** A paraphrase is kept only if it says its acts and no other value of the
+ontology (`FaithfulnessCheck`). A rejected sentence is sampled again, up to ``attempts`` times
+(each retry is one batch of the rejected sentences only); if every attempt is rejected its
+draft is said instead: a *fallback*, counted per request in `LLMGenerator.last_fallbacks`
+(the environment counts them in ``info["generator_fallbacks"]``).
 
 **Determinism and the cache.** A request draws one number from its dialogue's random source:
-the *variant*, one of ``variants``. The variant picks the draft's paraphrases and seeds the
-sampling of that row alone (a ``torch.Generator`` per row, so a row's text does not depend on
-the rest of the batch), and ``(speaker, acts, variant)`` is the cache key: same seed, same text.
+the *variant*, one of ``variants``. The variant picks the draft's paraphrases and, with the
+attempt, seeds the sampling of each sentence's row alone (a ``torch.Generator`` per row, so a
+row's text does not depend on the rest of the batch); ``(speaker, acts, draft, variant)`` is
+the cache key of a sentence: same seed, same text.
 """
 
 from __future__ import annotations
@@ -55,8 +59,16 @@ _SHOTS = (
 )  # fmt: skip
 """Few-shot examples: speaker, draft, paraphrase."""
 
-CacheKey = tuple[Speaker, Acts, int]
-"""Speaker, acts and variant: what determines an utterance."""
+
+class Part(NamedTuple):
+    """One sentence to paraphrase, and what determines its text (the cache key)."""
+
+    speaker: Speaker
+    acts: Acts
+    """The acts the sentence says (checked against the paraphrase)."""
+    draft: str
+    """The template's sentence, said instead when every paraphrase is rejected."""
+    variant: int
 
 
 class _SeededSource(random.Random):
@@ -182,10 +194,11 @@ class LLMGenerator:
         device: ``cuda``, ``cpu``...; default CUDA (bfloat16) when present, else CPU (float32).
         variants: Distinct utterances per speaker and acts (the sampling seed's range).
         sample: Sample (temperature ``temperature``, top ``top_k`` tokens) or decode greedily.
+        attempts: Paraphrases tried per sentence before its draft is said (sampling only).
         temperature: Sampling temperature.
         top_k: Tokens sampled among.
-        max_new_tokens: Most tokens per utterance (generation also stops at a newline).
-        batch_size: Most prompts per forward pass.
+        max_new_tokens: Most tokens per sentence (generation also stops at a newline).
+        batch_size: Most prompts per batch.
 
     Raises:
         ModelError: the model is not on this machine (the message says how to fetch it).
@@ -199,13 +212,15 @@ class LLMGenerator:
         device: str | None = None,
         variants: int = 4,
         sample: bool = True,
-        temperature: float = 0.7,
+        attempts: int = 3,
+        temperature: float = 0.4,
         top_k: int = 20,
         max_new_tokens: int = 32,
         batch_size: int = 64,
     ) -> None:
-        if variants < 1:
-            raise ValueError(f"variants: must be >= 1, got {variants!r}")
+        for name, value in (("variants", variants), ("attempts", attempts)):
+            if value < 1:
+                raise ValueError(f"{name}: must be >= 1, got {value!r}")
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         path = resolve(model)
@@ -225,6 +240,7 @@ class LLMGenerator:
         self.drafts = TemplateGenerator()
         self.variants = variants
         self.sample = sample
+        self.attempts = attempts
         self.temperature = temperature
         self.top_k = top_k
         self.max_new_tokens = max_new_tokens
@@ -238,34 +254,65 @@ class LLMGenerator:
         self._takes_logits_to_keep = "logits_to_keep" in accepted
         self._prefix, self._chat = self._split_prompt()
         self._prefix_kv: tuple[Any, int] | None = None
-        self._cache: dict[CacheKey, tuple[str, bool]] = {}
-        self.last_fallbacks: tuple[bool, ...] = ()
-        """Per request of the last `generate` call: whether the draft was said instead."""
+        self._cache: dict[Part, str | None] = {}
+        """Part to its accepted paraphrase, or ``None`` when its draft is said."""
+        self.last_fallbacks: tuple[int, ...] = ()
+        """Per request of the last `generate` call: its sentences said by their drafts."""
         self.forward_passes = 0
-        """Forward passes (``generate`` calls) run so far."""
+        """Batches run through the model so far."""
+        self.checked = 0
+        """Paraphrases the faithfulness check has seen so far."""
+        self.rejected = 0
+        """Paraphrases it rejected so far (``rejected / checked`` is its rejection rate)."""
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
-        """One utterance per request, in order; cache misses are generated as one batch."""
-        keys = [(r.speaker, r.acts, r.rng.below(self.variants)) for r in requests]
-        missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
-        for start in range(0, len(missing), self.batch_size):
-            chunk = missing[start : start + self.batch_size]
-            drafts = [self._draft(key) for key in chunk]
-            texts = self._postprocess(self._forward(self._preprocess(chunk, drafts)))
-            for key, draft, text in zip(chunk, drafts, texts, strict=True):
-                faithful = bool(text) and self.check(key[0], key[1], text)
-                self._cache[key] = (text, False) if faithful else (draft, True)
-        results = [self._cache[key] for key in keys]
-        self.last_fallbacks = tuple(fell_back for _, fell_back in results)
-        return [text for text, _ in results]
+        """One utterance per request, in order.
+
+        The sentences not in the cache are paraphrased as one batch; those the check rejects
+        are tried again (up to ``attempts`` batches in all, each with only the rejected ones),
+        and those still rejected are said by their drafts.
+        """
+        plans = [self._plan(request) for request in requests]
+        pending = [
+            p for p in dict.fromkeys(p for plan in plans for p in plan) if p not in self._cache
+        ]
+        for attempt in range(self.attempts if self.sample else 1):
+            if not pending:
+                break
+            rejected = []
+            for part, text in zip(pending, self._paraphrase(pending, attempt), strict=True):
+                if text and self.check(part.speaker, part.acts, text):
+                    self._cache[part] = text
+                else:
+                    rejected.append(part)
+            self.checked += len(pending)
+            self.rejected += len(rejected)
+            pending = rejected
+        for part in pending:
+            self._cache[part] = None
+        said = [[(part, self._cache[part]) for part in plan] for plan in plans]
+        self.last_fallbacks = tuple(sum(text is None for _, text in parts) for parts in said)
+        return [
+            " ".join(part.draft if text is None else text for part, text in parts) for parts in said
+        ]
 
     def clear_cache(self) -> None:
-        """Forget every cached utterance."""
+        """Forget every cached sentence."""
         self._cache.clear()
 
-    def _draft(self, key: CacheKey) -> str:
-        speaker, acts, variant = key
-        return self.drafts.render(speaker, acts, _SeededSource(variant))
+    def _plan(self, request: Request) -> list[Part]:
+        """The request's sentences to paraphrase: its draft, cut where the templates cut it."""
+        variant = request.rng.below(self.variants)
+        drafts = self.drafts.sentences(request.speaker, request.acts, _SeededSource(variant))
+        return [Part(request.speaker, acts, draft, variant) for acts, draft in drafts]
+
+    def _paraphrase(self, parts: Sequence[Part], attempt: int) -> list[str]:
+        """The model's paraphrase of each part's draft (batches of ``batch_size``)."""
+        texts = []
+        for start in range(0, len(parts), self.batch_size):
+            chunk = parts[start : start + self.batch_size]
+            texts += self._postprocess(self._forward(self._preprocess(chunk, attempt)))
+        return texts
 
     def prompt(self, speaker: Speaker, draft: str) -> str:
         """The few-shot prompt asking to paraphrase ``draft``, said by ``speaker``."""
@@ -333,12 +380,12 @@ class LLMGenerator:
 
     # -- the pipeline: preprocess (CPU) -> _forward (device) -> postprocess ----------------------
 
-    def _preprocess(self, keys: Sequence[CacheKey], drafts: Sequence[str]) -> dict[str, Any]:
-        suffixes = [self._suffix(key[0], draft) for key, draft in zip(keys, drafts, strict=True)]
+    def _preprocess(self, parts: Sequence[Part], attempt: int) -> dict[str, Any]:
+        suffixes = [self._suffix(part.speaker, part.draft) for part in parts]
         inputs = dict(
             self.tokenizer(suffixes, padding=True, return_tensors="pt", add_special_tokens=False)
         )
-        inputs["seeds"] = [_seed(key) for key in keys]
+        inputs["seeds"] = [_seed(part, attempt) for part in parts]
         return inputs
 
     def _forward(self, inputs: dict[str, Any]) -> list[list[int]]:
@@ -403,10 +450,10 @@ def _shot_messages() -> list[dict[str, str]]:
     return messages
 
 
-def _seed(key: CacheKey) -> int:
-    """A sampling seed that depends on the key only (not on ``PYTHONHASHSEED``)."""
-    speaker, acts, variant = key
-    return zlib.crc32(f"{speaker.value}|{format_acts(acts)}|{variant}".encode())
+def _seed(part: Part, attempt: int) -> int:
+    """A sampling seed that depends on the part and attempt only (not on ``PYTHONHASHSEED``)."""
+    text = f"{part.speaker.value}|{format_acts(part.acts)}|{part.draft}|{part.variant}|{attempt}"
+    return zlib.crc32(text.encode())
 
 
 class _RowSampler:

@@ -35,6 +35,8 @@ from dialogym.domains.words import slot_words
 from dialogym.generators.base import RandomSource, Request, Speaker
 
 Table = dict[str, tuple[str, ...]]
+Sentence = tuple[Acts, str]
+"""One sentence of an utterance and the acts it says."""
 
 _USER_INFORM: Table = {
     "food": (
@@ -138,11 +140,18 @@ class TemplateGenerator:
 
     def render(self, speaker: Speaker, acts: Acts, rng: RandomSource) -> str:
         """The utterance for one side's acts, one sentence per act (or per group of acts)."""
+        return " ".join(sentence for _, sentence in self.sentences(speaker, acts, rng))
+
+    def sentences(self, speaker: Speaker, acts: Acts, rng: RandomSource) -> list[Sentence]:
+        """The utterance's sentences, each with the acts it says (no acts: a filler)."""
+        sentences: list[Sentence]
         if speaker is Speaker.USER:
-            sentences = [_user_sentence(act, rng) for act in acts]
+            sentences = [((act,), _user_sentence(act, rng)) for act in acts]
         else:
             sentences = _system_sentences(acts, rng)
-        return " ".join(_capitalised(s) for s in sentences) or _pick(_USER_PLAIN[ActType.NULL], rng)
+        if not sentences:
+            return [((), _pick(_USER_PLAIN[ActType.NULL], rng))]
+        return [(said, _capitalised(sentence)) for said, sentence in sentences]
 
 
 def _pick(options: Sequence[str], rng: RandomSource) -> str:
@@ -178,34 +187,33 @@ def _described(acts: Sequence[Act], joiner: str) -> str:
     return joiner.join(f"{a.value} {slot_words(a.slot or '')}" for a in acts)
 
 
-def _system_sentences(acts: Acts, rng: RandomSource) -> list[str]:
+def _system_sentences(acts: Acts, rng: RandomSource) -> list[Sentence]:
     """System acts come in groups: select options, no-match constraints, booking details."""
     first = acts[0].type if acts else ActType.NULL
     if first is SELECT:
         options = " or ".join(str(a.value) for a in acts)
-        return [_pick(_SYSTEM_SELECT, rng).format(options=options)]
+        return [(acts, _pick(_SYSTEM_SELECT, rng).format(options=options))]
     if first is NOMATCH:
-        return [_pick(_SYSTEM_NOMATCH, rng).format(parts=_described(acts, " and "))]
+        return [(acts, _pick(_SYSTEM_NOMATCH, rng).format(parts=_described(acts, " and ")))]
     if first is BOOK:
         details = [a for a in acts if a.slot is not None]
         if not details or details[0].value in (None, "failed"):
-            return [_pick(_SYSTEM_BOOK_FAILED, rng)]
-        return [_pick(_SYSTEM_BOOK, rng).format(parts=_described(details, ", "))]
-    sentences = []
-    for position, act in enumerate(acts):
-        kind = act.type
-        if kind is OFFER:
-            sentences.append(_pick(_SYSTEM_OFFER, rng).format(value=act.value))
-        elif kind is INFORM and position == 0 and act.slot is not None:
-            sentences.append(_pick(_SYSTEM_NAME, rng).format(value=act.value))
-        elif kind is INFORM:
-            sentences.append(_fill(_SYSTEM_FACT, act, rng))
-        elif kind is ActType.REQUEST:
-            sentences.append(_fill(_SYSTEM_REQUEST, act, rng))
-        elif kind is ActType.CONFIRM:
-            sentences.append(
-                _pick(_SYSTEM_CONFIRM, rng).format(slot=slot_words(act.slot or ""), value=act.value)
-            )
-        else:
-            sentences.append(_pick(_SYSTEM_PLAIN.get(kind, _SYSTEM_PLAIN[ActType.NULL]), rng))
-    return sentences
+            return [(acts, _pick(_SYSTEM_BOOK_FAILED, rng))]
+        return [(acts, _pick(_SYSTEM_BOOK, rng).format(parts=_described(details, ", ")))]
+    return [((act,), _system_sentence(act, position, rng)) for position, act in enumerate(acts)]
+
+
+def _system_sentence(act: Act, position: int, rng: RandomSource) -> str:
+    """The sentence of one system act; ``position`` is its place among the system's acts."""
+    kind = act.type
+    if kind is OFFER:
+        return _pick(_SYSTEM_OFFER, rng).format(value=act.value)
+    if kind is INFORM and position == 0 and act.slot is not None:
+        return _pick(_SYSTEM_NAME, rng).format(value=act.value)
+    if kind is INFORM:
+        return _fill(_SYSTEM_FACT, act, rng)
+    if kind is ActType.REQUEST:
+        return _fill(_SYSTEM_REQUEST, act, rng)
+    if kind is ActType.CONFIRM:
+        return _pick(_SYSTEM_CONFIRM, rng).format(slot=slot_words(act.slot or ""), value=act.value)
+    return _pick(_SYSTEM_PLAIN.get(kind, _SYSTEM_PLAIN[ActType.NULL]), rng)
