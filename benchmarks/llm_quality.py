@@ -1,4 +1,4 @@
-"""The LLM generator's quality and speed: rejection rate, NLU accuracy on its text, utterances/s.
+"""The LLM generator's quality: the check's rejection rate, fallbacks, NLU accuracy on its text.
 
 Runs ``--dialogues`` dialogues (random allowed actions) in the text channel with the LLM
 generator, ``--envs`` at a time in the batched vector env, and prints:
@@ -7,8 +7,9 @@ generator, ``--envs`` at a time in the batched vector env, and prints:
   sentences said by their template drafts because every attempt was rejected;
 * the NLU's act-recovery accuracy (best hypothesis = the user's acts, as a set) on the user
   utterances the LLM wrote in full (no sentence fell back), beside the same figure on the
-  utterances with a template sentence in them;
-* LLM-generator utterances/s with batches of 1 and of ``--batch`` (distinct prompts, no cache).
+  utterances with a template sentence in them.
+
+Its speed (utterances/s, CPU and GPU) is `text_speed.py`'s.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/llm_quality.py --dialogues 100
 """
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from text_speed import ZeroSource
 
 import dialogym  # noqa: F401
 from dialogym.domains import load_domain
@@ -42,7 +44,7 @@ class Recorder:
         texts = self.llm.generate(requests)
         self.last_fallbacks = self.llm.last_fallbacks
         self.sentences += sum(
-            len(self.llm.drafts.sentences(r.speaker, r.acts, _Zero())) for r in requests
+            len(self.llm.drafts.sentences(r.speaker, r.acts, ZeroSource())) for r in requests
         )
         self.records += zip(requests, texts, self.last_fallbacks, strict=True)
         return texts
@@ -76,19 +78,10 @@ def nlu_accuracy(records: list[tuple[Request, str, int]]) -> tuple[float, int, f
     return llm_right / max(llm_n, 1), llm_n, tpl_right / max(tpl_n, 1), tpl_n
 
 
-def speed(llm: LLMGenerator, requests: Sequence[Request], batch: int) -> float:
-    llm.clear_cache()
-    start = time.perf_counter()
-    for first in range(0, len(requests), batch):
-        llm.generate(requests[first : first + batch])
-    return len(requests) / (time.perf_counter() - start)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dialogues", type=int, default=100)
     parser.add_argument("--envs", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -115,24 +108,6 @@ def main() -> None:
     print(f"utterances written by the LLM in full: {whole / len(records):.1%}")
     print(f"NLU act recovery on user utterances the LLM wrote: {llm_acc:.1%} (n={llm_n})")
     print(f"NLU act recovery on user utterances with template sentences: {tpl_acc:.1%} (n={tpl_n})")
-    rng = np.random.default_rng(1)
-    distinct = list(dict.fromkeys((r.speaker, r.acts) for r, _, _ in records))
-    picked = [distinct[i] for i in rng.permutation(len(distinct))[: 2 * args.batch]]
-    requests = [Request(speaker, acts, _Zero()) for speaker, acts in picked]
-    for batch in (1, args.batch):
-        print(
-            f"LLM utterances/s, batch {batch:>2} ({args.device}): {speed(llm, requests, batch):.2f}"
-        )
-
-
-class _Zero:
-    """A random source that always draws 0 (variant 0: the speed test measures the model)."""
-
-    def random(self) -> float:
-        return 0.0
-
-    def below(self, n: int) -> int:
-        return 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
-"""Steps per second of the text channel with text observations (template generator, MiniLM).
+"""Steps per second of the text channel, and the LLM generator's utterances per second.
 
-Prints three figures: 1 dialogue, N parallel dialogues (one generator and one encoder batch per
-step, sentence cache), and the naive way (every observation's text encoded on its own, no cache).
-A warm-up of ``--warmup`` steps fills the cache first, as any training run does in its first
-seconds.
+Text channel with text observations (template generator, MiniLM): 1 dialogue, N parallel
+dialogues (one generator and one encoder batch per step, sentence cache), and the naive way
+(every observation's text encoded on its own, no cache). A warm-up of ``--warmup`` steps fills
+the cache first, as any training run does in its first seconds.
+
+LLM generator (SmolLM2): utterances/s with batches of 1 and of ``--batch`` distinct requests
+(no cache), on the CPU and, when there is one, on the GPU; then the whole language layer on the
+GPU (or ``--llm-device``): text channel, LLM generator, MiniLM encoder, ``--llm-envs`` parallel
+dialogues, steps/s and utterances/s. ``--no-llm`` skips the LLM figures.
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text_speed.py --steps 4000 --envs 16
 """
@@ -12,12 +17,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 import dialogym  # noqa: F401
+from dialogym.acts import Acts
+from dialogym.domains import load_domain
 from dialogym.encoders.text import TextEncoder
 from dialogym.envs.vector import DialogueVectorEnv
+from dialogym.generators import Request, Speaker, TemplateGenerator
+from dialogym.generators.llm import LLMGenerator
 
 
 def allowed(masks: np.ndarray, rng: np.random.Generator) -> list[int]:
@@ -40,6 +51,14 @@ def vector_speed(encoder: TextEncoder, envs: int, steps: int, warmup: int) -> tu
     return rounds * envs / (time.perf_counter() - start), encoder.forward_passes - passes
 
 
+def one_sentence_speed(encoder: TextEncoder, sentences: int = 50) -> float:
+    """MiniLM sentences/s encoding one sentence at a time: how fast this machine is."""
+    start = time.perf_counter()
+    for i in range(sentences):
+        encoder._forward(encoder._preprocess([f"I'd like the {i}th restaurant in the north."]))
+    return sentences / (time.perf_counter() - start)
+
+
 def naive_speed(encoder: TextEncoder, steps: int) -> float:
     """Each observation's last utterances joined and encoded alone, with no cache."""
     venv = DialogueVectorEnv("dialogym/PyDialEnv1-v0", num_envs=1, channel="text")
@@ -53,6 +72,69 @@ def naive_speed(encoder: TextEncoder, steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
+class ZeroSource:
+    """A random source that always draws 0: variant 0, the first paraphrase."""
+
+    def random(self) -> float:
+        return 0.0
+
+    def below(self, n: int) -> int:
+        return 0
+
+
+class _ActsRecorder:
+    """The template generator, keeping the distinct (speaker, acts) it is asked for."""
+
+    def __init__(self) -> None:
+        self.template = TemplateGenerator()
+        self.asked: dict[tuple[Speaker, Acts], None] = {}
+
+    def generate(self, requests: Sequence[Request]) -> list[str]:
+        self.asked.update(dict.fromkeys((r.speaker, r.acts) for r in requests))
+        return self.template.generate(requests)
+
+
+def distinct_requests(count: int) -> list[Request]:
+    """``count`` distinct requests of random restaurant dialogues (variant 0)."""
+    recorder = _ActsRecorder()
+    venv = DialogueVectorEnv(
+        "dialogym/PyDialEnv1-v0", num_envs=8, channel="text", generator=recorder
+    )
+    rng = np.random.default_rng(0)
+    venv.reset(seed=0)
+    while len(recorder.asked) < count:
+        venv.step(allowed(venv.action_masks(), rng))
+    picked = list(recorder.asked)[:count]
+    return [Request(speaker, acts, ZeroSource()) for speaker, acts in picked]
+
+
+def llm_speed(llm: LLMGenerator, requests: Sequence[Request], batch: int) -> float:
+    """Utterances/s for ``requests`` in batches of ``batch``, none of them in the cache."""
+    llm.clear_cache()
+    start = time.perf_counter()
+    for first in range(0, len(requests), batch):
+        llm.generate(requests[first : first + batch])
+    return len(requests) / (time.perf_counter() - start)
+
+
+def llm_vector_speed(device: str, envs: int, rounds: int) -> tuple[float, float, float]:
+    """Steps/s, utterances/s and model-written sentences/s of the whole language layer."""
+    llm = LLMGenerator(load_domain("restaurant"), device=device)
+    encoder = TextEncoder("minilm", device=device)
+    venv = DialogueVectorEnv(
+        "dialogym/PyDialEnv1-v0", num_envs=envs, channel="text", obs="text",
+        generator=llm, encoder=encoder,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    venv.reset(seed=0)
+    checked = llm.checked
+    start = time.perf_counter()
+    for _ in range(rounds):
+        venv.step(allowed(venv.action_masks(), rng))
+    seconds = time.perf_counter() - start
+    return rounds * envs / seconds, 2 * rounds * envs / seconds, (llm.checked - checked) / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4000, help="timed steps per setting")
@@ -60,9 +142,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20000, help="steps that fill the cache")
     parser.add_argument("--naive-steps", type=int, default=100, help="timed naive steps")
     parser.add_argument("--device", default=None, help="cpu, cuda (default: cuda if present)")
+    parser.add_argument("--no-llm", action="store_true", help="skip the LLM generator figures")
+    parser.add_argument("--batch", type=int, default=16, help="LLM batch size (utterances/s)")
+    parser.add_argument("--llm-device", default=None, help="device of the whole-layer run")
+    parser.add_argument("--llm-envs", type=int, default=64, help="dialogues of that run")
+    parser.add_argument("--llm-rounds", type=int, default=None, help="its timed vector steps")
     args = parser.parse_args()
     encoder = TextEncoder("minilm", device=args.device)
     print(f"device: {encoder.device}")
+    print(
+        f"this machine: {one_sentence_speed(encoder):.0f} sentences/s encoded one at a time "
+        "(the issue's 2-core reference: about 90/s)"
+    )
     print("setting                          steps/s   encoder passes")
     naive = naive_speed(encoder, args.naive_steps)
     print(f"naive (1 encode per observation) {naive:9,.0f}   {args.naive_steps}")
@@ -70,6 +161,27 @@ def main() -> None:
         speed, passes = vector_speed(encoder, envs, args.steps, args.warmup)
         print(f"{envs:3d} dialogue(s), batched+cached  {speed:9,.0f}   {passes}")
     print(f"cache: {len(encoder._sentences)} sentences")
+    if args.no_llm:
+        return
+    gpu = torch.cuda.is_available()
+    requests = distinct_requests(2 * args.batch)
+    for device in ("cpu", "cuda"):
+        if device == "cuda" and not gpu:
+            print("LLM utterances/s (cuda): no CUDA device on this machine")
+            continue
+        llm = LLMGenerator(load_domain("restaurant"), device=device)
+        for batch in (1, args.batch):
+            print(
+                f"LLM utterances/s, batch {batch:>2} ({device}): {llm_speed(llm, requests, batch):.2f}"
+            )
+    device = args.llm_device or ("cuda" if gpu else "cpu")
+    rounds = args.llm_rounds or (20 if device == "cuda" else 2)
+    steps, utterances, sentences = llm_vector_speed(device, args.llm_envs, rounds)
+    print(
+        f"text channel + LLM generator + MiniLM, {args.llm_envs} dialogues ({device}, {rounds} "
+        f"steps): {steps:.1f} steps/s, {utterances:.1f} utterances/s, "
+        f"{sentences:.1f} paraphrases written/s"
+    )
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.vector import VectorEnv
 from sb3_contrib import MaskablePPO
 
 import dialogym  # noqa: F401
-from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv
+from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv, merge_infos
 
 
 def first_allowed(masks: np.ndarray, step: int) -> list[int]:
@@ -78,3 +79,34 @@ def test_bad_arguments_are_named() -> None:
     venv.reset(seed=0)
     with pytest.raises(ValueError, match="actions"):
         venv.step([0])
+
+
+def assert_same_infos(ours: object, gymnasiums: object, where: str = "infos") -> None:
+    """Equal dicts, arrays (value and dtype) and values, recursively."""
+    if isinstance(gymnasiums, dict):
+        assert isinstance(ours, dict) and list(ours) == list(gymnasiums), where
+        for key in gymnasiums:
+            assert_same_infos(ours[key], gymnasiums[key], f"{where}[{key!r}]")
+    elif isinstance(gymnasiums, np.ndarray):
+        assert isinstance(ours, np.ndarray) and ours.dtype == gymnasiums.dtype, where
+        assert ours.shape == gymnasiums.shape, where
+        for mine, theirs in zip(ours, gymnasiums, strict=True):
+            assert_same_infos(mine, theirs, where)
+    else:
+        assert type(ours) is type(gymnasiums) and ours == gymnasiums, where
+
+
+@pytest.mark.parametrize("channel", ["semantic", "text"])
+def test_infos_are_merged_as_gymnasium_merges_them(channel: str) -> None:
+    venv = DialogueVectorEnv("dialogym/PyDialEnv1-v0", num_envs=4, channel=channel)
+    venv.reset(seed=3)
+    ended = 0
+    for step in range(40):
+        lists = venv.step_lists(first_allowed(venv.action_masks(), step))
+        infos = lists[-1]
+        ended += int(np.sum(lists[2] | lists[3]))
+        gymnasiums: dict = {}
+        for i, info in enumerate(infos):
+            gymnasiums = VectorEnv._add_info(venv, gymnasiums, info, i)
+        assert_same_infos(merge_infos(infos, venv.num_envs), gymnasiums)
+    assert ended > 0  # final_info and final_obs were merged too
