@@ -7,7 +7,9 @@ Example::
 
 The environment runs in the text channel unless ``--env-kwarg channel=semantic`` says
 otherwise. Each line holds a dialogue: ``episode``, ``goal``, the verdict (``success``,
-``success_parts``, ``turns``, ``return``, ``hung_up``, ``truncated``) and ``transcript``, one
+``success_parts``, ``turns``, ``return``, ``hung_up``, ``truncated``), ``generator_fallbacks``
+(sentences the LLM generator's check rejected and the template said instead; 0 with templates)
+and ``transcript``, one
 object per turn with ``turn``, ``action``, ``system_acts``, ``system_text``, ``user_acts``,
 ``user_text``, ``hypotheses`` (``acts``, ``confidence``), ``belief`` (slot to ``[value,
 probability]``) and ``reward``. The same seed writes the same file, byte for byte.
@@ -19,12 +21,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 from tqdm import tqdm
 
 from dialogym.cli import CommandError, make_env, parse_env_kwargs, run_command, write_atomically
+from dialogym.envs.dialogue import DialogueEnv
 from dialogym.envs.rollout import EpisodeResult, evaluate
 from dialogym.evaluate import load_policy, transcript_record
 
@@ -75,12 +78,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
     env_kwargs = {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
     env = BeliefLog(make_env(args.env, env_kwargs))
+    dialogue_env = cast(DialogueEnv, env.unwrapped)
     policy = load_policy(args.policy, env.unwrapped, args.seed)
     lines: list[str] = []
+    fallbacks: list[int] = []
 
     def record(result: EpisodeResult) -> None:
         bar.update()
         dialogue = transcript_record(env, result, len(lines))
+        dialogue["generator_fallbacks"] = dialogue_env.generator_fallbacks
+        fallbacks.append(dialogue["generator_fallbacks"])
         for turn, belief in zip(dialogue["transcript"], env.beliefs, strict=True):
             turn["belief"] = belief
         lines.append(json.dumps(dialogue, ensure_ascii=False))
@@ -92,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     write_atomically(args.out, "".join(line + "\n" for line in lines))
     print(
         f"wrote {args.episodes} dialogues to {args.out}: success {summary['success_rate']:.3f}, "
-        f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}"
+        f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, "
+        f"{sum(fallbacks)} generator fallbacks"
     )
     return 0
 

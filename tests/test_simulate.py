@@ -20,7 +20,7 @@ TURN_KEYS = {
 }  # fmt: skip
 DIALOGUE_KEYS = {
     "episode", "goal", "success", "success_parts", "turns", "return", "hung_up", "truncated",
-    "transcript",
+    "generator_fallbacks", "transcript",
 }  # fmt: skip
 
 
@@ -41,6 +41,7 @@ def test_schema(corpus: Path) -> None:
     assert len(dialogues) == 60
     for number, dialogue in enumerate(dialogues):
         assert set(dialogue) == DIALOGUE_KEYS and dialogue["episode"] == number
+        assert dialogue["generator_fallbacks"] == 0  # the template generator needs no fallback
         assert len(dialogue["transcript"]) == dialogue["turns"] + 1
         for turn in dialogue["transcript"]:
             assert set(turn) == TURN_KEYS
