@@ -212,3 +212,21 @@ def test_vector_env_writes_a_step_in_one_batch(fresh: LLMGenerator) -> None:
 def test_unknown_generator_is_one_line() -> None:
     with pytest.raises(ValueError, match="unknown generator 'gpt'"):
         gym.make("dialogym/Dialogue-v0", channel="text", generator="gpt")
+
+
+@pytest.mark.slow
+def test_vector_env_same_seed_same_transcripts(fresh: LLMGenerator) -> None:
+    def transcripts() -> list[list[str]]:
+        fresh.clear_cache()
+        venv = DialogueVectorEnv(
+            "dialogym/PyDialEnv1-v0", num_envs=2, domain="restaurant", channel="text",
+            generator=fresh, max_turns=2,
+        )  # fmt: skip
+        venv.reset(seed=11)
+        for step in range(3):
+            venv.step([int(np.flatnonzero(mask)[step % 2]) for mask in venv.action_masks()])
+        return [list(env.conversation) for env in venv.envs]
+
+    first = transcripts()
+    assert all(len(conversation) >= 2 for conversation in first)
+    assert transcripts() == first
