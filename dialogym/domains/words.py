@@ -63,3 +63,6 @@ QUESTION_CUE = (
     r"|\bgive me\b|\bi need the\b|\bi'd like to know\b|\bi want to know\b"
 )
 """How a user asks for something (a regex over one lower-case sentence)."""
+
+DENY_CUE = r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b"
+"""How a user says a value is not what they want (a regex over one lower-case sentence)."""

@@ -38,7 +38,14 @@ from typing import Any, NamedTuple
 
 from dialogym.acts import Act, Acts, ActType, format_acts
 from dialogym.domains import DONTCARE, Domain
-from dialogym.domains.words import ACT_CUES, DONTCARE_CUE, QUESTION_CUE, SLOT_ALIASES, slot_words
+from dialogym.domains.words import (
+    ACT_CUES,
+    DENY_CUE,
+    DONTCARE_CUE,
+    QUESTION_CUE,
+    SLOT_ALIASES,
+    slot_words,
+)
 from dialogym.generators.base import Request, Speaker
 from dialogym.generators.template import TemplateGenerator
 from dialogym.models import resolve, select_device
@@ -140,6 +147,8 @@ class FaithfulnessCheck:
                 own |= forms
             elif not self._cued(speaker, act, sentences):
                 return False
+        if speaker is Speaker.USER and _adds_acts(acts, sentences):
+            return False
         # Take out the acts' own values (longest first: a description may hold a name) and slot
         # names ("business use" is no claim of the value "business"), then look for any other.
         rest = _words(own).sub(" ", said) if own else said
@@ -163,9 +172,25 @@ class FaithfulnessCheck:
         return cue is None or any(cue.search(s) for s in sentences)
 
 
+def _adds_acts(acts: Acts, sentences: list[str]) -> bool:
+    """Whether a user's sentences hold the cue of an act the acts lack.
+
+    ``Bye.`` after a dontcare, ``not just chinese food`` for an inform: the NLU would read
+    that act too.
+    """
+    kinds = {act.type for act in acts}
+    for kind, cue in _USER_CUES.items():
+        if kind not in kinds and any(cue.search(s) for s in sentences):
+            return True
+    if kinds & {ActType.DENY, ActType.NEGATE}:
+        return False
+    return any(_USER_DENY.search(s) and not _USER_DONTCARE.search(s) for s in sentences)
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _USER_CUES = {ActType(name): re.compile(cue) for name, cue in ACT_CUES.items()}
 _USER_DONTCARE = re.compile(DONTCARE_CUE)
+_USER_DENY = re.compile(DENY_CUE)
 _USER_QUESTION = re.compile(QUESTION_CUE)
 _SYSTEM_QUESTION = re.compile(r"\?")
 _SYSTEM_CUES = {
@@ -366,7 +391,7 @@ class LLMGenerator:
         repeated.batch_repeat_interleave(rows)
         return repeated, length
 
-    def _model_call(self, ids: Any, mask: Any, positions: Any, cache: Any) -> Any:
+    def _model_call(self, ids: Any, mask: Any, positions: Any, cache: Any) -> _Step:
         """One forward pass; the output has ``logits`` (last position only) and ``cache``."""
         arguments = {self._cache_argument: cache, "input_ids": ids, "use_cache": True}
         if mask is not None:

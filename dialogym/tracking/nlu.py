@@ -42,11 +42,18 @@ from dialogym.acts import (
     Hypothesis,
 )
 from dialogym.domains import DONTCARE, Domain
-from dialogym.domains.words import ACT_CUES, DONTCARE_CUE, QUESTION_CUE, SLOT_ALIASES, slot_words
+from dialogym.domains.words import (
+    ACT_CUES,
+    DENY_CUE,
+    DONTCARE_CUE,
+    QUESTION_CUE,
+    SLOT_ALIASES,
+    slot_words,
+)
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:and|but)\s+(?=what|can|could|is|do|please|tell)")
 _DONTCARE = re.compile(DONTCARE_CUE)
-_DENY = re.compile(r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b")
+_DENY = re.compile(DENY_CUE)
 _REQUEST = re.compile(QUESTION_CUE)
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
 _LEADING_CUES: _Cues = tuple(

@@ -75,6 +75,9 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (USER, "request(phone) & request(postcode)", "Can I have the postcode?", False),  # dropped
         (USER, "bye()", "You're all done.", False),
         (USER, "thankyou() & bye()", "Thanks, bye.", True),
+        (USER, "inform(pricerange=dontcare)", "The price doesn't matter. Bye.", False),  # a bye
+        (USER, "inform(food=chinese)", "It's not just chinese food.", False),  # reads as deny
+        (USER, "deny(food=chinese)", "Not chinese food.", True),
         (SYSTEM, "offer(name=pizza hut city centre)", "Try pizza hut city centre.", True),
         (SYSTEM, "hello()", "I'm looking for a place near golden house.", False),  # a name
         (SYSTEM, "hello()", "Welcome! What would you like?", True),
