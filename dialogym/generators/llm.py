@@ -175,13 +175,17 @@ class FaithfulnessCheck:
 def _adds_acts(acts: Acts, sentences: list[str]) -> bool:
     """Whether a user's sentences hold the cue of an act the acts lack.
 
-    ``Bye.`` after a dontcare, ``not just chinese food`` for an inform: the NLU would read
-    that act too.
+    ``Bye.`` after a dontcare, ``The price doesn't matter.`` before a bye, ``not just chinese
+    food`` for an inform: the NLU would read that act too.
     """
     kinds = {act.type for act in acts}
     for kind, cue in _USER_CUES.items():
         if kind not in kinds and any(cue.search(s) for s in sentences):
             return True
+    if all(act.value != DONTCARE for act in acts) and any(
+        _USER_DONTCARE.search(s) for s in sentences
+    ):
+        return True
     if kinds & {ActType.DENY, ActType.NEGATE}:
         return False
     return any(_USER_DENY.search(s) and not _USER_DONTCARE.search(s) for s in sentences)

@@ -76,6 +76,7 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (USER, "bye()", "You're all done.", False),
         (USER, "thankyou() & bye()", "Thanks, bye.", True),
         (USER, "inform(pricerange=dontcare)", "The price doesn't matter. Bye.", False),  # a bye
+        (USER, "bye()", "The price doesn't matter. Bye.", False),  # a dontcare
         (USER, "inform(food=chinese)", "It's not just chinese food.", False),  # reads as deny
         (USER, "deny(food=chinese)", "Not chinese food.", True),
         (SYSTEM, "offer(name=pizza hut city centre)", "Try pizza hut city centre.", True),
