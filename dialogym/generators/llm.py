@@ -37,15 +37,7 @@ from os import PathLike
 from typing import Any, NamedTuple
 
 from dialogym.acts import Act, Acts, ActType, format_acts
-from dialogym.domains import DONTCARE, Domain
-from dialogym.domains.words import (
-    ACT_CUES,
-    DENY_CUE,
-    DONTCARE_CUE,
-    QUESTION_CUE,
-    SLOT_ALIASES,
-    slot_words,
-)
+from dialogym.domains import DONTCARE, Domain, words
 from dialogym.generators.base import Request, Speaker
 from dialogym.generators.template import TemplateGenerator
 from dialogym.models import resolve, select_device
@@ -131,7 +123,8 @@ class FaithfulnessCheck:
         self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
         slots = {*domain.informable, *domain.booking, *domain.requestable}
         self._slot_names = {
-            slot: _words({slot, slot_words(slot), *SLOT_ALIASES.get(slot, ())}) for slot in slots
+            slot: _words({slot, words.slot_words(slot), *words.SLOT_ALIASES.get(slot, ())})
+            for slot in slots
         }
 
     def __call__(self, speaker: Speaker, acts: Acts, text: str) -> bool:
@@ -192,14 +185,14 @@ def _adds_acts(acts: Acts, sentences: list[str]) -> bool:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_USER_CUES = {ActType(name): re.compile(cue) for name, cue in ACT_CUES.items()}
-_USER_DONTCARE = re.compile(DONTCARE_CUE)
-_USER_DENY = re.compile(DENY_CUE)
-_USER_QUESTION = re.compile(QUESTION_CUE)
+_USER_CUES = {ActType(name): re.compile(cue) for name, cue in words.ACT_CUES.items()}
+_USER_DONTCARE = re.compile(words.DONTCARE_CUE)
+_USER_DENY = re.compile(words.DENY_CUE)
+_USER_QUESTION = re.compile(words.QUESTION_CUE)
 _SYSTEM_QUESTION = re.compile(r"\?")
 _SYSTEM_CUES = {
     ActType.HELLO: re.compile(r"\b(?:hello|hi|hey|welcome)\b"),
-    ActType.BYE: re.compile(ACT_CUES["bye"]),
+    ActType.BYE: re.compile(words.ACT_CUES["bye"]),
     ActType.REQUEST: _SYSTEM_QUESTION,
     ActType.CONFIRM: _SYSTEM_QUESTION,
     ActType.SELECT: _SYSTEM_QUESTION,
