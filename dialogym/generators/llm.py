@@ -121,6 +121,7 @@ class FaithfulnessCheck:
             if name:
                 self.surfaces.setdefault(name, {name})
         self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
+        self._value_patterns: dict[str, re.Pattern[str]] = {}
         slots = {*domain.informable, *domain.booking, *domain.requestable}
         self._slot_names = {
             slot: _words({slot, words.slot_words(slot), *words.SLOT_ALIASES.get(slot, ())})
@@ -135,7 +136,7 @@ class FaithfulnessCheck:
         for act in acts:
             if act.value is not None and act.value != DONTCARE:
                 forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
-                if _words(forms).search(said) is None:
+                if self._value_pattern(act.value.lower(), forms).search(said) is None:
                     return False
                 own |= forms
             elif not self._cued(speaker, act, sentences):
@@ -148,6 +149,13 @@ class FaithfulnessCheck:
         for slot in {act.slot for act in acts if act.slot in self._slot_names}:
             rest = self._slot_names[slot].sub(" ", rest)
         return self._ontology.search(rest) is None
+
+    def _value_pattern(self, value: str, forms: set[str]) -> re.Pattern[str]:
+        """The pattern of a value's surface forms, compiled once per value."""
+        pattern = self._value_patterns.get(value)
+        if pattern is None:
+            pattern = self._value_patterns[value] = _words(forms)
+        return pattern
 
     def _cued(self, speaker: Speaker, act: Act, sentences: list[str]) -> bool:
         """Whether an act without a value (or with ``dontcare``) is said in ``sentences``."""
@@ -274,7 +282,7 @@ class LLMGenerator:
         self._cache_argument = "cache" if "cache" in accepted else "past_key_values"
         self._takes_positions = "position_ids" in accepted
         self._takes_logits_to_keep = "logits_to_keep" in accepted
-        self._prefix, self._chat = self._split_prompt()
+        self._prefix, self._before_line, self._after_line = self._split_prompt()
         self._prefix_kv: tuple[Any, int] | None = None
         self._cache: dict[Part, str | None] = {}
         """Part to its accepted paraphrase, or ``None`` when its draft is said."""
@@ -340,36 +348,35 @@ class LLMGenerator:
         """The few-shot prompt asking to paraphrase ``draft``, said by ``speaker``."""
         return self._prefix + self._suffix(speaker, draft)
 
-    def _split_prompt(self) -> tuple[str, bool]:
-        """The prompt's shared prefix (instructions and shots), and whether it is a chat one.
+    def _split_prompt(self) -> tuple[str, str, str]:
+        """The prompt's shared prefix, and the text before and after the ``who: draft`` line.
 
-        The chat template is used when the model has one and the prompt splits cleanly after
-        the shots; otherwise a plain ``who: text`` / ``paraphrase: text`` layout.
+        The prefix holds the instructions and shots. The chat template is rendered once, with a marker where the line goes; it is used when
+        the model has one and the prompt splits cleanly after the shots. Otherwise a plain
+        ``who: text`` / ``paraphrase: text`` layout.
         """
-        template = self.tokenizer.chat_template
-        if template:
-            prefix = str(self.tokenizer.apply_chat_template(_shot_messages(), tokenize=False))
-            whole = _shot_messages() + [{"role": "user", "content": "user: hi"}]
+        if self.tokenizer.chat_template:
+            shots = _shot_messages()
+            prefix = str(self.tokenizer.apply_chat_template(shots, tokenize=False))
+            marker = "\x00draft\x00"
             full = str(
                 self.tokenizer.apply_chat_template(
-                    whole, tokenize=False, add_generation_prompt=True
+                    [*shots, {"role": "user", "content": marker}],
+                    tokenize=False,
+                    add_generation_prompt=True,
                 )
             )
-            if full.startswith(prefix):
-                return prefix, True
+            if full.startswith(prefix) and full.count(marker) == 1:
+                before, after = full[len(prefix) :].split(marker)
+                return prefix, before, after
         lines = [_SYSTEM_PROMPT]
         for who, before, after in _SHOTS:
             lines += [f"{who.value}: {before}", f"paraphrase: {after}"]
-        return "\n".join(lines) + "\n", False
+        return "\n".join(lines) + "\n", "", "\nparaphrase:"
 
     def _suffix(self, speaker: Speaker, draft: str) -> str:
         """The prompt after the shared prefix: the draft to paraphrase, then the answer cue."""
-        line = f"{speaker.value}: {draft}"
-        if not self._chat:
-            return f"{line}\nparaphrase:"
-        whole = _shot_messages() + [{"role": "user", "content": line}]
-        full = self.tokenizer.apply_chat_template(whole, tokenize=False, add_generation_prompt=True)
-        return str(full)[len(self._prefix) :]
+        return f"{self._before_line}{speaker.value}: {draft}{self._after_line}"
 
     def _prefix_cache(self, rows: int) -> tuple[Any, int]:
         """The key-value cache of the shared prefix, repeated for ``rows`` rows, and its length.

@@ -14,7 +14,7 @@ from dialogym.acts import Acts, parse_acts
 from dialogym.domains import load_domain
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import Request, Speaker, TemplateGenerator
-from dialogym.generators.llm import FaithfulnessCheck, LLMGenerator
+from dialogym.generators.llm import FaithfulnessCheck, LLMGenerator, _shot_messages
 from dialogym.models import ModelError
 from dialogym.policies import make_policy
 from dialogym.simulators import RandomStream
@@ -234,3 +234,12 @@ def test_vector_env_same_seed_same_transcripts(fresh: LLMGenerator) -> None:
     first = transcripts()
     assert all(len(conversation) >= 2 for conversation in first)
     assert transcripts() == first
+
+
+@pytest.mark.slow
+def test_prompt_is_the_chat_template_with_the_draft_last(llm: LLMGenerator) -> None:
+    """The cached prefix plus a row's suffix is exactly the whole prompt the template renders."""
+    draft = "What is the phone number?"
+    messages = [*_shot_messages(), {"role": "user", "content": f"user: {draft}"}]
+    whole = llm.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    assert llm.prompt(Speaker.USER, draft) == whole
