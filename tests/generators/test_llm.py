@@ -243,3 +243,9 @@ def test_prompt_is_the_chat_template_with_the_draft_last(llm: LLMGenerator) -> N
     messages = [*_shot_messages(), {"role": "user", "content": f"user: {draft}"}]
     whole = llm.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     assert llm.prompt(Speaker.USER, draft) == whole
+
+
+@pytest.mark.parametrize("argument", ["variants", "attempts"])
+def test_counts_below_one_are_one_line_errors(argument: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{argument}: must be >= 1, got 0$"):
+        LLMGenerator(RESTAURANT, **{argument: 0})
