@@ -26,7 +26,8 @@ class ActType(str, Enum):
     REQUEST = "request"
     """User: asks an entity's slot. System: asks the user for a slot."""
     CONFIRM = "confirm"
-    """System: checks that ``slot=value`` is what the user wants."""
+    """System: checks that ``slot=value`` is what the user wants. User: checks that the offered
+    entity has ``slot=value``."""
     SELECT = "select"
     """System: asks the user to choose between values of a slot (one act per option)."""
     OFFER = "offer"
@@ -47,6 +48,8 @@ class ActType(str, Enum):
     """System: asks whether the user needs anything else."""
     THANKYOU = "thankyou"
     """User: thanks."""
+    ACK = "ack"
+    """User: acknowledges what the system said ("okay") without asking for anything."""
     BYE = "bye"
     """Either side ends the dialogue."""
     NULL = "null"
@@ -59,6 +62,7 @@ HELLO, INFORM, REQUEST, CONFIRM = ActType.HELLO, ActType.INFORM, ActType.REQUEST
 SELECT, OFFER, NOMATCH, BOOK = ActType.SELECT, ActType.OFFER, ActType.NOMATCH, ActType.BOOK
 AFFIRM, NEGATE, DENY, REQALTS = ActType.AFFIRM, ActType.NEGATE, ActType.DENY, ActType.REQALTS
 REQMORE, THANKYOU, BYE, NULL = ActType.REQMORE, ActType.THANKYOU, ActType.BYE, ActType.NULL
+ACK = ActType.ACK
 
 
 class Act(NamedTuple):

@@ -73,6 +73,7 @@ _USER_DONTCARE = (
     "The {slot} doesn't matter.",
 )
 _USER_DENY = ("Not {value}.", "I don't want {value} {slot}.")
+_USER_CONFIRM = ("Is it {value}?", "Is the {slot} {value}?", "Does it have {value} {slot}?")
 _USER_REQUEST = ("What is the {slot}?", "Could you tell me the {slot}?", "Can I have the {slot}?")
 _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
     ActType.HELLO: ("Hello.", "Hi.", "Hi there."),
@@ -85,6 +86,7 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
     ),
     ActType.BOOK: ("Please book it.", "Can you make a reservation?", "I'd like to book it."),
     ActType.THANKYOU: ("Thank you.", "Thanks.", "Thanks a lot."),
+    ActType.ACK: ("Okay.", "Alright.", "I see."),
     ActType.BYE: ("Goodbye.", "Bye.", "That's all, goodbye."),
     ActType.NULL: ("Hmm.", "Let me think.", "Um."),
 }
@@ -179,6 +181,8 @@ def _user_sentence(act: Act, rng: RandomSource) -> str:
             return _pick(_USER_DENY, rng).format(slot=slot_words(act.slot), value=act.value)
         if kind is ActType.REQUEST:
             return _pick(_USER_REQUEST, rng).format(slot=slot_words(act.slot))
+        if kind is ActType.CONFIRM:
+            return _pick(_USER_CONFIRM, rng).format(slot=slot_words(act.slot), value=act.value)
     return _pick(_USER_PLAIN.get(kind, _USER_PLAIN[ActType.NULL]), rng)
 
 
