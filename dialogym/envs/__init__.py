@@ -2,14 +2,14 @@
 
 from dialogym.envs.actions import SummaryActions
 from dialogym.envs.dialogue import DialogueEnv, Turn
-from dialogym.envs.evaluation import DialogueRecord, RewardConfig
+from dialogym.envs.evaluation import ObjectiveSuccess, RewardConfig
 from dialogym.envs.registration import ENV_IDS, PYDIAL_TASKS, register_envs
 
 __all__ = [
     "ENV_IDS",
     "PYDIAL_TASKS",
     "DialogueEnv",
-    "DialogueRecord",
+    "ObjectiveSuccess",
     "RewardConfig",
     "SummaryActions",
     "Turn",

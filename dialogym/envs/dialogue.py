@@ -15,7 +15,7 @@ from dialogym.acts import BYE, HELLO, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
 from dialogym.encoders.belief import BeliefEncoder
 from dialogym.envs.actions import SummaryActions
-from dialogym.envs.evaluation import DialogueRecord, RewardConfig
+from dialogym.envs.evaluation import ObjectiveSuccess, RewardConfig
 from dialogym.envs.language import CHANNELS, OBSERVATIONS, Language, Texts
 from dialogym.generators import Generator
 from dialogym.simulators import (
@@ -123,16 +123,21 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
 
     ## User Goal
 
-    Drawn by `dialogym.simulators.GoalGenerator`: constraints on one to four of the
-    system-requestable slots (the rest ``dontcare``), taken from a database entity and
-    resampled until the number of matches lies in range; a share of goals (``nomatch_share``)
-    has no match at all; requests are the name and up to three requestable slots; in domains
-    with booking slots half the goals ask for a booking.
+    Drawn by `dialogym.simulators.GoalGenerator` as PyDial draws them: three system-requestable
+    slots (all of them in a smaller domain), each with a value or ``dontcare`` drawn uniformly,
+    resampled until two or three entities match; requests are the name and up to two
+    user-requestable slots; goals with no match are an option (``nomatch_share``, 0 by
+    default); in domains with booking slots half the goals ask for a booking. The user is
+    PyDial's agenda user (`dialogym.simulators.AgendaUser`), with behaviour drawn per dialogue
+    from the ``user`` profile.
 
     ## Rewards
 
-    ``turn`` (default -1) every turn, plus ``success`` (default +20) or ``failure`` (default 0)
-    at the end; see `dialogym.envs.evaluation` for what counts as success.
+    ``turn`` (default -1) every turn, and once more for the system's closing goodbye when the
+    user ends the dialogue (PyDial charges that exchange too), plus ``success`` (default +20) or
+    ``failure`` (default 0) at the end by PyDial's objective success rule: the user was told
+    every requested slot of a venue that meets its final constraints (see
+    `dialogym.envs.evaluation`).
 
     ## Starting State
 
@@ -142,7 +147,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
 
     * Termination: the user says goodbye (satisfied, giving up or hanging up when out of
       patience) or the system says goodbye.
-    * Truncation: ``max_turns`` system turns have been taken (counts as a failure).
+    * Truncation: ``max_turns`` system turns have been taken (judged by the same rule; it nearly
+      always leaves a request untold).
 
     ## Information
 
@@ -167,7 +173,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``masks`` | bool | ``True`` | mask actions that make no sense |
     | ``obs`` | str | ``"belief"`` | ``"belief"``, ``"text"`` or ``"belief+text"`` |
     | ``max_turns`` | int | ``25`` | system turns before truncation |
-    | ``nbest`` | int | ``3`` | most hypotheses per user turn |
+    | ``nbest`` | int | ``5`` | most hypotheses per user turn (PyDial's ``nbestsize``) |
     | ``goal`` | GoalConfig or dict | defaults | how goals are drawn |
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
     | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
@@ -211,7 +217,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         masks: bool = True,
         obs: str = "belief",
         max_turns: int = 25,
-        nbest: int = 3,
+        nbest: int = 5,
         goal: GoalConfig | Mapping[str, Any] | None = None,
         reward: RewardConfig | Mapping[str, float] | None = None,
         render_mode: str | None = None,
@@ -244,6 +250,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.user = AgendaUser(self.domain, self.database)
         self.channel = ErrorModel(self.domain, self.ser, nbest=nbest)
         self.tracker = BeliefTracker(self.domain, self.database)
+        self.judge = ObjectiveSuccess(self.database)
         self.actions = SummaryActions(self.domain, self.database)
         self.encoder = BeliefEncoder(self.domain, max_turns)
         self.action_names = self.actions.names
@@ -287,7 +294,6 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.goal = self.goals.sample(stream)
         behaviour = self.profile.sample(stream)
         self.tracker.reset()
-        self.record = DialogueRecord(self.database)
         self.turn = 0
         self._done = False
         self._rendered = 0
@@ -360,7 +366,6 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         tracker = self.tracker
         system_acts = self.actions.execute(index, tracker)
         tracker.system_acted(system_acts)
-        self.record.system_acted(system_acts)
         self.turn += 1
         return system_acts, self.user.respond(system_acts)
 
@@ -384,20 +389,21 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             "belief": tracker.summary(),
             "matches": tracker.matches.bit_count(),
         }
+        reward_parts = {"turn": config.turn, "closing": 0.0, "end": 0.0}
         if terminated or truncated:
             self._done = True
-            parts = self.record.success(self.user, reply.hung_up, truncated)
+            if reply.ended:  # the system's closing goodbye is one more (charged) turn
+                reward_parts["closing"] = config.turn
+            parts = self.judge.parts(self.user)
             success = parts.pop("success")
-            end_reward = config.success if success else config.failure
-            reward += end_reward
-            info["reward_parts"] = {"turn": config.turn, "end": end_reward}
+            reward_parts["end"] = config.success if success else config.failure
+            reward += reward_parts["closing"] + reward_parts["end"]
             info["success"] = success
             info["success_parts"] = parts
             info["hung_up"] = reply.hung_up
             info["goal"] = self.goal.describe() if self.goal else ""
-            info["turns"] = self.turn
-        else:
-            info["reward_parts"] = {"turn": config.turn, "end": 0.0}
+            info["turns"] = self.turn + (1 if reply.ended else 0)
+        info["reward_parts"] = reward_parts
         if texts is not None:
             info["system_text"], info["user_text"] = texts
             info["generator_fallbacks"] = self.generator_fallbacks

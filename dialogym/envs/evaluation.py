@@ -1,20 +1,25 @@
-"""Reward and success: did the system give the user what the goal asked for?
+"""Reward and success: PyDial's objective success rule and turn penalty.
 
-Success is judged from the database and the user's final goal, not from the user's mood:
+A dialogue succeeds, as in PyDial's ``ObjectiveSuccessEvaluator``, when at its end:
 
-* if some entity satisfies the user's final constraints, the entity the system offered last
-  satisfies them, the system told the user every requested slot of that entity, and, where the
-  goal asks for a booking, the system booked that entity with the wanted details;
-* if no entity does, the system said so about the user's actual constraints;
-* and in both cases the user did not hang up and the dialogue was not cut off by the turn limit.
+* the user was told every slot it asked about (``requests``) for the venue it settled on, the
+  venue's name included (what the user heard, not what the system meant: a fact about another
+  venue resets the user's requests, as in PyDial);
+* that venue satisfies the user's final constraints (after any change of goal), including the
+  venues the user turned down (``venue``);
+* and, in domains with booking (dialogym's addition), the booking went through with the wanted
+  details (``booking``).
+
+As in PyDial, hanging up or running out of turns does not decide success by itself (it nearly
+always leaves a request untold); both are reported beside it. Every turn costs ``turn``,
+the closing exchange after the user's goodbye included (PyDial's ``penaliseallturns``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogym.acts import BOOK, INFORM, NOMATCH, OFFER, Acts
-from dialogym.domains import DONTCARE, Database
+from dialogym.domains import Database
 from dialogym.simulators import AgendaUser
 
 
@@ -33,61 +38,34 @@ class RewardConfig:
     turn: float = -1.0
 
 
-class DialogueRecord:
-    """What the system has delivered so far in one dialogue: offer, answers, booking, no-match."""
+class ObjectiveSuccess:
+    """Judges a finished dialogue from the simulated user's final state (see the module doc).
+
+    Args:
+        database: The domain's database (venue names and constraint queries).
+    """
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.offered = -1
-        self.informed: set[str] = set()
-        self.booked: dict[str, str] = {}
-        self.nomatch: dict[str, str] | None = None
+        name_slot = database.domain.name_slot
+        self._entities_named: dict[str, int] = {}
+        for index, entity in enumerate(database.entities):
+            name = entity[name_slot]
+            self._entities_named[name] = self._entities_named.get(name, 0) | 1 << index
 
-    def system_acted(self, acts: Acts) -> None:
-        """Record one system turn."""
-        for act in acts:
-            kind = act.type
-            if kind is OFFER:
-                entity = self.database.index_of(act.value)
-                if entity != self.offered:
-                    self.offered = entity
-                    self.informed = set()
-                    self.booked = {}
-                self.informed.add(act.slot or "")
-                self.nomatch = None
-            elif kind is INFORM and self.offered >= 0 and act.slot is not None:
-                self.informed.add(act.slot)
-            elif kind is BOOK and self.offered >= 0 and act.slot is not None:
-                self.booked[act.slot] = act.value or ""
-            elif kind is NOMATCH:
-                if self.nomatch is None or acts[0] is act:
-                    self.nomatch = {}
-                self.nomatch[act.slot or ""] = act.value or ""
-
-    def success(self, user: AgendaUser, hung_up: bool, truncated: bool) -> dict[str, bool]:
+    def parts(self, user: AgendaUser) -> dict[str, bool]:
         """The parts of success and, under ``"success"``, the verdict."""
-        goal = user.goal
-        constraints = user.constraints
-        exists = self.database.match(constraints) != 0
-        if exists:
-            entity_ok = self.offered >= 0 and self.database.satisfies(self.offered, constraints)
-            requests_ok = entity_ok and all(slot in self.informed for slot in goal.requests)
-            booking_ok = entity_ok and all(
-                self.booked.get(slot) == value for slot, value in goal.booking.items()
-            )
-            nomatch_ok = True
-        else:
-            entity_ok = requests_ok = booking_ok = True
-            nomatch_ok = self.nomatch is not None and all(
-                constraints.get(slot, DONTCARE) == value for slot, value in self.nomatch.items()
-            )
+        venue = user.requests.get(user.name_slot)
+        venue_ok = (
+            venue is not None
+            and user.name_is in (None, venue)
+            and venue not in user.name_not
+            and self._entities_named.get(venue, 0) & self.database.match(user.constraints) != 0
+        )
         parts = {
-            "entity": entity_ok,
-            "requests": requests_ok,
-            "booking": booking_ok,
-            "nomatch": nomatch_ok,
-            "not_hung_up": not hung_up,
-            "in_time": not truncated,
+            "venue": venue_ok,
+            "requests": None not in user.requests.values(),
+            "booking": user.booked or not user.goal.booking,
         }
         parts["success"] = all(parts.values())
         return parts

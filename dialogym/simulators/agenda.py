@@ -1,12 +1,46 @@
-"""The agenda-based user simulator (after Schatzmann et al. 2007 and PyDial's implementation).
+"""The agenda-based user simulator, as PyDial's benchmark user (``UMHdcSim`` with new goal scenarios).
 
-The user keeps a stack of pending acts. Each system turn pushes the user's reactions (answer a
-request, affirm or correct a confirm, reject a wrong offer, relax after "no match") on top; the
-user then pops the acts of its next turn, combining several informs by chance. Below the
-reactions lie the goal's own items: constraints still to say, questions about the offered entity,
-the booking, and finally goodbye. Useless or repeated system turns cost patience; when it runs
-out the user hangs up. As in PyDial, patience counts repeats in a row: a system turn that is
-neither a repeat nor useless restores it.
+The user keeps a stack of pending turns, the agenda: at the bottom goodbye, above it one inform
+per constraint of the goal (``dontcare`` included) in the goal's order, and on top the request
+type (``inform(type=restaurant)``). Each system turn pushes the user's reactions on top; the
+user then pops its next turn, adding further pending informs by chance.
+
+What the user checks is only what the system says: an offer or a fact is compared with the goal
+for the slots it names, so a venue that is wrong on a slot the system never mentioned passes
+unnoticed (and the dialogue fails by the objective success rule). Every choice is a probability
+of the dialogue's `UserBehaviour` (drawn from a `UserProfile`), and each reaction is one method
+named after what it does:
+
+=====================================  ==========================================================
+system turn                            user reaction
+=====================================  ==========================================================
+``hello()``                            greet back (``greeting``) and start on the agenda
+``request(s)``                         answer from the goal, move a pending inform up, say no to
+                                       a request of a fact, or ask about the venue instead
+``confirm(s=v)``                       yes (with a pending inform, ``affirm_combination``), or a
+                                       correction, or ``negate(s=dontcare)`` for a slot outside
+                                       the goal
+``select(s=a, s=b)``                   inform the wanted value (``dontcare`` outside the goal)
+offer / facts about a venue            check the named slots; correct a wrong one (or confirm
+                                       another constraint, or give up as patience wears down);
+                                       at the first venue maybe ask for alternatives or change
+                                       the goal; maybe confirm an unmentioned constraint;
+                                       thank or acknowledge; ask for the wanted facts
+no match                               correct a misheard constraint, else change one constraint
+                                       and ask for alternatives, else leave or start over
+``reqmore()``                          no / yes / more requests / restate the constraints
+``bye()``                              goodbye
+``null()`` or the same turn again      lose patience; at none left, hang up
+=====================================  ==========================================================
+
+Patience is never restored (PyDial's benchmark: ``oldstylepatience = False``). Where dialogym
+differs from PyDial: a system ``book`` act and booking details are dialogym's (PyDial's domains
+have no booking); user acts are flat tuples (``negate(area=north)`` is
+``negate() & inform(area=north)``, ``deny(area=south, area=north)`` is
+``deny(area=south) & inform(area=north)``); surface-only choices of PyDial (leaving the slot out
+of a ``dontcare`` answer, adding the venue's name to a request) are not simulated, since the
+tracker resolves them to the same acts; and the user never confirms or relaxes a constraint on
+the venue's name, which PyDial does only through a known defect of its goal bookkeeping.
 """
 
 from __future__ import annotations
@@ -14,10 +48,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dialogym.acts import (
+    ACK,
     AFFIRM,
     BOOK,
     BYE,
     CONFIRM,
+    DENY,
     HELLO,
     INFORM,
     NEGATE,
@@ -25,27 +61,53 @@ from dialogym.acts import (
     NULL,
     OFFER,
     REQALTS,
+    REQMORE,
     REQUEST,
     SELECT,
     THANKYOU,
     Act,
     Acts,
+    ActType,
 )
 from dialogym.domains import DONTCARE, Database, Domain
 from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
 from dialogym.simulators.randomness import RandomStream
 
-_NO_ENTITY = -1
+TYPE_SLOT = "type"
+"""The slot of the request type, the user's first pending inform (``inform(type=restaurant)``)."""
 
-_BYE = Act(BYE)
-_THANKYOU = Act(THANKYOU)
-_AFFIRM = Act(AFFIRM)
-_NEGATE = Act(NEGATE)
-_REQALTS = Act(REQALTS)
-_HELLO = Act(HELLO)
-_BOOK = Act(BOOK)
-_NULL = Act(NULL)
+NONE = "none"
+"""The venue name of a system turn that says nothing matches (PyDial's ``name=none``)."""
+
+Item = tuple[str, str | None]
+"""One slot-value pair of a pending turn (value ``None``: a slot asked about)."""
+
+_COMBINES = (INFORM, NEGATE, HELLO, AFFIRM)
+_FILTERED_BY = (INFORM, CONFIRM, AFFIRM)
+
+
+@dataclass
+class Pending:
+    """One turn on the agenda: an act type and its slot-value pairs (PyDial's ``act(s=v, ...)``)."""
+
+    type: ActType
+    items: list[Item]
+
+    def acts(self) -> Acts:
+        """The turn as a tuple of dialogym acts."""
+        kind = self.type
+        if kind is INFORM or kind is CONFIRM:
+            return tuple(Act(kind, s, v) for s, v in self.items)
+        if kind is REQUEST:
+            return tuple(Act(REQUEST, s) for s, _ in self.items)
+        if kind is DENY:
+            (slot, wrong), *rest = self.items
+            return (Act(DENY, slot, wrong), *(Act(INFORM, s, v) for s, v in rest))
+        said = [Act(kind)]
+        for slot, value in self.items:
+            said.append(Act(REQUEST, slot) if value is None else Act(INFORM, slot, value))
+        return tuple(said)
 
 
 @dataclass
@@ -55,7 +117,8 @@ class UserTurn:
     Attributes:
         acts: The user's dialogue acts.
         ended: The user closed the dialogue (goodbye, giving up or hanging up).
-        hung_up: The user ran out of patience.
+        hung_up: The user left unsatisfied: out of patience, or giving up on correcting the
+            system.
     """
 
     acts: Acts
@@ -66,251 +129,428 @@ class UserTurn:
 class AgendaUser:
     """A simulated user pursuing one `Goal` with one `UserBehaviour`.
 
-    Call `start` once per dialogue, then `respond` once per system turn.
+    Call `start` once per dialogue, then `respond` once per system turn. After the dialogue,
+    `requests` (what the user was told about the venue it accepted), `constraints`,
+    `name_is` / `name_not` (venue constraints) and `booked` are what success is judged on.
     """
 
     def __init__(self, domain: Domain, database: Database | None = None) -> None:
         self.domain = domain
         self.database = database or Database(domain)
-        self._name_slot = domain.name_slot
+        self.name_slot = domain.name_slot
+        self.request_type = getattr(domain, "entity_type", None) or domain.name
+        self._system_requestable = frozenset(domain.system_requestable)
+        self._only_user_requestable = frozenset(domain.requestable) - self._system_requestable
+        self._facts = frozenset(domain.requestable) - frozenset(domain.informable)
+        self._values = domain.informable
 
     # -- dialogue state -------------------------------------------------------------------------
 
     def start(self, goal: Goal, behaviour: UserBehaviour, stream: RandomStream) -> UserTurn:
-        """Begin a dialogue: take the goal and return the user's opening turn."""
+        """Begin a dialogue: take the goal, hear the system's greeting, return the first turn."""
         self.goal = goal
         self.behaviour = behaviour
         self.stream = stream
         self.constraints = dict(goal.constraints)
-        """Current constraints (change when the user relaxes one)."""
-        self.answers: dict[str, str | None] = dict.fromkeys(goal.requests)
-        """Each requested slot to the value the system gave for the accepted entity."""
+        """Current constraints, slot to value (``dontcare`` included); change with the goal."""
+        self.name_is: str | None = None
+        """The venue the user has settled on (PyDial's ``name=X`` constraint)."""
+        self.name_not: set[str] = set()
+        """Venues the user has turned down (PyDial's ``name!=X`` constraints)."""
+        self.requests: dict[str, str | None] = dict.fromkeys(goal.requests)
+        """Each requested slot to what the system said of the current venue (``None``: untold)."""
         self.booked = False
-        self.accepted = _NO_ENTITY
-        """The offered entity the user has accepted, or -1."""
-        self.gave_up = False
         self.patience = behaviour.patience
-        self._reactions: list[Acts] = []
-        self._unsaid = [s for s in goal.constraints if goal.constraints[s] != DONTCARE]
-        stream.shuffle(self._unsaid)
-        self._previous_system: Acts = ()
-        acts = self._next_acts()
+        self.max_patience = behaviour.patience
+        self.hung_up = False
+        self._previous_values: dict[str, set[str]] = {s: {v} for s, v in goal.constraints.items()}
+        self._first_venue = True
+        self._previous_system: Acts = (Act(HELLO),)
+        self._last_turn = Pending(NULL, [])
+        self._last_system_type = HELLO
+        agenda = [Pending(BYE, [])]
+        agenda += [Pending(INFORM, [(s, v)]) for s, v in reversed(goal.constraints.items())]
+        agenda.append(Pending(INFORM, [(TYPE_SLOT, self.request_type)]))
+        self.agenda = agenda
         if stream.random() < behaviour.greeting:
-            acts = (_HELLO, *acts)
-        return UserTurn(acts)
-
-    def has_match(self) -> bool:
-        """Whether any entity satisfies the user's current constraints."""
-        return self.database.match(self.constraints) != 0
-
-    # -- one turn -------------------------------------------------------------------------------
+            agenda.append(Pending(HELLO, []))
+        return UserTurn(self._pop_turn())
 
     def respond(self, system_acts: Acts) -> UserTurn:
         """React to the system's turn and return the user's next turn."""
-        if system_acts == self._previous_system or system_acts[0].type is NULL:
+        if system_acts[0].type is NULL or system_acts == self._previous_system:
             self.patience -= 1
-            if self.patience <= 0:
-                return UserTurn((_BYE,), ended=True, hung_up=True)
-        else:
-            self.patience = self.behaviour.patience
+        if self.patience < 1:
+            self.hung_up = True
+            return UserTurn((Act(BYE),), ended=True, hung_up=True)
         self._previous_system = system_acts
-        first = system_acts[0].type
-        if first is BYE:
-            return UserTurn((_BYE,), ended=True)
-        if first is OFFER or (first is INFORM and system_acts[0].slot == self._name_slot):
-            # An offer, or facts about a named entity: either way that entity is on the table.
-            self._react_to_offer(system_acts)
-        elif first is BOOK:
-            self._react_to_booking(system_acts)
-        elif first is NOMATCH:
-            self._react_to_nomatch(system_acts)
-            if self.gave_up:
-                return UserTurn((_BYE,), ended=True)
-        else:
-            for act in system_acts:
-                self._react(act)
-        if first is SELECT:
-            self._answer(system_acts[0].slot)  # one answer for the whole choice
-        acts = self._next_acts()
-        if acts[-1] is _BYE:
-            return UserTurn(acts, ended=True)
+        self._last_system_type = system_acts[0].type
+        self._receive(system_acts)
+        acts = self._pop_turn()
+        if acts[0].type is BYE:
+            return UserTurn(acts, ended=True, hung_up=self.hung_up)
         return UserTurn(acts)
 
-    def _react(self, act: Act) -> None:
-        kind = act.type
-        if kind is REQUEST:
-            if self.stream.random() < self.behaviour.answer_request:
-                self._answer(act.slot)
+    def goal_met(self) -> bool:
+        """Whether, from the user's side, everything asked for has been delivered."""
+        return None not in self.requests.values() and (self.booked or not self.goal.booking)
+
+    # -- receiving the system's turn ------------------------------------------------------------
+
+    def _receive(self, system_acts: Acts) -> None:
+        first = system_acts[0]
+        kind = first.type
+        if (
+            self.goal_met()
+            and not self.agenda
+            and kind is not REQMORE
+            and self.stream.random() < self.behaviour.goodbye_when_done
+        ):
+            self._say_goodbye()
+        elif kind is BYE:
+            self._say_goodbye()
+        elif kind is HELLO:
+            if self.stream.random() < self.behaviour.greeting:
+                self._push(HELLO)
+        elif kind is REQMORE:
+            self._receive_reqmore()
+        elif kind is REQUEST and first.slot is not None:
+            self._receive_request(first.slot)
         elif kind is CONFIRM:
-            wanted = self._wanted(act.slot)
-            if wanted == act.value or wanted == DONTCARE:
-                self._reactions.append((_AFFIRM,))
+            self._receive_confirm(_items(system_acts))
+        elif kind is SELECT and first.slot is not None:
+            self._receive_select(first.slot)
+        elif kind is OFFER or kind is INFORM:
+            self._receive_inform(_items(system_acts), nomatch=False)
+        elif kind is NOMATCH:
+            self._receive_inform([(self.name_slot, NONE), *_items(system_acts)], nomatch=True)
+        elif kind is BOOK:
+            self._receive_booking(system_acts)
+        else:  # null(), or an act the user has no reaction to: say the last turn again
+            self.agenda.append(Pending(self._last_turn.type, list(self._last_turn.items)))
+
+    def _receive_reqmore(self) -> None:
+        behaviour = self.behaviour
+        stream = self.stream
+        agenda = self.agenda
+        if len(agenda) > 1:
+            # Something is still pending: say it next, maybe as "yes, and ...".
+            top = agenda[-1]
+            if top.type is INFORM and stream.random() < behaviour.affirm_with_agenda_item:
+                agenda.pop()
+                self._push(AFFIRM, top.items)
+            return
+        if self.goal_met():
+            if stream.random() < behaviour.no_after_reqmore:
+                self._push(NEGATE)
             else:
-                self._correct(act.slot, wanted)
-        elif kind is INFORM:
-            if self.accepted != _NO_ENTITY and act.slot in self.answers:
-                self.answers[act.slot] = act.value
-
-    def _wanted(self, slot: str | None) -> str:
-        """The user's value for a constraint or booking slot (``dontcare`` if not in the goal)."""
-        if slot in self.constraints:
-            return self.constraints[slot]
-        return self.goal.booking.get(slot, DONTCARE) if slot is not None else DONTCARE
-
-    def _answer(self, slot: str | None) -> None:
-        """Push ``inform(slot=wanted)``, dropping any pending inform of that slot."""
-        if slot is None or (slot not in self.constraints and slot not in self.domain.booking):
-            self._reactions.append((_NULL,))
-            return
-        if slot in self._unsaid:
-            self._unsaid.remove(slot)
-        self._reactions.append((Act(INFORM, slot, self._wanted(slot)),))
-
-    def _correct(self, slot: str | None, wanted: str) -> None:
-        """Push ``negate() & inform(slot=wanted)``: the system got ``slot`` wrong."""
-        if slot in self._unsaid:
-            self._unsaid.remove(slot)
-        self._reactions.append((_NEGATE, Act(INFORM, slot, wanted)))
-
-    def _react_to_offer(self, system_acts: Acts) -> None:
-        entity = self.database.index_of(system_acts[0].value)
-        if entity == _NO_ENTITY:
-            self._reactions.append((_NULL,))
-            return
-        violated = [
-            slot
-            for slot, value in self.constraints.items()
-            if value != DONTCARE and self.database.entities[entity][slot] != value
-        ]
-        if violated:
-            slot = violated[self.stream.below(len(violated))]
-            self._correct(slot, self.constraints[slot])
-            if self.accepted == entity:
-                self._forget_entity()
-            return
-        if entity != self.accepted:
-            self._forget_entity()
-            self.accepted = entity
-            self._unsaid.clear()
-        self.answers[self._name_slot] = system_acts[0].value
-        for act in system_acts[1:]:
-            self._react(act)
-
-    def _forget_entity(self) -> None:
-        """A different entity is on the table: earlier answers and bookings no longer count."""
-        self.accepted = _NO_ENTITY
-        self.booked = False
-        for slot in self.answers:
-            self.answers[slot] = None
-
-    def _react_to_nomatch(self, system_acts: Acts) -> None:
-        stated = {act.slot: act.value for act in system_acts if act.slot is not None}
-        wrong = [s for s, v in stated.items() if self.constraints.get(s, DONTCARE) != v]
-        if wrong or self.has_match():
-            # The system misunderstood: restate what it got wrong (or everything it missed).
-            slots = wrong or [
-                s for s, v in self.constraints.items() if v != DONTCARE and s not in stated
-            ]
-            self._reactions.append(
-                tuple(Act(INFORM, s, self.constraints[s]) for s in slots) or (_NULL,)
-            )
-            return
-        if self.stream.random() >= self.behaviour.relax:
-            self.gave_up = True
-            return
-        changed = self._relax()
-        informs = tuple(Act(INFORM, s, self.constraints[s]) for s in changed)
-        if self.stream.random() < self.behaviour.tell_about_change:
-            self._reactions.append(informs)
+                self._say_goodbye()
+        elif self.requests[self.name_slot] is not None:
+            for slot in self._untold():
+                self._push(REQUEST, [(slot, None)])
+            if self._booking_pending():
+                self._push_booking()
+        elif stream.random() < behaviour.yes_after_reqmore:
+            self._push(AFFIRM)  # nothing offered yet: a pointless question gets a pointless yes
         else:
-            self._unsaid.extend(changed)
-            self._reactions.append((_REQALTS,))
+            stated = [(s, v) for s, v in self.constraints.items() if v != DONTCARE]
+            self._push(INFORM, [(TYPE_SLOT, self.request_type), *stated])
 
-    def _relax(self) -> list[str]:
-        """Change constraints until some entity matches; return the slots changed."""
-        changed = []
-        while not self.has_match():
-            constrained = [s for s, v in self.constraints.items() if v != DONTCARE]
-            slot = constrained[self.stream.below(len(constrained))]
-            values = [
-                v
-                for v in self.database.values_with_matches(self.constraints, slot)
-                if v != self.constraints[slot]
-            ]
-            self.constraints[slot] = self.stream.choice(values) if values else DONTCARE
-            changed.append(slot)
-        return changed
-
-    def _react_to_booking(self, system_acts: Acts) -> None:
-        """The system booked (one ``book(slot=value)`` act per detail); check every detail."""
-        if not self.goal.booking or self.accepted == _NO_ENTITY:
-            self._reactions.append((_NULL,))
+    def _receive_request(self, slot: str) -> None:
+        behaviour = self.behaviour
+        stream = self.stream
+        if self.requests[self.name_slot] is not None:
+            untold = self._untold()
+            if untold:  # a venue is on the table: ask about it instead of answering
+                self._push(REQUEST, [(untold[0], None)])
+                return
+        if slot in self.domain.booking:
+            self._push(INFORM, [(slot, self.goal.booking.get(slot, DONTCARE))])
             return
+        if slot in self._only_user_requestable:
+            self._push(NEGATE)  # "do you know its phone number?": no
+            return
+        for position in range(len(self.agenda) - 1, -1, -1):
+            pending = self.agenda[position]
+            if pending.type is INFORM and any(s == slot for s, _ in pending.items):
+                self.agenda.append(self.agenda.pop(position))  # say the pending answer now
+                return
+        if slot in self.constraints:
+            self._push(INFORM, [(slot, self.constraints[slot])])
+            return
+        # Asked about a slot outside the goal.
+        roll = stream.random()
+        if roll < behaviour.repeat_constraint_when_asked and self.constraints:
+            said = stream.choice(list(self.constraints.items()))
+            self._push(INFORM, [said])
+            return
+        if roll >= behaviour.repeat_constraint_when_asked + behaviour.invent_constraint_when_asked:
+            self.constraints[slot] = DONTCARE
+        self._previous_values.setdefault(slot, set()).add(DONTCARE)
+        self._push(INFORM, [(slot, DONTCARE)])
+
+    def _receive_confirm(self, items: list[Item]) -> None:
+        if not self._check_mentioned(items, nomatch=False, from_confirm=True):
+            return
+        for slot, value in items:
+            if slot not in self.constraints and value != DONTCARE:
+                self._push(NEGATE, [(slot, DONTCARE)])  # "no, I don't care about that"
+                return
+        answer: list[Item] = []
+        agenda = self.agenda
+        if agenda and agenda[-1].type is INFORM:
+            if self.stream.random() < self.behaviour.affirm_combination:
+                answer = agenda.pop().items
+        self._push(AFFIRM, answer)
+
+    def _receive_select(self, slot: str) -> None:
+        if slot not in self.constraints:
+            self.constraints[slot] = DONTCARE
+        self._push(INFORM, [(slot, self.constraints[slot])])
+
+    def _receive_inform(self, items: list[Item], nomatch: bool) -> None:
+        """An offer, facts about a venue, or "nothing matches" (``name=none``)."""
+        behaviour = self.behaviour
+        stream = self.stream
+        venue = next((v for s, v in items if s == self.name_slot), None)
+        if not nomatch and venue is not None and self.requests[self.name_slot] != venue:
+            self._forget_requests()  # a new venue: nothing told so far is about it
+        if not self._check_mentioned(items, nomatch=nomatch, from_confirm=False):
+            return
+        change_goal = nomatch
+        if not nomatch and venue is not None:
+            if self._first_venue:
+                self._first_venue = False
+                roll = stream.random()
+                if roll < behaviour.reqalts_after_first_venue:
+                    self.name_not.add(venue)
+                    self._push(REQALTS)
+                    return
+                if roll < behaviour.reqalts_after_first_venue + behaviour.change_goal_after_first_venue:
+                    change_goal = True
+                else:
+                    self._settle_on(venue)
+            else:
+                self._settle_on(venue)
+        if change_goal and self.constraints:
+            self._change_goal(items, venue, nomatch)
+            return
+        if nomatch:  # nothing to change: leave, or start over
+            if stream.random() < behaviour.bye_or_start_over:
+                self._say_goodbye()
+            else:
+                self._push(INFORM, [(TYPE_SLOT, self.request_type)])
+            return
+        for slot, value in items:
+            if slot in self.requests and value is not None:
+                self.requests[slot] = value
+        if stream.random() < behaviour.inform_to_confirm:
+            for pending in self.agenda:
+                if pending.type is INFORM and pending.items and pending.items[0][1] != DONTCARE:
+                    pending.type = CONFIRM
+        roll = stream.random()
+        if roll < behaviour.thank:
+            self._push(THANKYOU)
+            return
+        if roll < behaviour.thank + behaviour.ack:
+            self._push(ACK)
+            return
+        if len(self.agenda) > 1 and stream.random() < behaviour.deal_with_pending:
+            return
+        untold = self._untold()
+        if untold:
+            asked: list[Item] = [(untold[0], None)]
+            for slot in untold[1:]:
+                if stream.random() >= behaviour.add_slot_to_request:
+                    break
+                asked.append((slot, None))
+            self._push(REQUEST, asked)
+        elif self._booking_pending():
+            self._push_booking()
+
+    def _change_goal(self, items: list[Item], venue: str | None, nomatch: bool) -> None:
+        """Change one constraint (one the system named, if any) and ask for alternatives."""
+        behaviour = self.behaviour
+        stream = self.stream
+        named = [
+            s
+            for s, v in items
+            if s in self._system_requestable and v is not None and v != DONTCARE
+        ]
+        slot = stream.choice(named) if named else stream.choice(list(self.constraints))
+        self.name_is = None
+        self.name_not.clear()
+        previous = self._previous_values.setdefault(slot, set())
+        if stream.random() < behaviour.constraint_relax or not previous:
+            value = DONTCARE
+        else:
+            fresh = [v for v in self._values[slot] if v not in previous]
+            value = stream.choice(fresh) if fresh else DONTCARE
+        previous.add(value)
+        self.constraints[slot] = value
+        if nomatch or stream.random() < behaviour.tell_about_change:
+            self._push(REQALTS, [(slot, value)])
+            return
+        self._push(REQALTS)
+        if value == DONTCARE:
+            if venue is not None:
+                self.name_not.add(venue)
+        else:
+            self.requests[slot] = None  # ask about it later, to check the next venue
+
+    def _receive_booking(self, system_acts: Acts) -> None:
+        """The system booked (one ``book(slot=value)`` act per detail); check every detail."""
         wanted = self.goal.booking
+        if not wanted or self.requests[self.name_slot] is None:
+            self._push(NULL)
+            return
         wrong = [
-            Act(INFORM, slot, wanted[slot])
+            (slot, wanted[slot])
             for _, slot, value in system_acts
             if slot is not None and slot in wanted and wanted[slot] != value
         ]
         if wrong:
-            self._reactions.append((_NEGATE, *wrong))
+            self._push(NEGATE, wrong)
         else:
             self.booked = True
 
-    # -- choosing what to say -------------------------------------------------------------------
+    # -- checking what the system said ----------------------------------------------------------
 
-    def _next_acts(self) -> Acts:
-        """Pop the next turn: reactions first, then the goal's own pending items."""
+    def _check_mentioned(self, items: list[Item], nomatch: bool, from_confirm: bool) -> bool:
+        """Check the slots the system named against the goal; push a reaction if one is due.
+
+        Returns:
+            True when everything named agrees with the goal and nothing was pushed.
+        """
         behaviour = self.behaviour
         stream = self.stream
-        reactions = self._reactions
-        if reactions:
-            acts = list(reactions.pop())
-            if (
-                acts[0] is _AFFIRM
-                and self._unsaid
-                and stream.random() < behaviour.affirm_combination
-            ):
-                acts.extend(self._pop_unsaid(1))
-            while (
-                reactions
-                and reactions[-1][0].type is INFORM
-                and stream.random() < behaviour.inform_combination
-            ):
-                acts.extend(reactions.pop())
-            reactions.clear()
-            return tuple(acts)
-        if self._unsaid:
-            count = 1
-            while count < len(self._unsaid) and stream.random() < behaviour.inform_combination:
-                count += 1
-            return self._pop_unsaid(count)
-        unanswered = [s for s, v in self.answers.items() if v is None and s is not self._name_slot]
-        if self.accepted == _NO_ENTITY:
-            # Everything said and nothing offered: ask about the goal's first question.
-            return (Act(REQUEST, unanswered[0]),) if unanswered else (_REQALTS,)
-        if unanswered:
-            count = 1
-            while count < len(unanswered) and stream.random() < behaviour.inform_combination:
-                count += 1
-            return tuple(Act(REQUEST, s) for s in unanswered[:count])
-        if self.goal.booking and not self.booked:
-            details = [Act(INFORM, s, v) for s, v in self.goal.booking.items()]
-            count = 0
-            while count < len(details) and stream.random() < behaviour.inform_combination:
-                count += 1
-            return (_BOOK, *details[:count])
-        return (_THANKYOU, _BYE)
-
-    def _pop_unsaid(self, count: int) -> Acts:
-        said = self._unsaid[:count]
-        del self._unsaid[:count]
-        return tuple(Act(INFORM, s, self.constraints[s]) for s in said)
-
-    def goal_met(self) -> bool:
-        """Whether, from the user's side, everything asked for has been delivered."""
-        if self.accepted == _NO_ENTITY:
+        name_slot = self.name_slot
+        tells_facts = any(s in self._facts for s, _ in items)
+        confirming = False
+        for slot, value in items:
+            wrong = False
+            correct: str | None = None
+            if slot == name_slot:
+                if self.name_is is None and not self.name_not:
+                    continue  # no venue settled on or turned down: any name will do
+                wrong = value in self.name_not
+                if not wrong and not tells_facts:
+                    continue  # a new offer replaces the venue settled on
+                if not nomatch and self.name_is is not None and value != self.name_is:
+                    wrong = True
+                correct = self.name_is
+            elif slot in self.constraints:
+                correct = self.constraints[slot]
+                wrong = correct != value and correct != DONTCARE
+            elif slot in self._only_user_requestable:
+                continue
+            planned = None if nomatch else self._unmentioned_constraint(items)
+            if wrong:
+                if self._gives_up():
+                    return False
+                if planned is not None and stream.random() < behaviour.overrule_correction:
+                    self._push(CONFIRM, [planned])
+                elif slot == name_slot and self.name_not:
+                    self._push(REQALTS)  # "not that one"
+                else:
+                    self._push_correction(slot, value, correct or DONTCARE)
+                self._forget_requests()
+                return False
+            if planned is not None and not confirming and not from_confirm:
+                if stream.random() < behaviour.confirm_random_constraint:
+                    self._push(CONFIRM, [planned])
+                    confirming = True
+        if confirming:
+            for slot, value in items:
+                if slot in self.requests and value is not None:
+                    self.requests[slot] = value
             return False
-        if any(v is None for v in self.answers.values()):
-            return False
-        return self.booked or not self.goal.booking
+        return True
+
+    def _unmentioned_constraint(self, items: list[Item]) -> Item | None:
+        """A real (not ``dontcare``) constraint the system's turn did not name, at random."""
+        named = set(items)
+        candidates = [
+            (s, v) for s, v in self.constraints.items() if v != DONTCARE and (s, v) not in named
+        ]
+        return self.stream.choice(candidates) if candidates else None
+
+    def _gives_up(self) -> bool:
+        """Whether the user, forced to correct the system, gives up (likelier as patience wanes)."""
+        worn = 1.0 - self.patience / self.max_patience
+        if self.stream.random() < worn * worn:
+            self.hung_up = True
+            self._say_goodbye()
+            return True
+        return False
+
+    def _push_correction(self, slot: str, said: str | None, correct: str) -> None:
+        roll = self.stream.random()
+        behaviour = self.behaviour
+        if roll < behaviour.correct_with_negate:
+            self._push(NEGATE, [(slot, correct)])
+        elif roll < behaviour.correct_with_negate + behaviour.correct_with_deny:
+            self._push(DENY, [(slot, said), (slot, correct)])
+        else:
+            self._push(INFORM, [(slot, correct)])
+
+    # -- the agenda -----------------------------------------------------------------------------
+
+    def _push(self, kind: ActType, items: list[Item] | None = None) -> None:
+        self.agenda.append(Pending(kind, items or []))
+
+    def _say_goodbye(self) -> None:
+        self.agenda = [Pending(BYE, [])]
+
+    def _push_booking(self) -> None:
+        details = list(self.goal.booking.items())
+        count = 0
+        while count < len(details) and self.stream.random() < self.behaviour.inform_combination:
+            count += 1
+        self._push(BOOK, details[:count])
+
+    def _settle_on(self, venue: str) -> None:
+        self.name_is = venue
+        self.name_not.clear()
+
+    def _forget_requests(self) -> None:
+        for slot in self.requests:
+            self.requests[slot] = None
+        self.booked = False
+
+    def _untold(self) -> list[str]:
+        return [slot for slot, value in self.requests.items() if value is None]
+
+    def _booking_pending(self) -> bool:
+        return bool(self.goal.booking) and not self.booked
+
+    def _pop_turn(self) -> Acts:
+        """Pop the next turn off the agenda, adding pending informs by chance."""
+        agenda = self.agenda
+        if not agenda:
+            agenda.append(Pending(BYE, []))
+        turn = agenda.pop()
+        kind = turn.type
+        if kind in _FILTERED_BY or (kind is NEGATE and turn.items):
+            said = {s for s, _ in turn.items}
+            agenda[:] = [
+                p
+                for p in agenda
+                if not (p.type in _FILTERED_BY and any(s in said for s, _ in p.items))
+            ]
+        if kind in _COMBINES and self._last_system_type is not REQMORE:
+            stream = self.stream
+            combination = self.behaviour.inform_combination
+            while agenda and (
+                agenda[-1].type is INFORM or (agenda[-1].type is REQUEST and kind is HELLO)
+            ):
+                if stream.random() >= combination:
+                    break
+                turn.items = turn.items + agenda.pop().items
+        self._last_turn = turn
+        return turn.acts()
+
+
+def _items(system_acts: Acts) -> list[Item]:
+    """The slot-value pairs of a system turn (acts without a slot left out)."""
+    return [(act.slot, act.value) for act in system_acts if act.slot is not None]

@@ -1,4 +1,15 @@
-"""User goals: what the simulated user wants, and how goals are drawn from a domain."""
+"""User goals: what the simulated user wants, and how goals are drawn from a domain.
+
+Goals are drawn as PyDial's goal generator draws them (``usersimulator/UserModel.py``): a fixed
+number of system-requestable slots (three, or all of them in a domain with fewer) is picked
+uniformly, each gets a value drawn uniformly from its values plus ``dontcare`` (a value the user
+states like any other), and the draw is repeated until the number of matching entities lies in
+range (two or three, PyDial's ``1 < matches < 4``). Requests are the name plus up to two slots
+drawn from the user-requestable slots (PyDial draws them from the requestable slots that are not
+system-requestable, the name among them, so a draw of the name adds nothing). Goals with no
+matching entity at all are an option (``nomatch_share``), off by default as in PyDial. Booking
+is dialogym's addition for domains with booking slots.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +25,8 @@ class Goal(NamedTuple):
     """A user's hidden goal at the start of a dialogue.
 
     Attributes:
-        constraints: Every system-requestable slot to the wanted value, or ``dontcare``.
+        constraints: Constrained slot to the wanted value (``dontcare`` included), in the order
+            the user will say them; slots the goal leaves out are not constrained at all.
         requests: Requestable slots the user wants to learn about the chosen entity; always
             starts with the domain's name slot.
         booking: Booking slot to wanted value; empty when the user does not want to book.
@@ -37,39 +49,46 @@ class Goal(NamedTuple):
 
 @dataclass(frozen=True)
 class GoalConfig:
-    """How goals are drawn.
+    """How goals are drawn (PyDial's goal generator settings by default).
 
     Attributes:
-        min_constraints: Fewest slots with a real (not ``dontcare``) value.
-        max_constraints: Most slots with a real value (capped by the domain).
+        max_constraints: Slots constrained per goal (capped by the domain's system-requestable
+            slots); PyDial's ``maxconstraints``.
         min_matches: Fewest matching entities for an ordinary goal.
         max_matches: Most matching entities for an ordinary goal (``None``: no upper bound).
-        nomatch_share: Share of goals drawn with no matching entity at all; the user has to
-            relax a constraint when told there is none.
-        max_extra_requests: Most requestable slots asked about besides the name.
+        nomatch_share: Share of goals drawn with no matching entity at all; the user changes a
+            constraint when told there is none.
+        max_requests: Requestable slots drawn (0 to ``max_requests - 1``, uniformly) beside the
+            name; PyDial's ``maxrequests``.
         booking_share: Share of goals that ask for a booking (domains with booking slots only).
-        max_attempts: Draws tried before a goal that meets the match range is accepted anyway.
+        max_attempts: Draws tried before a goal outside the match range is accepted anyway.
     """
 
-    min_constraints: int = 1
-    max_constraints: int = 4
-    min_matches: int = 1
-    max_matches: int | None = 20
-    nomatch_share: float = 0.1
-    max_extra_requests: int = 3
+    max_constraints: int = 3
+    min_matches: int = 2
+    max_matches: int | None = 3
+    nomatch_share: float = 0.0
+    max_requests: int = 3
     booking_share: float = 0.5
-    max_attempts: int = 50
+    max_attempts: int = 2000
 
     def __post_init__(self) -> None:
         """Reject impossible settings with a message naming the field."""
-        if self.min_constraints < 1 or self.max_constraints < self.min_constraints:
-            raise ValueError("goal config: need 1 <= min_constraints <= max_constraints")
-        if self.min_matches < 1:
-            raise ValueError("goal config: min_matches must be >= 1")
-        if self.max_matches is not None and self.max_matches < self.min_matches:
-            raise ValueError("goal config: max_matches must be >= min_matches")
+        for name in ("max_constraints", "min_matches", "max_requests", "max_attempts"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"goal config: {name} must be an integer >= 1, got {value!r}")
+        if self.max_matches is not None and (
+            isinstance(self.max_matches, bool)
+            or not isinstance(self.max_matches, int)
+            or self.max_matches < self.min_matches
+        ):
+            raise ValueError("goal config: max_matches must be an integer >= min_matches")
         for name in ("nomatch_share", "booking_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"goal config: {name} must be a number in [0, 1], got {value!r}")
+            if not 0.0 <= value <= 1.0:
                 raise ValueError(f"goal config: {name} must lie in [0, 1]")
 
 
@@ -83,9 +102,10 @@ class GoalGenerator:
         self.config = config or GoalConfig()
         self.database = database or Database(domain)
         self._slots = domain.system_requestable
-        self._extra_requestable = tuple(s for s in domain.requestable if s != domain.name_slot)
-        self._low = min(self.config.min_constraints, len(self._slots))
-        self._high = min(self.config.max_constraints, len(self._slots))
+        self._count = min(self.config.max_constraints, len(self._slots))
+        self._values = {slot: (*domain.informable[slot], DONTCARE) for slot in self._slots}
+        system = set(self._slots)
+        self._requestable = tuple(s for s in domain.requestable if s not in system)
 
     def sample(self, stream: RandomStream) -> Goal:
         """Draw one goal."""
@@ -94,7 +114,7 @@ class GoalGenerator:
         constraints: dict[str, str] = {}
         matches = 0
         for _ in range(config.max_attempts):
-            constraints = self._draw_constraints(stream, from_entity=not wants_nomatch)
+            constraints = self._draw_constraints(stream)
             matches = self.database.count(self.database.match(constraints))
             if wants_nomatch:
                 if matches == 0:
@@ -103,36 +123,15 @@ class GoalGenerator:
                 config.max_matches is None or matches <= config.max_matches
             ):
                 break
-        else:
-            if wants_nomatch or matches == 0:
-                constraints = self._draw_constraints(stream, from_entity=True)
-                matches = self.database.count(self.database.match(constraints))
-        named = {s for s, v in constraints.items() if v != DONTCARE}
-        candidates = [s for s in self._extra_requestable if s not in named]
-        chosen = set(stream.sample(candidates, stream.below(config.max_extra_requests + 1)))
-        requests = (self.domain.name_slot, *(s for s in candidates if s in chosen))
+        name_slot = self.domain.name_slot
+        drawn = stream.sample(self._requestable, stream.below(config.max_requests))
+        requests = (name_slot, *(s for s in self._requestable if s in drawn and s != name_slot))
         booking: dict[str, str] = {}
         if self.domain.booking and stream.random() < config.booking_share:
             booking = {slot: stream.choice(values) for slot, values in self.domain.booking.items()}
         return Goal(constraints, requests, booking, matches)
 
-    def _draw_constraints(self, stream: RandomStream, from_entity: bool) -> dict[str, str]:
-        """Pick slots to constrain, and values from one entity or at random.
-
-        Random values (for no-match goals) go on at least two slots, since one value alone
-        nearly always matches something.
-        """
-        slots = self._slots
-        low = self._low if from_entity else max(self._low, min(2, self._high))
-        count = low + stream.below(self._high - low + 1)
-        chosen = set(stream.sample(slots, count))
-        entity = stream.choice(self.domain.entities)
-        constraints = {}
-        for slot in slots:
-            if slot not in chosen:
-                constraints[slot] = DONTCARE
-            elif from_entity:
-                constraints[slot] = entity[slot]
-            else:
-                constraints[slot] = stream.choice(self.domain.informable[slot])
-        return constraints
+    def _draw_constraints(self, stream: RandomStream) -> dict[str, str]:
+        """Pick the slots to constrain and a value (``dontcare`` included) for each."""
+        values = self._values
+        return {slot: stream.choice(values[slot]) for slot in stream.sample(self._slots, self._count)}
