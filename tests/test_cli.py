@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CAMRESTAURANTS
+from .conftest import CAMRESTAURANTS, requires_shared
 
 
 def dialogym(*args: str) -> subprocess.CompletedProcess[str]:
@@ -18,6 +18,7 @@ def dialogym(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@requires_shared(CAMRESTAURANTS)
 def test_evaluate_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "metrics.json"
     result = dialogym(

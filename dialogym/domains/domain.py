@@ -6,15 +6,107 @@ It holds no dialogue logic: simulators, trackers and environments read it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 DONTCARE = "dontcare"
 """The value a user gives for a constraint they have no preference on."""
 
+NOT_AVAILABLE = "not available"
+"""The value of a slot an entity has no value for (PyDial's own word for a missing detail).
+
+An entity may hold it even for a system-requestable slot, as PyDial's SFRestaurants does
+(``near``, ``food``, ``allowedforkids``); it is never an informable value, so no user
+constraint but ``dontcare`` matches it and no goal is drawn with it.
+"""
+
+RESERVED_VALUES = (DONTCARE, NOT_AVAILABLE)
+"""Words that may not be listed as informable values."""
+
+MAX_REPORTED_PROBLEMS = 20
+"""How many problems one :class:`DomainError` spells out; the rest are counted."""
+
 
 class DomainError(ValueError):
-    """A domain file or definition is malformed; the message names the file and the field."""
+    """A domain file or definition is malformed; the message names the file and the field.
+
+    A loader reports every problem it finds in one pass: the one-line message lists the first
+    :data:`MAX_REPORTED_PROBLEMS`, separated by ``"; "``, and says how many more there are.
+
+    Args:
+        problems: One line per problem, each ``FILE: FIELD: problem``.
+
+    Attributes:
+        problems: Every problem found, in the order found.
+    """
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:MAX_REPORTED_PROBLEMS])
+        hidden = len(problems) - MAX_REPORTED_PROBLEMS
+        super().__init__(f"{shown}; and {hidden} more problems" if hidden > 0 else shown)
+
+    def __reduce__(self) -> tuple[type[DomainError], tuple[str, ...]]:
+        return type(self), self.problems
+
+
+def problem_line(where: str | os.PathLike[str], field: str | None, problem: str) -> str:
+    """Format one problem as a single line ``WHERE: FIELD: problem``.
+
+    Args:
+        where: The file (or source) the problem is in.
+        field: The field, row or line it is at; ``None`` for the whole file.
+        problem: What is wrong; newlines are folded into spaces.
+
+    Returns:
+        The line.
+    """
+    problem = " ".join(str(problem).split())
+    return f"{os.fspath(where)}: " + (f"{field}: " if field else "") + problem
+
+
+class Problems:
+    """The problems found while checking a domain, raised together as one :class:`DomainError`.
+
+    A loader records every problem it can find and calls :meth:`raise_if_any` where it cannot
+    go on (or at the end), so that a user fixes a file in one pass, not one error per run.
+
+    >>> problems = Problems()
+    >>> problems.add("cafes.csv", "row 2.area", "value 'uptown' is not in informable.area")
+    >>> with problems.collecting():
+    ...     raise DomainError("cafes.csv: row 5.name: empty value")
+    >>> len(problems)
+    2
+    """
+
+    def __init__(self) -> None:
+        self._found: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def add(self, where: str | os.PathLike[str], field: str | None, problem: str) -> None:
+        """Record one problem (see :func:`problem_line` for the arguments)."""
+        self._found.append(problem_line(where, field, problem))
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Record the problems of a :class:`DomainError` raised inside the block, and go on."""
+        try:
+            yield
+        except DomainError as err:
+            self._found.extend(err.problems)
+
+    def raise_if_any(self) -> None:
+        """Raise every problem recorded so far as one :class:`DomainError`, if there is one.
+
+        Raises:
+            DomainError: At least one problem was recorded.
+        """
+        if self._found:
+            raise DomainError(*self._found) from None
 
 
 @dataclass(frozen=True)
@@ -24,17 +116,25 @@ class Domain:
     Attributes:
         name: Short identifier of the domain, e.g. ``"restaurant"``.
         informable: Slot to the tuple of values a user may inform, for every slot a user can
-            constrain (the system-requestable slots at least).
+            constrain (the system-requestable slots at least). These are the values goals are
+            drawn from: they never contain :data:`DONTCARE` or :data:`NOT_AVAILABLE`.
         system_requestable: Slots the system may ask for, confirm or select; user goals draw
             their constraints from these.
         requestable: Slots a user may ask about an entity (always includes ``name_slot``).
         booking: Booking slot to its values (e.g. ``people``, ``day``, ``time``); empty when the
             domain has no booking.
         entities: The database: one mapping slot to value per entity. Every entity has a value
-            for every system-requestable and every requestable slot.
+            for every system-requestable and every requestable slot: for a system-requestable
+            slot one of ``informable[slot]`` or :data:`NOT_AVAILABLE`. Names need not be unique
+            (PyDial's SFRestaurants lists a restaurant once for lunch and once for dinner); the
+            native file formats require them to be.
         name_slot: The slot that names an entity.
         synonyms: Slot to value to other surface forms of that value (used by the NLU).
         source: Where the domain came from (a path or ``builtin:NAME``), for error messages.
+
+    Raises:
+        DomainError: The ontology and the database do not fit together; every problem found is
+            listed.
     """
 
     name: str
@@ -48,49 +148,51 @@ class Domain:
     source: str = "<memory>"
 
     def __post_init__(self) -> None:
-        """Check the cross-references between ontology and database."""
+        """Check the cross-references between ontology and database, reporting all problems."""
+        problems = Problems()
         where = self.source
-
-        def fail(field_name: str, problem: str) -> None:
-            raise DomainError(f"{where}: {field_name}: {problem}")
-
         if not self.name:
-            fail("name", "must be a non-empty string")
+            problems.add(where, "name", "must be a non-empty string")
         if not self.system_requestable:
-            fail("system_requestable", "must list at least one slot")
+            problems.add(where, "system_requestable", "must list at least one slot")
         for slot in self.system_requestable:
             if slot not in self.informable:
-                fail("system_requestable", f"slot {slot!r} is not informable")
+                problems.add(where, "system_requestable", f"slot {slot!r} is not informable")
         for slot, values in self.informable.items():
             if not values:
-                fail(f"informable.{slot}", "has no values")
-            if DONTCARE in values:
-                fail(f"informable.{slot}", f"{DONTCARE!r} is reserved and may not be a value")
+                problems.add(where, f"informable.{slot}", "has no values")
+            for reserved in RESERVED_VALUES:
+                if reserved in values:
+                    problems.add(
+                        where, f"informable.{slot}", f"{reserved!r} is reserved and not a value"
+                    )
         if self.name_slot not in self.requestable:
-            fail("requestable", f"must include the name slot {self.name_slot!r}")
+            problems.add(where, "requestable", f"must include the name slot {self.name_slot!r}")
         for slot, values in self.booking.items():
             if not values:
-                fail(f"booking.{slot}", "has no values")
+                problems.add(where, f"booking.{slot}", "has no values")
             if slot in self.informable:
-                fail(f"booking.{slot}", "is also an informable slot")
+                problems.add(where, f"booking.{slot}", "is also an informable slot")
         if not self.entities:
-            fail("entities", "the database holds no entity")
+            problems.add(where, "entities", "the database holds no entity")
+        problems.raise_if_any()  # the entity checks below rely on the ontology being sound
         needed = set(self.system_requestable) | set(self.requestable)
-        names: set[str] = set()
+        allowed = {
+            slot: {*self.informable[slot], NOT_AVAILABLE} for slot in self.system_requestable
+        }
         for row, entity in enumerate(self.entities):
             missing = needed - entity.keys()
             if missing:
-                fail(f"entities[{row}]", f"lacks slot {sorted(missing)[0]!r}")
+                problems.add(where, f"entities[{row}]", f"lacks slots {sorted(missing)}")
+                continue
             for slot in self.system_requestable:
-                if entity[slot] not in self.informable[slot]:
-                    fail(
+                if entity[slot] not in allowed[slot]:
+                    problems.add(
+                        where,
                         f"entities[{row}].{slot}",
                         f"value {entity[slot]!r} is not in the ontology's values for {slot!r}",
                     )
-            entity_name = entity[self.name_slot]
-            if entity_name in names:
-                fail(f"entities[{row}].{self.name_slot}", f"duplicate name {entity_name!r}")
-            names.add(entity_name)
+        problems.raise_if_any()
 
     @property
     def booking_slots(self) -> tuple[str, ...]:
@@ -110,6 +212,8 @@ class Database:
 
     Each (slot, value) pair of the system-requestable slots maps to a Python ``int`` whose bit
     ``i`` is set when entity ``i`` has that value, so a query is a handful of ``&`` operations.
+    Entities whose value is :data:`NOT_AVAILABLE` sit in a bitset of their own that no query
+    reaches: only ``dontcare`` matches them, as in PyDial, whose goals never ask for the word.
 
     >>> from dialogym.domains import load_domain
     >>> db = Database(load_domain("restaurant"))
@@ -125,19 +229,42 @@ class Database:
         self._bits: dict[str, dict[str, int]] = {
             slot: dict.fromkeys(domain.informable[slot], 0) for slot in domain.system_requestable
         }
-        self._index_by_name = {e[domain.name_slot]: i for i, e in enumerate(domain.entities)}
+        self._unavailable = dict.fromkeys(domain.system_requestable, 0)
+        self._by_name: dict[str, int] = {}
+        self._first_by_name: dict[str, int] = {}
         for index, entity in enumerate(domain.entities):
+            bit = 1 << index
             for slot in domain.system_requestable:
-                self._bits[slot][entity[slot]] |= 1 << index
+                value = entity[slot]
+                if value == NOT_AVAILABLE:
+                    self._unavailable[slot] |= bit
+                else:
+                    self._bits[slot][value] |= bit
+            name = entity[domain.name_slot]
+            self._first_by_name.setdefault(name, index)
+            self._by_name[name] = self._by_name.get(name, 0) | bit
 
     def index_of(self, name: str | None) -> int:
-        """Index of the entity called ``name``, or -1 if there is none."""
-        return self._index_by_name.get(name, -1) if name is not None else -1
+        """Index of the first entity called ``name``, or -1 if there is none.
+
+        Names are unique in native domains; a PyDial database may list one name several times
+        (see :meth:`named`).
+        """
+        return self._first_by_name.get(name, -1) if name is not None else -1
+
+    def named(self, name: str | None) -> int:
+        """The bitset of every entity called ``name`` (0 if there is none).
+
+        PyDial judges an offered name by whether *some* entity of that name meets the user's
+        constraints: ``database.match(constraints) & database.named(name)``.
+        """
+        return self._by_name.get(name, 0) if name is not None else 0
 
     def match(self, constraints: Mapping[str, str]) -> int:
         """Return the bitset of entities satisfying every constraint (``dontcare`` matches all).
 
-        Slots that are not system-requestable and unknown values match nothing.
+        Slots that are not system-requestable and unknown values (:data:`NOT_AVAILABLE`
+        among them) match nothing.
         """
         result = self.all_entities
         bits = self._bits
@@ -148,10 +275,24 @@ class Database:
             result &= slot_bits.get(value, 0) if slot_bits is not None else 0
         return result
 
+    def values_among(self, slot: str, matches: int) -> list[str]:
+        """The values of a system-requestable ``slot`` that the entities in ``matches`` hold.
+
+        In ontology order, with :data:`NOT_AVAILABLE` last when one of them lacks a value; two
+        or more values mean that asking for ``slot`` would tell the entities apart.
+        """
+        found = [value for value, bits in self._bits[slot].items() if bits & matches]
+        if self._unavailable[slot] & matches:
+            found.append(NOT_AVAILABLE)
+        return found
+
     def values_with_matches(self, constraints: Mapping[str, str], slot: str) -> list[str]:
-        """Values of ``slot`` that, replacing its current constraint, leave some entity matching."""
+        """Values of ``slot`` that, replacing its current constraint, leave some entity matching.
+
+        Only informable values: never :data:`NOT_AVAILABLE`.
+        """
         others = self.match({s: v for s, v in constraints.items() if s != slot})
-        return [value for value, bits in self._bits[slot].items() if bits & others]
+        return [value for value in self.values_among(slot, others) if value != NOT_AVAILABLE]
 
     @staticmethod
     def count(matches: int) -> int:
@@ -177,6 +318,12 @@ class Database:
         return found
 
     def satisfies(self, entity_index: int, constraints: Mapping[str, str]) -> bool:
-        """Whether entity ``entity_index`` meets every constraint."""
+        """Whether entity ``entity_index`` meets every constraint.
+
+        Any slot of the entity may be constrained; :data:`NOT_AVAILABLE` meets only ``dontcare``.
+        """
         entity = self.entities[entity_index]
-        return all(v == DONTCARE or entity.get(s) == v for s, v in constraints.items())
+        return all(
+            v == DONTCARE or (v != NOT_AVAILABLE and entity.get(s) == v)
+            for s, v in constraints.items()
+        )

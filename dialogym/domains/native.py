@@ -1,7 +1,9 @@
 """The native domain format: an ontology file (YAML or JSON) and a database (CSV, JSON, SQLite).
 
-The format is described for users in ``FORMAT.md`` beside this module. Every problem found in
-a file is raised as a one-line :class:`DomainError` of the form ``PATH: FIELD: problem``.
+The format is described for users in ``FORMAT.md`` beside this module. Problems are raised as
+one-line :class:`DomainError` messages of the form ``PATH: FIELD: problem``; the checks of one
+stage (the ontology's fields, their cross-references, the database's columns, its rows) report
+every problem they find before the loader gives up.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from typing import Any, NoReturn
 
 import yaml
 
-from dialogym.domains.domain import DONTCARE, Domain, DomainError
+from dialogym.domains.domain import (
+    NOT_AVAILABLE,
+    RESERVED_VALUES,
+    Domain,
+    DomainError,
+    Problems,
+    problem_line,
+)
 
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
 DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")
@@ -57,9 +66,7 @@ def fail(where: str | os.PathLike[str], field: str | None, problem: str) -> NoRe
     Raises:
         DomainError: Always.
     """
-    problem = " ".join(str(problem).split())
-    prefix = f"{os.fspath(where)}: " + (f"{field}: " if field else "")
-    raise DomainError(prefix + problem) from None
+    raise DomainError(problem_line(where, field, problem)) from None
 
 
 def read_text(path: Path) -> str:
@@ -188,27 +195,32 @@ def value_table(where: Path, field: str, raw: object) -> dict[str, tuple[str, ..
         Slot to the tuple of its values, in file order.
 
     Raises:
-        DomainError: Not a mapping, a value list empty or not a list, a bad or repeated value.
+        DomainError: Not a mapping, a value list empty or not a list, a bad, reserved
+            (``dontcare``, ``not available``) or repeated value; every one found is listed.
     """
     if not isinstance(raw, Mapping):
         fail(where, field, f"must be a mapping slot -> list of values, not {_kind(raw)}")
+    problems = Problems()
     table: dict[str, tuple[str, ...]] = {}
-    for slot, values in raw.items():
-        slot = slot_name(where, field, slot)
-        here = f"{field}.{slot}"
-        if not isinstance(values, list):
-            fail(where, here, f"must be a list of values, not {_kind(values)}")
-        if not values:
-            fail(where, here, "has no values")
-        seen: list[str] = []
-        for raw_value in values:
-            value = as_value(where, here, raw_value)
-            if value == DONTCARE:
-                fail(where, here, f"{DONTCARE!r} is reserved and may not be a value")
-            if value in seen:
-                fail(where, here, f"value {value!r} is listed twice")
-            seen.append(value)
-        table[slot] = tuple(seen)
+    for raw_slot, values in raw.items():
+        with problems.collecting():
+            slot = slot_name(where, field, raw_slot)
+            here = f"{field}.{slot}"
+            if not isinstance(values, list):
+                fail(where, here, f"must be a list of values, not {_kind(values)}")
+            if not values:
+                fail(where, here, "has no values")
+            seen: list[str] = []
+            for raw_value in values:
+                with problems.collecting():
+                    value = as_value(where, here, raw_value)
+                    if value in RESERVED_VALUES:
+                        fail(where, here, f"{value!r} is reserved and may not be a value")
+                    if value in seen:
+                        fail(where, here, f"value {value!r} is listed twice")
+                    seen.append(value)
+            table[slot] = tuple(seen)
+    problems.raise_if_any()
     return table
 
 
@@ -224,18 +236,21 @@ def slot_list(where: Path, field: str, raw: object) -> tuple[str, ...]:
         The slots, in file order.
 
     Raises:
-        DomainError: Not a list, empty, a bad or repeated slot name.
+        DomainError: Not a list, empty, a bad or repeated slot name; every one found is listed.
     """
     if not isinstance(raw, list):
         fail(where, field, f"must be a list of slots, not {_kind(raw)}")
     if not raw:
         fail(where, field, "must list at least one slot")
+    problems = Problems()
     slots: list[str] = []
     for item in raw:
-        slot = slot_name(where, field, item)
-        if slot in slots:
-            fail(where, field, f"slot {slot!r} is listed twice")
-        slots.append(slot)
+        with problems.collecting():
+            slot = slot_name(where, field, item)
+            if slot in slots:
+                fail(where, field, f"slot {slot!r} is listed twice")
+            slots.append(slot)
+    problems.raise_if_any()
     return tuple(slots)
 
 
@@ -253,28 +268,34 @@ def synonym_table(
         The synonym table.
 
     Raises:
-        DomainError: A slot or value that the ontology does not have, or a malformed list.
+        DomainError: A slot or value that the ontology does not have, or a malformed list;
+            every one found is listed.
     """
     if not isinstance(raw, Mapping):
         fail(where, "synonyms", f"must be a mapping slot -> value -> list, not {_kind(raw)}")
+    problems = Problems()
     table: dict[str, dict[str, tuple[str, ...]]] = {}
-    for slot, forms_by_value in raw.items():
-        slot = slot_name(where, "synonyms", slot)
-        if slot not in values:
-            fail(where, f"synonyms.{slot}", "is not an informable or booking slot")
-        if not isinstance(forms_by_value, Mapping):
-            fail(where, f"synonyms.{slot}", f"must be a mapping value -> list, not {_kind(raw)}")
-        table[slot] = {}
-        for raw_value, forms in forms_by_value.items():
-            value = as_value(where, f"synonyms.{slot}", raw_value)
-            here = f"synonyms.{slot}.{value}"
-            if value not in values[slot]:
-                fail(where, here, f"{value!r} is not a value of {slot!r}")
-            if isinstance(forms, str):
-                forms = [forms]
-            if not isinstance(forms, list) or not forms:
-                fail(where, here, "must be a non-empty list of strings")
-            table[slot][value] = tuple(as_value(where, here, form) for form in forms)
+    for raw_slot, forms_by_value in raw.items():
+        with problems.collecting():
+            slot = slot_name(where, "synonyms", raw_slot)
+            if slot not in values:
+                fail(where, f"synonyms.{slot}", "is not an informable or booking slot")
+            if not isinstance(forms_by_value, Mapping):
+                kind = _kind(forms_by_value)
+                fail(where, f"synonyms.{slot}", f"must be a mapping value -> list, not {kind}")
+            table[slot] = {}
+            for raw_value, forms in forms_by_value.items():
+                with problems.collecting():
+                    value = as_value(where, f"synonyms.{slot}", raw_value)
+                    here = f"synonyms.{slot}.{value}"
+                    if value not in values[slot]:
+                        fail(where, here, f"{value!r} is not a value of {slot!r}")
+                    if isinstance(forms, str):
+                        forms = [forms]
+                    if not isinstance(forms, list) or not forms:
+                        fail(where, here, "must be a non-empty list of strings")
+                    table[slot][value] = tuple(as_value(where, here, form) for form in forms)
+    problems.raise_if_any()
     return table
 
 
@@ -290,7 +311,7 @@ def load_native(path: str | os.PathLike[str], source: str | None = None) -> Doma
 
     Raises:
         DomainError: The ontology or the database is malformed; the message names the file and
-            the field.
+            the field of every problem found.
     """
     path = Path(path)
     text = read_text(path)
@@ -300,6 +321,9 @@ def load_native(path: str | os.PathLike[str], source: str | None = None) -> Doma
 
 def domain_from_mapping(path: Path, data: object, source: str | None = None) -> Domain:
     """Build a domain from a parsed native ontology file.
+
+    The ontology is checked in two passes (each field, then how the fields refer to each
+    other) before the database is read; each pass reports every problem it finds.
 
     Args:
         path: The ontology file (database paths are relative to its folder).
@@ -314,48 +338,62 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
     """
     if not isinstance(data, Mapping):
         fail(path, None, f"the top level must be a mapping of keys, not {_kind(data)}")
+    problems = Problems()
     for key in data:
         if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
             known = ", ".join((*REQUIRED_KEYS, *OPTIONAL_KEYS))
-            fail(path, str(key), f"unknown key (known keys: {known})")
+            problems.add(path, str(key), f"unknown key (known keys: {known})")
     for key in REQUIRED_KEYS:
         if key not in data:
-            fail(path, key, "missing required key")
+            problems.add(path, key, "missing required key")
+    problems.raise_if_any()
 
     name = data["name"]
     if not isinstance(name, str) or not name.strip():
-        fail(path, "name", "must be a non-empty string")
-    informable = value_table(path, "informable", data["informable"])
-    system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
-    requestable = slot_list(path, "requestable", data["requestable"])
-    booking = value_table(path, "booking", data.get("booking") or {})
+        problems.add(path, "name", "must be a non-empty string")
+    informable: dict[str, tuple[str, ...]] = {}
+    system_requestable: tuple[str, ...] = ()
+    requestable: tuple[str, ...] = ()
+    booking: dict[str, tuple[str, ...]] = {}
+    with problems.collecting():
+        informable = value_table(path, "informable", data["informable"])
+    with problems.collecting():
+        system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
+    with problems.collecting():
+        requestable = slot_list(path, "requestable", data["requestable"])
+    with problems.collecting():
+        booking = value_table(path, "booking", data.get("booking") or {})
     name_slot = data.get("name_slot", "name")
     if not isinstance(name_slot, str) or not name_slot.strip():
-        fail(path, "name_slot", "must be a non-empty string")
+        problems.add(path, "name_slot", "must be a non-empty string")
+    database = data["database"]
+    if not isinstance(database, str) or not database.strip():
+        problem = "must be a path (relative to this file) to a .csv, .json or .db"
+        problems.add(path, "database", problem)
+    table = data.get("table")
+    if table is not None and not isinstance(table, str):
+        problems.add(path, "table", "must be the name of a SQLite table")
+    problems.raise_if_any()
 
     for slot in system_requestable:
         if slot not in informable:
-            fail(path, "system_requestable", f"slot {slot!r} is not informable")
+            problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
     if name_slot not in requestable:
-        fail(path, "requestable", f"must include the name slot {name_slot!r}")
+        problems.add(path, "requestable", f"must include the name slot {name_slot!r}")
     for slot in booking:
         if slot in informable or slot in requestable:
-            fail(path, f"booking.{slot}", "is also an informable or requestable slot")
-    synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
-
-    database = data["database"]
-    if not isinstance(database, str) or not database.strip():
-        fail(path, "database", "must be a path (relative to this file) to a .csv, .json or .db")
-    table = data.get("table")
-    if table is not None and not isinstance(table, str):
-        fail(path, "table", "must be the name of a SQLite table")
+            problems.add(path, f"booking.{slot}", "is also an informable or requestable slot")
+    synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
+    with problems.collecting():
+        synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
     db_path = path.parent / database
     if db_path.suffix not in DATABASE_SUFFIXES:
-        fail(path, "database", f"unsupported type {db_path.suffix!r}; use .csv, .json, .db")
-    if table is not None and db_path.suffix not in (".sqlite", ".db"):
-        fail(path, "table", "is only meaningful for a SQLite database")
-    if not db_path.exists():
-        fail(path, "database", f"file not found: {db_path}")
+        problems.add(path, "database", f"unsupported type {db_path.suffix!r}; use .csv, .json, .db")
+    elif table is not None and db_path.suffix not in (".sqlite", ".db"):
+        problems.add(path, "table", "is only meaningful for a SQLite database")
+    elif not db_path.exists():
+        problems.add(path, "database", f"file not found: {db_path}")
+    problems.raise_if_any()
 
     slots = Slots(informable, system_requestable, requestable, booking, name_slot)
     entities = read_database(db_path, slots, table)
@@ -372,8 +410,11 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
             synonyms=synonyms,
             source=source,
         )
-    except DomainError as err:  # a check the loader missed: still one line, still the file
-        fail(path, None, str(err).removeprefix(f"{source}: "))
+    except DomainError as err:  # a check the loader missed: still the file, not the source
+        own_file = str(path)
+        raise DomainError(
+            *(problem.replace(source, own_file, 1) for problem in err.problems)
+        ) from None
 
 
 class Slots:
@@ -400,76 +441,85 @@ class Slots:
         self.required = tuple(dict.fromkeys((*system_requestable, *requestable)))
         self.known = frozenset((*informable, *requestable, *booking))
 
-    def check_columns(self, where: Path, field: str, columns: Iterable[str]) -> None:
+    def check_columns(
+        self, where: Path, field: str, columns: Iterable[str], problems: Problems
+    ) -> None:
         """Check database columns: all known, none repeated, every required slot present.
 
         Args:
             where: The database file.
             field: Where the column names are (``header``, ``row 3``, ``table 'x'``).
             columns: The column names.
-
-        Raises:
-            DomainError: An unknown, repeated or missing column.
+            problems: Where to record an unknown, repeated or missing column.
         """
         seen: set[str] = set()
         for column in columns:
             if column in seen:
-                fail(where, field, f"column {column!r} appears twice")
+                problems.add(where, field, f"column {column!r} appears twice")
             seen.add(column)
             if column not in self.known and column != ID_COLUMN:
-                fail(where, field, f"column {column!r} is not a slot of the ontology")
+                problems.add(where, field, f"column {column!r} is not a slot of the ontology")
         for slot in self.required:
             if slot not in seen:
-                fail(where, field, f"lacks column {slot!r} (every requestable slot needs one)")
+                problem = f"lacks column {slot!r} (every requestable slot needs one)"
+                problems.add(where, field, problem)
 
-    def entity(self, where: Path, row: int, raw: Mapping[str, object]) -> dict[str, str]:
+    def entity(
+        self, where: Path, row: int, raw: Mapping[str, object], problems: Problems
+    ) -> dict[str, str]:
         """Convert one database row to an entity, checking values against the ontology.
+
+        An informable slot takes one of its values or :data:`NOT_AVAILABLE` (a detail the
+        entity lacks, which no constraint but ``dontcare`` matches).
 
         Args:
             where: The database file.
             row: The 1-based row number (data rows only), for messages.
             raw: Column to value as read.
+            problems: Where to record a value that is not a string or integer, or an
+                informable value not in the ontology.
 
         Returns:
-            Slot to value, without the ``id`` column.
-
-        Raises:
-            DomainError: A value that is not a string or integer, or an informable value not
-                in the ontology.
+            Slot to value, without the ``id`` column (and without any value in error).
         """
         entity: dict[str, str] = {}
         for slot, raw_value in raw.items():
             if slot == ID_COLUMN:
                 continue
-            value = as_value(where, f"row {row}.{slot}", raw_value)
-            allowed = self.informable.get(slot)
-            if allowed is not None and value not in allowed:
-                fail(where, f"row {row}.{slot}", f"value {value!r} is not in informable.{slot}")
-            entity[slot] = value
+            here = f"row {row}.{slot}"
+            with problems.collecting():
+                value = as_value(where, here, raw_value)
+                allowed = self.informable.get(slot)
+                if allowed is not None and value not in allowed and value != NOT_AVAILABLE:
+                    fail(where, here, f"value {value!r} is not in informable.{slot}")
+                entity[slot] = value
         return entity
 
-    def check_entities(self, where: Path, entities: list[dict[str, str]]) -> None:
+    def check_entities(
+        self, where: Path, entities: list[dict[str, str]], problems: Problems
+    ) -> None:
         """Check that there is an entity and that names are unique.
+
+        Native domains require unique names: two entities with one name are most likely a
+        mistake in a hand-written file (PyDial's files, which repeat names, load as PyDial's).
 
         Args:
             where: The database file.
-            entities: The entities read.
-
-        Raises:
-            DomainError: No entity, or two entities with one name.
+            entities: The entities read, one per data row.
+            problems: Where to record no entity, or two entities with one name.
         """
         if not entities:
-            fail(where, "rows", "the database holds no entity")
+            problems.add(where, "rows", "the database holds no entity")
         first_row: dict[str, int] = {}
         for row, entity in enumerate(entities, start=1):
-            name = entity[self.name_slot]
+            name = entity.get(self.name_slot)
+            if name is None:
+                continue
             if name in first_row:
-                fail(
-                    where,
-                    f"row {row}.{self.name_slot}",
-                    f"duplicate name {name!r} (also row {first_row[name]})",
-                )
-            first_row[name] = row
+                problem = f"duplicate name {name!r} (also row {first_row[name]})"
+                problems.add(where, f"row {row}.{self.name_slot}", problem)
+            else:
+                first_row[name] = row
 
 
 def read_database(path: Path, slots: Slots, table: str | None = None) -> tuple[dict[str, str], ...]:
@@ -484,19 +534,22 @@ def read_database(path: Path, slots: Slots, table: str | None = None) -> tuple[d
         The entities, in file order.
 
     Raises:
-        DomainError: The database is malformed or does not fit the ontology.
+        DomainError: The database is malformed or does not fit the ontology: every problem in
+            its columns or, when they are sound, in its rows.
     """
+    problems = Problems()
     if path.suffix == ".csv":
-        entities = _read_csv(path, slots)
+        entities = _read_csv(path, slots, problems)
     elif path.suffix == ".json":
-        entities = _read_json(path, slots)
+        entities = _read_json(path, slots, problems)
     else:
-        entities = _read_sqlite(path, slots, table)
-    slots.check_entities(path, entities)
+        entities = _read_sqlite(path, slots, table, problems)
+    slots.check_entities(path, entities, problems)
+    problems.raise_if_any()
     return tuple(entities)
 
 
-def _read_csv(path: Path, slots: Slots) -> list[dict[str, str]]:
+def _read_csv(path: Path, slots: Slots, problems: Problems) -> list[dict[str, str]]:
     """Read a CSV database whose header row names the slots."""
     text = read_text(path)
     try:
@@ -507,26 +560,33 @@ def _read_csv(path: Path, slots: Slots) -> list[dict[str, str]]:
     if not rows:
         fail(path, "header", "the file is empty; the first row must name the slots")
     header = [column.strip() for column in rows[0]]
-    slots.check_columns(path, "header", header)
-    entities = []
+    slots.check_columns(path, "header", header, problems)
+    problems.raise_if_any()
+    entities: list[dict[str, str]] = []
     for row, values in enumerate(rows[1:], start=1):
         if len(values) != len(header):
-            fail(path, f"row {row}", f"has {len(values)} fields, the header has {len(header)}")
-        entities.append(slots.entity(path, row, dict(zip(header, values, strict=True))))
+            problems.add(
+                path, f"row {row}", f"has {len(values)} fields, the header has {len(header)}"
+            )
+            entities.append({})
+            continue
+        entities.append(slots.entity(path, row, dict(zip(header, values, strict=True)), problems))
     return entities
 
 
-def _read_json(path: Path, slots: Slots) -> list[dict[str, str]]:
+def _read_json(path: Path, slots: Slots, problems: Problems) -> list[dict[str, str]]:
     """Read a JSON database: a list of objects slot -> value."""
     data = parse_json(path, read_text(path))
     if not isinstance(data, list):
         fail(path, None, f"the top level must be a list of objects, not {_kind(data)}")
-    entities = []
+    entities: list[dict[str, str]] = []
     for row, item in enumerate(data, start=1):
         if not isinstance(item, Mapping):
-            fail(path, f"row {row}", f"must be an object slot -> value, not {_kind(item)}")
-        slots.check_columns(path, f"row {row}", item)
-        entities.append(slots.entity(path, row, item))
+            problems.add(path, f"row {row}", f"must be an object slot -> value, not {_kind(item)}")
+            entities.append({})
+            continue
+        slots.check_columns(path, f"row {row}", item, problems)
+        entities.append(slots.entity(path, row, item, problems))
     return entities
 
 
@@ -588,12 +648,15 @@ def read_sqlite_table(path: Path, table: str | None) -> tuple[list[str], list[tu
         connection.close()
 
 
-def _read_sqlite(path: Path, slots: Slots, table: str | None) -> list[dict[str, str]]:
+def _read_sqlite(
+    path: Path, slots: Slots, table: str | None, problems: Problems
+) -> list[dict[str, str]]:
     """Read a SQLite database table whose columns are slots."""
     columns, rows = read_sqlite_table(path, table)
-    slots.check_columns(path, "columns", columns)
+    slots.check_columns(path, "columns", columns, problems)
+    problems.raise_if_any()
     return [
-        slots.entity(path, row, dict(zip(columns, values, strict=True)))
+        slots.entity(path, row, dict(zip(columns, values, strict=True)), problems)
         for row, values in enumerate(rows, start=1)
     ]
 

@@ -9,11 +9,12 @@ table is named after the domain. The mapping to a :class:`Domain` is documented 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dialogym.domains.domain import DONTCARE, Domain, DomainError
+from dialogym.domains.domain import DONTCARE, NOT_AVAILABLE, Domain, Problems
 from dialogym.domains.native import (
+    ID_COLUMN,
     fail,
     parse_json,
     read_sqlite_table,
@@ -26,8 +27,10 @@ RULES_SUFFIX = "-rules.json"
 DBASE_SUFFIX = "-dbase.db"
 PYDIAL_KEYS = frozenset(("type", "discourseAct", "method"))
 """Keys that only a PyDial rules file has (a native ontology rejects them)."""
-NOT_AVAILABLE = "not available"
-"""What PyDial's databases say for a missing value; empty cells of other slots become this."""
+RULES_KEYS = ("informable", "system_requestable", "requestable")
+"""Keys of a rules file that the import reads (the others serve PyDial's language modules)."""
+NAME_SLOT = "name"
+"""The slot that names an entity in every PyDial domain."""
 
 
 def looks_like_pydial(path: Path, data: object) -> bool:
@@ -59,7 +62,12 @@ def domain_name(rules_path: Path) -> str:
 
 
 def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
-    """Load a PyDial domain from its rules file and the sibling SQLite database.
+    """Load a PyDial domain from its rules file and the sibling SQLite database, as PyDial does.
+
+    The data is taken as PyDial takes it: :data:`NOT_AVAILABLE` (or an empty cell) is an
+    ordinary database value, even in a system-requestable slot, that no constraint but
+    ``dontcare`` matches and no goal asks for; names may repeat (SFRestaurants lists a
+    restaurant once for lunch and once for dinner).
 
     Args:
         path: The ``NAME-rules.json`` file; the database is ``NAME-dbase.db`` beside it.
@@ -69,78 +77,123 @@ def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
         The domain, with no booking slots and ``source`` set to the rules path.
 
     Raises:
-        DomainError: The rules or the database are malformed or disagree; the message names
-            the file and the field.
+        DomainError: The rules or the database are malformed or disagree; the message lists
+            every problem found (the rules first, then the database's columns, then its rows),
+            each naming the file and the field or row.
     """
     path = Path(path)
     if data is None:
         data = parse_json(path, read_text(path))
     if not isinstance(data, Mapping):
         fail(path, None, f"the top level must be a mapping, not {type(data).__name__}")
-    for key in ("informable", "system_requestable", "requestable"):
-        if key not in data:
-            fail(path, key, "missing required key")
-    informable = {
-        slot: list(values)
-        for slot, values in value_table(path, "informable", data["informable"]).items()
-    }
-    system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
-    requestable = slot_list(path, "requestable", data["requestable"])
-    for slot in system_requestable:
-        if slot not in informable:
-            fail(path, "system_requestable", f"slot {slot!r} is not informable")
-    if "name" not in requestable:
-        fail(path, "requestable", "must include the name slot 'name'")
-
+    rules = _read_rules(path, data)
     name = domain_name(path)
     db_path = path.with_name(name + DBASE_SUFFIX)
     if not db_path.exists():
         fail(path, "database", f"file not found: {db_path} (expected beside the rules file)")
     columns, rows = read_sqlite_table(db_path, name)
-    slots = [column for column in columns if column != "id"]
-    for slot in (*system_requestable, *requestable):
-        if slot not in slots:
-            fail(db_path, f"table {name!r}", f"lacks column {slot!r}")
-
-    entities: list[dict[str, str]] = []
-    first_row: dict[str, int] = {}
-    for row, values in enumerate(rows, start=1):
-        entity: dict[str, str] = {}
-        for slot, raw in zip(columns, values, strict=True):
-            if slot == "id":
-                continue
-            here = f"row {row}.{slot}"
-            value = "" if raw is None else str(raw).strip()
-            if slot in system_requestable:
-                if value not in informable[slot]:
-                    fail(db_path, here, f"value {value!r} is not in the rules' informable.{slot}")
-            elif slot in informable:
-                if not value or value == DONTCARE:
-                    fail(db_path, here, f"value {value!r} cannot be an informable value")
-                if value not in informable[slot]:
-                    informable[slot].append(value)
-            elif not value:
-                value = NOT_AVAILABLE
-            entity[slot] = value
-        entity_name = entity["name"]
-        if entity_name in first_row:
-            fail(db_path, f"row {row}.name", f"duplicate name (also row {first_row[entity_name]})")
-        first_row[entity_name] = row
-        entities.append(entity)
+    problems = Problems()
+    for slot in dict.fromkeys((*rules.system_requestable, *rules.requestable)):
+        if slot not in columns:
+            problems.add(db_path, f"table {name!r}", f"lacks column {slot!r}")
+    problems.raise_if_any()
+    entities = [
+        rules.entity(db_path, row, zip(columns, values, strict=True), problems)
+        for row, values in enumerate(rows, start=1)
+    ]
     if not entities:
-        fail(db_path, f"table {name!r}", "the database holds no entity")
+        problems.add(db_path, f"table {name!r}", "the database holds no entity")
+    problems.raise_if_any()
+    return Domain(
+        name=name,
+        informable={slot: tuple(values) for slot, values in rules.informable.items()},
+        system_requestable=rules.system_requestable,
+        requestable=rules.requestable,
+        entities=tuple(entities),
+        booking={},
+        name_slot=NAME_SLOT,
+        synonyms={},
+        source=str(path),
+    )
 
-    try:
-        return Domain(
-            name=name,
-            informable={slot: tuple(values) for slot, values in informable.items()},
-            system_requestable=system_requestable,
-            requestable=requestable,
-            entities=tuple(entities),
-            booking={},
-            name_slot="name",
-            synonyms={},
-            source=str(path),
-        )
-    except DomainError:  # a check the importer missed; the message already names the file
-        raise
+
+class _Rules:
+    """A PyDial rules file, read and checked, and how it turns database rows into entities.
+
+    Args:
+        informable: Informable slot to its values, in the rules' order.
+        system_requestable: The system-requestable slots.
+        requestable: The requestable slots.
+    """
+
+    def __init__(
+        self,
+        informable: dict[str, tuple[str, ...]],
+        system_requestable: tuple[str, ...],
+        requestable: tuple[str, ...],
+    ) -> None:
+        self.informable = {slot: list(values) for slot, values in informable.items()}
+        self.system_requestable = system_requestable
+        self.requestable = requestable
+
+    def entity(
+        self, db_path: Path, row: int, cells: Iterable[tuple[str, object]], problems: Problems
+    ) -> dict[str, str]:
+        """Turn one database row into an entity, recording what is wrong with it.
+
+        Args:
+            db_path: The database file, for messages.
+            row: The 1-based row number, for messages.
+            cells: Column to value as read (the ``id`` column is dropped).
+            problems: Where to record a value the rules do not allow.
+
+        Returns:
+            Slot to value. A value of an informable slot that is not system-requestable and
+            that the rules lack (a ``name``, say) is added to :attr:`informable`.
+        """
+        entity: dict[str, str] = {}
+        for slot, raw in cells:
+            if slot == ID_COLUMN:
+                continue
+            value = "" if raw is None else str(raw).strip()
+            here = f"row {row}.{slot}"
+            if not value or value.casefold() == NOT_AVAILABLE:
+                if slot == NAME_SLOT:
+                    problems.add(db_path, here, "an entity needs a name")
+                value = NOT_AVAILABLE
+            elif slot in self.informable and value not in self.informable[slot]:
+                if value == DONTCARE:
+                    problems.add(db_path, here, f"{DONTCARE!r} cannot be a database value")
+                elif slot in self.system_requestable:
+                    problem = f"value {value!r} is not in the rules' informable.{slot}"
+                    problems.add(db_path, here, problem)
+                else:
+                    self.informable[slot].append(value)
+            entity[slot] = value
+        return entity
+
+
+def _read_rules(path: Path, data: Mapping[str, object]) -> _Rules:
+    """Read and check the slots of a parsed rules file, reporting every problem found."""
+    problems = Problems()
+    for key in RULES_KEYS:
+        if key not in data:
+            problems.add(path, key, "missing required key")
+    problems.raise_if_any()
+    informable: dict[str, tuple[str, ...]] = {}
+    system_requestable: tuple[str, ...] = ()
+    requestable: tuple[str, ...] = ()
+    with problems.collecting():
+        informable = value_table(path, "informable", data["informable"])
+    with problems.collecting():
+        system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
+    with problems.collecting():
+        requestable = slot_list(path, "requestable", data["requestable"])
+    problems.raise_if_any()
+    for slot in system_requestable:
+        if slot not in informable:
+            problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
+    if NAME_SLOT not in requestable:
+        problems.add(path, "requestable", f"must include the name slot {NAME_SLOT!r}")
+    problems.raise_if_any()
+    return _Rules(informable, system_requestable, requestable)

@@ -14,9 +14,9 @@ import dialogym
 from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.policies import RandomPolicy
 
-from ..conftest import CAMRESTAURANTS
+from ..conftest import CAMRESTAURANTS, shared_domain
 
-DOMAINS = [*BUILTIN_DOMAINS, str(CAMRESTAURANTS)]
+DOMAINS = [*BUILTIN_DOMAINS, shared_domain(CAMRESTAURANTS)]
 
 
 def domain_ids(domain: str) -> str:

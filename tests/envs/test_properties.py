@@ -11,10 +11,10 @@ import dialogym  # noqa: F401
 from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.policies import HandcraftedPolicy, RandomPolicy
 
-from ..conftest import CAMRESTAURANTS
+from ..conftest import CAMRESTAURANTS, missing_shared
 
 domains = st.sampled_from(
-    [*BUILTIN_DOMAINS, *([str(CAMRESTAURANTS)] if CAMRESTAURANTS.exists() else [])]
+    [*BUILTIN_DOMAINS, *([str(CAMRESTAURANTS)] if not missing_shared(CAMRESTAURANTS) else [])]
 )
 profiles = st.sampled_from(["standard", "unfriendly"])
 error_rates = st.floats(min_value=0.0, max_value=0.6, allow_nan=False)

@@ -10,7 +10,7 @@ import dialogym  # noqa: F401
 from dialogym.envs.rollout import evaluate
 from dialogym.policies import HandcraftedPolicy, RandomPolicy, make_policy
 
-from ..conftest import CAMRESTAURANTS
+from ..conftest import CAMRESTAURANTS, shared_domain
 
 
 def success(env_id: str, policy_name: str, episodes: int, **kwargs) -> float:
@@ -20,7 +20,7 @@ def success(env_id: str, policy_name: str, episodes: int, **kwargs) -> float:
 
 
 @pytest.mark.parametrize(
-    "domain", ["restaurant", str(CAMRESTAURANTS)], ids=["restaurant", "CamRestaurants"]
+    "domain", [pytest.param("restaurant", id="restaurant"), shared_domain(CAMRESTAURANTS)]
 )
 def test_handcrafted_succeeds_on_env1_and_degrades_with_noise(domain: str) -> None:
     clean = success("dialogym/PyDialEnv1-v0", "handcrafted", 1000, domain=domain)

@@ -14,7 +14,7 @@ from dialogym.policies import HandcraftedPolicy, RandomPolicy
 from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
 
-from ..conftest import CAMRESTAURANTS
+from ..conftest import CAMRESTAURANTS, shared_domain
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,10 @@ def top(nlu: RuleNLU, text: str, system: str = "") -> str:
     return format_acts(nlu.parse(text, parse_acts(system))[0].acts)
 
 
-@pytest.mark.parametrize("domain", [*BUILTIN_DOMAINS, str(CAMRESTAURANTS)], ids=lambda d: d[-12:])
+@pytest.mark.parametrize(
+    "domain", [*BUILTIN_DOMAINS, shared_domain(CAMRESTAURANTS)], ids=lambda d: d[-12:]
+)
 def test_recovers_template_user_turns(domain: str) -> None:
-    if domain == str(CAMRESTAURANTS) and not CAMRESTAURANTS.exists():
-        pytest.skip("PyDial data absent")
     env = gym.make("dialogym/PyDialEnv1-v0", domain=domain)
     nlu = RuleNLU(env.unwrapped.domain)
     generator = TemplateGenerator()
