@@ -74,8 +74,9 @@ from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
 from dialogym.simulators.randomness import RandomStream
 
-TYPE_SLOT = "type"
-"""The slot of the request type, the user's first pending inform (``inform(type=restaurant)``)."""
+TYPE_SLOT = "request_type"
+"""The slot of the request type, the user's first pending inform (PyDial's ``inform(type=restaurant)``;
+renamed so that it never clashes with a domain slot called ``type``)."""
 
 NONE = "none"
 """The venue name of a system turn that says nothing matches (PyDial's ``name=none``)."""

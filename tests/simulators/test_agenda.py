@@ -1,163 +1,328 @@
-"""The agenda-based user's reactions, one system act at a time."""
+"""PyDial's agenda user: each behaviour made to happen (probability 1) and its reaction checked."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dialogym.acts import Act, ActType, parse_acts
+from dialogym.acts import Act, ActType, Acts, parse_acts
 from dialogym.domains import DONTCARE, Database, load_domain
+from dialogym.envs import ObjectiveSuccess
 from dialogym.simulators import PROFILES, AgendaUser, Goal, RandomStream, UserBehaviour
+from dialogym.simulators.agenda import TYPE_SLOT
+from dialogym.simulators.profiles import PROBABILITIES
 
 DOMAIN = load_domain("restaurant")
 DATABASE = Database(DOMAIN)
-PATIENT = UserBehaviour(
-    inform_combination=0.0, affirm_combination=0.0, greeting=0.0, relax=1.0,
-    tell_about_change=1.0, answer_request=1.0, patience=3,
-)  # fmt: skip
+ENTITY = DOMAIN.entities[0]  # the salt lantern: british, cheap, centre
 
 
-def entity_for(**constraints: str) -> dict:
-    index = DATABASE.first(DATABASE.match(constraints))
-    assert index >= 0
-    return DOMAIN.entities[index]
+def behaviour(patience: int = 5, **chances: float) -> UserBehaviour:
+    """A user that does nothing by chance except what ``chances`` switch on."""
+    values = dict.fromkeys(PROBABILITIES, 0.0)
+    values.update(chances)
+    return UserBehaviour(**values, patience=patience)
 
 
-def make_user(goal: Goal, behaviour: UserBehaviour = PATIENT) -> tuple[AgendaUser, tuple]:
-    user = AgendaUser(DOMAIN, DATABASE)
-    opening = user.start(goal, behaviour, RandomStream(np.random.default_rng(0)))
-    return user, opening.acts
+def goal(requests: tuple[str, ...] = ("name", "phone"), booking: dict | None = None, **constraints: str) -> Goal:
+    wanted = constraints or {"food": ENTITY["food"], "pricerange": ENTITY["pricerange"], "area": ENTITY["area"]}
+    return Goal(wanted, requests, booking or {}, DATABASE.count(DATABASE.match(wanted)))
 
 
-def matching_goal(booking: dict | None = None) -> Goal:
-    entity = DOMAIN.entities[0]
-    constraints = {s: DONTCARE for s in DOMAIN.system_requestable}
-    constraints["food"] = entity["food"]
-    constraints["area"] = entity["area"]
-    return Goal(
-        constraints, ("name", "phone"), booking or {}, DATABASE.count(DATABASE.match(constraints))
-    )
+def start(user_goal: Goal, user: UserBehaviour | None = None, seed: int = 0) -> tuple[AgendaUser, Acts]:
+    simulated = AgendaUser(DOMAIN, DATABASE)
+    opening = simulated.start(user_goal, user or behaviour(), RandomStream(np.random.default_rng(seed)))
+    return simulated, opening.acts
 
 
-def test_opening_informs_one_constraint_without_combination() -> None:
-    goal = matching_goal()
-    _, acts = make_user(goal)
-    assert len(acts) == 1 and acts[0].type is ActType.INFORM
-    assert goal.constraints[acts[0].slot] == acts[0].value
+def offer(entity: dict, *slots: str) -> Acts:
+    return (Act(ActType.OFFER, "name", entity["name"]), *(Act(ActType.INFORM, s, entity[s]) for s in slots))
 
 
-def test_request_is_answered_with_the_goal_value_or_dontcare() -> None:
-    goal = matching_goal()
-    user, _ = make_user(goal)
-    assert user.respond((Act(ActType.REQUEST, "food"),)).acts == (
-        Act(ActType.INFORM, "food", goal.constraints["food"]),
-    )
-    assert user.respond((Act(ActType.REQUEST, "pricerange"),)).acts == (
-        Act(ActType.INFORM, "pricerange", DONTCARE),
-    )
+def other_entity(**differences: str) -> dict:
+    """An entity like ENTITY except for the given slots."""
+    wanted = {s: ENTITY[s] for s in DOMAIN.system_requestable} | differences
+    return DOMAIN.entities[DATABASE.first(DATABASE.match(wanted), excluding=1)]
 
 
-def test_confirm_is_affirmed_or_corrected() -> None:
-    goal = matching_goal()
-    user, _ = make_user(goal)
-    right = goal.constraints["food"]
-    assert user.respond((Act(ActType.CONFIRM, "food", right),)).acts == (Act(ActType.AFFIRM),)
-    wrong = next(v for v in DOMAIN.informable["food"] if v != right)
-    assert user.respond((Act(ActType.CONFIRM, "food", wrong),)).acts == (
-        Act(ActType.NEGATE),
-        Act(ActType.INFORM, "food", right),
-    )
+def respond(user: AgendaUser, text: str) -> Acts:
+    return user.respond(parse_acts(text)).acts
 
 
-def test_wrong_offer_is_rejected_and_right_offer_leads_to_requests_then_goodbye() -> None:
-    goal = matching_goal()
-    user, _ = make_user(goal)
-    wrong = next(e for e in DOMAIN.entities if e["food"] != goal.constraints["food"])
-    reply = user.respond((Act(ActType.OFFER, "name", wrong["name"]),))
-    assert reply.acts == (
-        Act(ActType.NEGATE),
-        Act(ActType.INFORM, "food", goal.constraints["food"]),
-    )
-    right = DOMAIN.entities[0]
-    reply = user.respond((Act(ActType.OFFER, "name", right["name"]),))
-    assert reply.acts == (Act(ActType.REQUEST, "phone"),)
-    reply = user.respond(
-        (Act(ActType.INFORM, "name", right["name"]), Act(ActType.INFORM, "phone", right["phone"]))
-    )
-    assert reply.ended and reply.acts == (Act(ActType.THANKYOU), Act(ActType.BYE))
+# -- the agenda --------------------------------------------------------------------------------
+
+
+def test_the_first_turn_states_the_request_type_and_the_constraints_follow_in_goal_order() -> None:
+    user, first = start(goal())
+    assert first == (Act(ActType.INFORM, TYPE_SLOT, user.request_type),)
+    said = [respond(user, "reqmore()")[0] for _ in range(3)]  # pending informs come first
+    assert said == [Act(ActType.INFORM, s, v) for s, v in goal().constraints.items()]
+
+
+def test_greeting_and_inform_combination_put_everything_in_the_first_turn() -> None:
+    _, first = start(goal(), behaviour(greeting=1.0, inform_combination=1.0))
+    assert first[0] == Act(ActType.HELLO)
+    assert [a.slot for a in first[1:]] == [TYPE_SLOT, "food", "pricerange", "area"]
+
+
+# -- requests, confirms, selects ---------------------------------------------------------------
+
+
+def test_a_request_moves_the_pending_inform_up_and_it_is_not_said_twice() -> None:
+    user, _ = start(goal())
+    assert respond(user, "request(area)") == (Act(ActType.INFORM, "area", ENTITY["area"]),)
+    assert respond(user, "request(food)") == (Act(ActType.INFORM, "food", ENTITY["food"]),)
+    assert respond(user, "hello()") == (Act(ActType.INFORM, "pricerange", ENTITY["pricerange"]),)
+    assert respond(user, "reqmore()")[0].type is ActType.INFORM  # all said: restates from the top
+
+
+def test_a_request_for_a_fact_gets_a_no() -> None:
+    user, _ = start(goal())
+    assert respond(user, "request(phone)") == (Act(ActType.NEGATE),)
+
+
+def test_with_a_venue_on_the_table_the_user_asks_instead_of_answering() -> None:
+    user, _ = start(goal())
+    respond(user, "offer(name=%s) & inform(food=%s)" % (ENTITY["name"], ENTITY["food"]))
+    assert respond(user, "request(area)") == (Act(ActType.REQUEST, "phone"),)
+
+
+@pytest.mark.parametrize(
+    ("chances", "expected", "constrained"),
+    [
+        ({"repeat_constraint_when_asked": 1.0}, "inform(food=british)", False),
+        ({"invent_constraint_when_asked": 1.0}, "inform(area=dontcare)", False),
+        ({}, "inform(area=dontcare)", True),
+    ],
+    ids=["repeats-a-constraint", "dontcare-not-kept", "dontcare-kept"],
+)
+def test_a_question_outside_the_goal(chances: dict, expected: str, constrained: bool) -> None:
+    user, _ = start(goal(food="british"), behaviour(**chances))
+    assert respond(user, "request(area)") == parse_acts(expected)
+    assert ("area" in user.constraints) is constrained
+
+
+def test_a_right_confirm_is_affirmed_alone_or_with_the_next_pending_inform() -> None:
+    user, _ = start(goal())
+    assert respond(user, "confirm(food=british)") == (Act(ActType.AFFIRM),)
+    user, _ = start(goal(), behaviour(affirm_combination=1.0))
+    assert respond(user, "confirm(food=british)") == parse_acts("affirm() & inform(food=british)")
+
+
+@pytest.mark.parametrize(
+    ("chances", "expected"),
+    [
+        ({"correct_with_negate": 1.0}, "negate() & inform(food=british)"),
+        ({"correct_with_deny": 1.0}, "deny(food=thai) & inform(food=british)"),
+        ({}, "inform(food=british)"),
+    ],
+    ids=["negate", "deny", "inform"],
+)
+def test_a_wrong_confirm_is_corrected_in_three_ways(chances: dict, expected: str) -> None:
+    user, _ = start(goal(), behaviour(**chances))
+    assert respond(user, "confirm(food=thai)") == parse_acts(expected)
+
+
+def test_a_confirm_of_a_slot_outside_the_goal_gets_negate_dontcare() -> None:
+    user, _ = start(goal(food="british"))
+    assert respond(user, "confirm(area=north)") == parse_acts("negate() & inform(area=dontcare)")
+
+
+def test_a_confirm_of_any_value_is_fine_for_a_dontcare_constraint() -> None:
+    user, _ = start(goal(food="british", area=DONTCARE))
+    assert respond(user, "confirm(area=north)") == (Act(ActType.AFFIRM),)
+
+
+def test_a_select_is_answered_with_the_wanted_value_or_dontcare() -> None:
+    user, _ = start(goal(food="british"))
+    assert respond(user, "select(food=thai) & select(food=british)") == parse_acts("inform(food=british)")
+    assert respond(user, "select(area=north) & select(area=south)") == parse_acts("inform(area=dontcare)")
+    assert user.constraints["area"] == DONTCARE
+
+
+# -- offers ------------------------------------------------------------------------------------
+
+
+def test_an_offer_is_checked_only_on_the_slots_it_names() -> None:
+    wrong_area = other_entity(area="north")
+    user, _ = start(goal())
+    assert respond(user, "offer(name=%s) & inform(food=%s)" % (wrong_area["name"], wrong_area["food"])) == (
+        Act(ActType.REQUEST, "phone"),
+    )  # the wrong area went unnoticed
+    respond(user, "inform(name=%s) & inform(phone=%s)" % (wrong_area["name"], wrong_area["phone"]))
     assert user.goal_met()
+    assert ObjectiveSuccess(DATABASE).parts(user) == {
+        "venue": False, "requests": True, "booking": True, "success": False,
+    }  # fmt: skip
 
 
-def test_booking_is_asked_for_and_checked() -> None:
-    booking = {slot: values[0] for slot, values in DOMAIN.booking.items()}
-    goal = Goal(matching_goal().constraints, ("name",), booking, 1)
-    user, _ = make_user(goal)
-    reply = user.respond((Act(ActType.OFFER, "name", DOMAIN.entities[0]["name"]),))
-    assert reply.acts == (Act(ActType.BOOK),)
-    slot = DOMAIN.booking_slots[0]
-    assert user.respond((Act(ActType.REQUEST, slot),)).acts == (
-        Act(ActType.INFORM, slot, booking[slot]),
+def test_a_wrong_named_slot_is_corrected_and_the_requests_start_over() -> None:
+    wrong_area = other_entity(area="north")
+    user, _ = start(goal(), behaviour(correct_with_negate=1.0))
+    said = user.respond(offer(wrong_area, "food", "area")).acts
+    assert said == parse_acts("negate() & inform(area=centre)")
+    assert set(user.requests.values()) == {None}
+
+
+def test_a_right_offer_settles_the_venue_and_the_user_asks_for_its_facts() -> None:
+    user, _ = start(goal(requests=("name", "phone", "postcode")), behaviour(add_slot_to_request=1.0))
+    assert user.respond(offer(ENTITY, "food", "area")).acts == parse_acts("request(phone) & request(postcode)")
+    assert user.name_is == ENTITY["name"] and user.requests["name"] == ENTITY["name"]
+
+
+def test_at_the_first_venue_the_user_may_ask_for_another_and_then_refuses_it() -> None:
+    user, _ = start(goal(), behaviour(reqalts_after_first_venue=1.0))
+    assert user.respond(offer(ENTITY, "food")).acts == (Act(ActType.REQALTS),)
+    assert ENTITY["name"] in user.name_not
+    assert user.respond(offer(ENTITY, "food", "area")).acts == (Act(ActType.REQALTS),)  # not that one
+    assert user.respond(offer(other_entity(), "food")).acts == (Act(ActType.REQUEST, "phone"),)
+
+
+def test_at_the_first_venue_the_user_may_change_a_named_constraint_and_say_so() -> None:
+    user, _ = start(goal(), behaviour(change_goal_after_first_venue=1.0, constraint_relax=1.0, tell_about_change=1.0))
+    said = user.respond(offer(ENTITY, "food")).acts
+    assert said == parse_acts("reqalts() & inform(food=dontcare)")
+    assert user.constraints["food"] == DONTCARE
+
+
+def test_a_silent_change_to_a_new_value_makes_the_user_ask_about_that_slot_later() -> None:
+    user, _ = start(goal(), behaviour(change_goal_after_first_venue=1.0))
+    assert user.respond(offer(ENTITY, "pricerange")).acts == (Act(ActType.REQALTS),)
+    assert user.constraints["pricerange"] not in (ENTITY["pricerange"], DONTCARE)
+    assert "pricerange" in user.requests and user.requests["pricerange"] is None
+
+
+def test_the_user_may_confirm_a_constraint_the_offer_did_not_name() -> None:
+    user, _ = start(goal(), behaviour(confirm_random_constraint=1.0))
+    said = user.respond(offer(ENTITY, "food")).acts
+    assert len(said) == 1 and said[0].type is ActType.CONFIRM
+    assert said[0].slot in ("pricerange", "area") and said[0].value == ENTITY[said[0].slot]
+
+
+def test_the_user_may_overrule_a_correction_with_a_confirm_of_another_constraint() -> None:
+    wrong_area = other_entity(area="north")
+    user, _ = start(goal(), behaviour(overrule_correction=1.0))
+    said = user.respond(offer(wrong_area, "area")).acts
+    assert len(said) == 1 and said[0].type is ActType.CONFIRM and said[0].slot != "area"
+
+
+@pytest.mark.parametrize(("chances", "act"), [({"thank": 1.0}, "thankyou()"), ({"ack": 1.0}, "ack()")])
+def test_thanks_or_acknowledgement_after_an_acceptable_offer(chances: dict, act: str) -> None:
+    user, _ = start(goal(), behaviour(**chances))
+    assert user.respond(offer(ENTITY, "food")).acts == parse_acts(act)
+
+
+def test_pending_constraints_come_before_questions_about_the_venue() -> None:
+    user, _ = start(goal(), behaviour(deal_with_pending=1.0))
+    assert user.respond(offer(ENTITY, "food")).acts == parse_acts("inform(food=british)")
+
+
+def test_pending_informs_may_turn_into_confirms_once_a_venue_is_offered() -> None:
+    user, _ = start(goal(), behaviour(inform_to_confirm=1.0, deal_with_pending=1.0))
+    said = user.respond(offer(ENTITY, "food")).acts
+    assert said == parse_acts("confirm(food=british)")
+
+
+# -- no match ----------------------------------------------------------------------------------
+
+
+def test_nomatch_on_a_misheard_constraint_is_corrected() -> None:
+    user, _ = start(goal())
+    assert respond(user, "nomatch(food=thai) & nomatch(area=centre)") == parse_acts("inform(food=british)")
+
+
+def test_nomatch_on_the_real_constraints_changes_one_and_always_says_it() -> None:
+    user, _ = start(goal(), behaviour(constraint_relax=1.0))
+    said = respond(user, "nomatch(food=british) & nomatch(area=centre)")
+    assert said[0] == Act(ActType.REQALTS) and said[1].value == DONTCARE
+    assert said[1].slot in ("food", "area") and user.constraints[said[1].slot] == DONTCARE
+
+
+# -- reqmore, bye, patience --------------------------------------------------------------------
+
+
+def test_reqmore_when_done_gets_no_or_goodbye() -> None:
+    user, _ = start(goal(requests=("name",)), behaviour(no_after_reqmore=1.0))
+    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    user.respond(offer(ENTITY, "food"))
+    assert respond(user, "reqmore()") == (Act(ActType.NEGATE),)
+    user, _ = start(goal(requests=("name",)))
+    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    user.respond(offer(ENTITY, "food"))
+    turn = user.respond(parse_acts("reqmore()"))
+    assert turn.acts == (Act(ActType.BYE),) and turn.ended and not turn.hung_up
+
+
+def test_reqmore_before_any_offer_gets_a_yes_or_the_constraints_again() -> None:
+    user, _ = start(goal(), behaviour(yes_after_reqmore=1.0))
+    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    assert respond(user, "reqmore()") == (Act(ActType.AFFIRM),)
+
+
+def test_reqmore_with_something_pending_may_get_yes_and_the_pending_inform() -> None:
+    user, _ = start(goal(), behaviour(affirm_with_agenda_item=1.0))
+    assert respond(user, "reqmore()") == parse_acts("affirm() & inform(food=british)")
+
+
+def test_bye_is_answered_with_bye() -> None:
+    user, _ = start(goal())
+    turn = user.respond(parse_acts("bye()"))
+    assert turn.acts == (Act(ActType.BYE),) and turn.ended
+
+
+def test_patience_is_never_restored_and_a_null_turn_repeats_the_last_one() -> None:
+    user, first = start(goal(), behaviour(patience=3))
+    assert user.respond((Act(ActType.NULL),)).acts == first  # patience 2
+    respond(user, "request(food)")
+    respond(user, "request(food)")  # the same turn again: patience 1
+    respond(user, "request(area)")  # something new does not restore it
+    turn = user.respond(parse_acts("request(area)"))
+    assert turn.acts == (Act(ActType.BYE),) and turn.ended and turn.hung_up
+
+
+def test_a_user_forced_to_correct_gives_up_more_often_as_patience_wears_down() -> None:
+    wrong = other_entity(area="north")
+    gave_up = {}
+    for repeats in (0, 8):
+        count = 0
+        for seed in range(100):
+            user, _ = start(goal(), behaviour(patience=10), seed=seed)
+            for _ in range(repeats + 1):
+                user.respond(parse_acts("request(food)"))
+            turn = user.respond(offer(wrong, "area"))
+            count += turn.hung_up and turn.acts == (Act(ActType.BYE),)
+        gave_up[repeats] = count
+    assert gave_up[0] == 0 and gave_up[8] > 40  # (1 - 2/10)^2 = 0.64
+
+
+# -- booking (dialogym's addition) -------------------------------------------------------------
+
+
+def test_booking_is_asked_for_after_the_facts_and_checked_detail_by_detail() -> None:
+    wanted = {"people": "4", "day": "friday", "time": "19:00"}
+    user, _ = start(goal(requests=("name",), booking=wanted), behaviour(inform_combination=1.0))
+    respond(user, "request(food)")
+    assert user.respond(offer(ENTITY, "food")).acts == parse_acts(
+        "book() & inform(people=4) & inform(day=friday) & inform(time=19:00)"
     )
-    wrong = {**booking, slot: DOMAIN.booking[slot][1]}
-    reply = user.respond(tuple(Act(ActType.BOOK, s, v) for s, v in wrong.items()))
-    assert reply.acts == (Act(ActType.NEGATE), Act(ActType.INFORM, slot, booking[slot]))
-    reply = user.respond(tuple(Act(ActType.BOOK, s, v) for s, v in booking.items()))
-    assert reply.ended and user.booked and user.goal_met()
+    assert respond(user, "book(people=4) & book(day=monday) & book(time=19:00)") == parse_acts(
+        "negate() & inform(day=friday)"
+    )
+    assert not user.booked
+    turn = user.respond(parse_acts("book(people=4) & book(day=friday) & book(time=19:00)"))
+    assert user.booked and user.goal_met() and turn.acts == (Act(ActType.BYE),)
 
 
-def nomatch_goal() -> Goal:
-    for food in DOMAIN.informable["food"]:
-        for area in DOMAIN.informable["area"]:
-            for price in DOMAIN.informable["pricerange"]:
-                constraints = {"food": food, "area": area, "pricerange": price}
-                if not DATABASE.match(constraints):
-                    return Goal(constraints, ("name",), {}, 0)
-    raise AssertionError("the restaurant domain should have an empty combination")
+# -- the profiles ------------------------------------------------------------------------------
 
 
-def test_nomatch_makes_the_user_relax_or_give_up() -> None:
-    goal = nomatch_goal()
-    said = tuple(Act(ActType.NOMATCH, s, v) for s, v in goal.constraints.items())
-    user, _ = make_user(goal)
-    reply = user.respond(said)
-    assert reply.acts and all(a.type is ActType.INFORM for a in reply.acts)
-    assert user.has_match()
-    quitter, _ = make_user(goal, PATIENT._replace(relax=0.0))
-    reply = quitter.respond(said)
-    assert reply.ended and quitter.gave_up and not reply.hung_up
-
-
-def test_wrong_nomatch_is_corrected() -> None:
-    goal = matching_goal()
-    user, _ = make_user(goal)
-    reply = user.respond((Act(ActType.NOMATCH, "food", "not-" + goal.constraints["food"]),))
-    assert Act(ActType.INFORM, "food", goal.constraints["food"]) in reply.acts
-    assert not reply.ended
-
-
-def test_repeated_system_turns_exhaust_patience() -> None:
-    user, _ = make_user(matching_goal())
-    ask = (Act(ActType.REQUEST, "food"),)
-    replies = [user.respond(ask) for _ in range(PATIENT.patience + 1)]
-    assert not any(r.hung_up for r in replies[:-1])
-    assert replies[-1].hung_up and replies[-1].acts == (Act(ActType.BYE),)
-
-
-def test_system_goodbye_ends_the_dialogue() -> None:
-    user, _ = make_user(matching_goal())
-    assert user.respond(parse_acts("bye()")).ended
-
-
-@pytest.mark.parametrize("name", sorted(PROFILES))
-def test_profiles_draw_behaviour_within_their_ranges(name: str) -> None:
-    profile = PROFILES[name]
-    stream = RandomStream(np.random.default_rng(0))
-    for _ in range(200):
-        behaviour = profile.sample(stream)
-        assert (
-            profile.inform_combination[0]
-            <= behaviour.inform_combination
-            <= profile.inform_combination[1]
-        )
-        assert profile.relax[0] <= behaviour.relax <= profile.relax[1]
-        assert profile.patience[0] <= behaviour.patience <= profile.patience[1]
+def test_profiles_sample_within_their_ranges_and_unfriendly_combines_less() -> None:
+    stream = RandomStream(np.random.default_rng(3))
+    for name, profile in PROFILES.items():
+        for _ in range(50):
+            drawn = profile.sample(stream)
+            for field in PROBABILITIES:
+                low, high = profile.ranges[field]
+                assert low <= getattr(drawn, field) <= high, (name, field)
+            assert profile.patience[0] <= drawn.patience <= profile.patience[1]
+    assert PROFILES["unfriendly"].inform_combination[1] < PROFILES["standard"].inform_combination[0] + 0.3

@@ -10,31 +10,36 @@ from dialogym.simulators import GoalConfig, GoalGenerator, RandomStream
 
 
 @pytest.mark.parametrize("domain_name", ["restaurant", "laptop"])
-def test_goals_respect_the_match_range_and_nomatch_share(domain_name: str) -> None:
+def test_goals_are_drawn_as_pydial_draws_them(domain_name: str) -> None:
     domain = load_domain(domain_name)
-    config = GoalConfig(min_matches=1, max_matches=8, nomatch_share=0.2)
-    generator = GoalGenerator(domain, config)
+    generator = GoalGenerator(domain)
     database = Database(domain)
     stream = RandomStream(np.random.default_rng(0))
     goals = [generator.sample(stream) for _ in range(1000)]
-    nomatch = 0
+    user_requestable = set(domain.requestable) - set(domain.system_requestable)
+    dontcares = 0
     for goal in goals:
-        assert set(goal.constraints) == set(domain.system_requestable)
-        assert any(v != DONTCARE for v in goal.constraints.values())
+        assert len(goal.constraints) == min(3, len(domain.system_requestable))
+        assert set(goal.constraints) <= set(domain.system_requestable)
+        dontcares += sum(v == DONTCARE for v in goal.constraints.values())
         count = database.count(database.match(goal.constraints))
         assert count == goal.matches
-        if count == 0:
-            nomatch += 1
-        else:
-            assert 1 <= count <= 8 or count == goal.matches  # accepted after max_attempts
         assert goal.requests[0] == domain.name_slot
-        assert len(set(goal.requests)) == len(goal.requests)
-        for slot in goal.requests[1:]:
-            assert slot in domain.requestable
-            assert goal.constraints.get(slot, DONTCARE) == DONTCARE
-    assert 0.1 < nomatch / len(goals) < 0.3
-    in_range = sum(1 <= g.matches <= 8 for g in goals)
-    assert in_range / len(goals) > 0.7
+        assert len(set(goal.requests)) == len(goal.requests) <= 3
+        assert set(goal.requests[1:]) <= user_requestable
+    in_range = sum(2 <= g.matches <= 3 for g in goals)
+    assert in_range / len(goals) > 0.95
+    assert dontcares > 0  # dontcare is a value the user states
+    assert {len(g.requests) for g in goals} == {1, 2, 3}
+
+
+def test_nomatch_goals_are_an_option_off_by_default() -> None:
+    domain = load_domain("restaurant")
+    stream = RandomStream(np.random.default_rng(2))
+    assert all(GoalGenerator(domain).sample(stream).matches > 0 for _ in range(300))
+    generator = GoalGenerator(domain, GoalConfig(nomatch_share=0.3))
+    share = sum(generator.sample(stream).matches == 0 for _ in range(1000)) / 1000
+    assert 0.22 < share < 0.38
 
 
 def test_booking_share_applies_only_to_domains_with_booking() -> None:
@@ -56,7 +61,14 @@ def test_booking_share_applies_only_to_domains_with_booking() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"min_constraints": 0}, {"min_matches": 0}, {"max_matches": 0}, {"nomatch_share": -0.1}],
+    [
+        {"max_constraints": 0},
+        {"max_constraints": 1.5},
+        {"min_matches": 0},
+        {"max_matches": 0},
+        {"nomatch_share": -0.1},
+        {"booking_share": True},
+    ],
 )
 def test_bad_goal_config_is_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="goal config"):
