@@ -134,7 +134,7 @@ def test_bad_arguments_name_the_argument(kwargs: dict, field: str) -> None:
         gym.make("dialogym/Dialogue-v0", **kwargs)
 
 
-def test_truncation_at_max_turns_is_a_failure() -> None:
+def test_truncation_at_max_turns_leaves_the_requests_untold() -> None:
     env = gym.make("dialogym/PyDialEnv2-v0", max_turns=3)
     env.reset(seed=0)
     request = env.unwrapped.action_names.index("confirm:food")  # null while nothing is known
@@ -142,7 +142,8 @@ def test_truncation_at_max_turns_is_a_failure() -> None:
         _, reward, terminated, truncated, info = env.step(request)
         if terminated:
             pytest.skip("user hung up before the turn limit")
-    assert truncated and not info["success"] and not info["success_parts"]["in_time"]
+    assert truncated and not info["success"] and not info["success_parts"]["requests"]
+    assert info["turns"] == 3 and info["reward_parts"]["closing"] == 0.0
 
 
 def test_render_modes_show_the_conversation(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dialogym.acts import Act, ActType, Acts, parse_acts
+from dialogym.acts import Act, Acts, ActType, parse_acts
 from dialogym.domains import DONTCARE, Database, load_domain
 from dialogym.envs import ObjectiveSuccess
 from dialogym.simulators import PROFILES, AgendaUser, Goal, RandomStream, UserBehaviour
@@ -24,19 +24,32 @@ def behaviour(patience: int = 5, **chances: float) -> UserBehaviour:
     return UserBehaviour(**values, patience=patience)
 
 
-def goal(requests: tuple[str, ...] = ("name", "phone"), booking: dict | None = None, **constraints: str) -> Goal:
-    wanted = constraints or {"food": ENTITY["food"], "pricerange": ENTITY["pricerange"], "area": ENTITY["area"]}
+def goal(
+    requests: tuple[str, ...] = ("name", "phone"), booking: dict | None = None, **constraints: str
+) -> Goal:
+    wanted = constraints or {
+        "food": ENTITY["food"],
+        "pricerange": ENTITY["pricerange"],
+        "area": ENTITY["area"],
+    }
     return Goal(wanted, requests, booking or {}, DATABASE.count(DATABASE.match(wanted)))
 
 
-def start(user_goal: Goal, user: UserBehaviour | None = None, seed: int = 0) -> tuple[AgendaUser, Acts]:
+def start(
+    user_goal: Goal, user: UserBehaviour | None = None, seed: int = 0
+) -> tuple[AgendaUser, Acts]:
     simulated = AgendaUser(DOMAIN, DATABASE)
-    opening = simulated.start(user_goal, user or behaviour(), RandomStream(np.random.default_rng(seed)))
+    opening = simulated.start(
+        user_goal, user or behaviour(), RandomStream(np.random.default_rng(seed))
+    )
     return simulated, opening.acts
 
 
 def offer(entity: dict, *slots: str) -> Acts:
-    return (Act(ActType.OFFER, "name", entity["name"]), *(Act(ActType.INFORM, s, entity[s]) for s in slots))
+    return (
+        Act(ActType.OFFER, "name", entity["name"]),
+        *(Act(ActType.INFORM, s, entity[s]) for s in slots),
+    )
 
 
 def other_entity(**differences: str) -> dict:
@@ -135,8 +148,12 @@ def test_a_confirm_of_any_value_is_fine_for_a_dontcare_constraint() -> None:
 
 def test_a_select_is_answered_with_the_wanted_value_or_dontcare() -> None:
     user, _ = start(goal(food="british"))
-    assert respond(user, "select(food=thai) & select(food=british)") == parse_acts("inform(food=british)")
-    assert respond(user, "select(area=north) & select(area=south)") == parse_acts("inform(area=dontcare)")
+    assert respond(user, "select(food=thai) & select(food=british)") == parse_acts(
+        "inform(food=british)"
+    )
+    assert respond(user, "select(area=north) & select(area=south)") == parse_acts(
+        "inform(area=dontcare)"
+    )
     assert user.constraints["area"] == DONTCARE
 
 
@@ -146,9 +163,9 @@ def test_a_select_is_answered_with_the_wanted_value_or_dontcare() -> None:
 def test_an_offer_is_checked_only_on_the_slots_it_names() -> None:
     wrong_area = other_entity(area="north")
     user, _ = start(goal())
-    assert respond(user, "offer(name=%s) & inform(food=%s)" % (wrong_area["name"], wrong_area["food"])) == (
-        Act(ActType.REQUEST, "phone"),
-    )  # the wrong area went unnoticed
+    assert respond(
+        user, "offer(name=%s) & inform(food=%s)" % (wrong_area["name"], wrong_area["food"])
+    ) == (Act(ActType.REQUEST, "phone"),)  # the wrong area went unnoticed
     respond(user, "inform(name=%s) & inform(phone=%s)" % (wrong_area["name"], wrong_area["phone"]))
     assert user.goal_met()
     assert ObjectiveSuccess(DATABASE).parts(user) == {
@@ -165,8 +182,12 @@ def test_a_wrong_named_slot_is_corrected_and_the_requests_start_over() -> None:
 
 
 def test_a_right_offer_settles_the_venue_and_the_user_asks_for_its_facts() -> None:
-    user, _ = start(goal(requests=("name", "phone", "postcode")), behaviour(add_slot_to_request=1.0))
-    assert user.respond(offer(ENTITY, "food", "area")).acts == parse_acts("request(phone) & request(postcode)")
+    user, _ = start(
+        goal(requests=("name", "phone", "postcode")), behaviour(add_slot_to_request=1.0)
+    )
+    assert user.respond(offer(ENTITY, "food", "area")).acts == parse_acts(
+        "request(phone) & request(postcode)"
+    )
     assert user.name_is == ENTITY["name"] and user.requests["name"] == ENTITY["name"]
 
 
@@ -174,12 +195,17 @@ def test_at_the_first_venue_the_user_may_ask_for_another_and_then_refuses_it() -
     user, _ = start(goal(), behaviour(reqalts_after_first_venue=1.0))
     assert user.respond(offer(ENTITY, "food")).acts == (Act(ActType.REQALTS),)
     assert ENTITY["name"] in user.name_not
-    assert user.respond(offer(ENTITY, "food", "area")).acts == (Act(ActType.REQALTS),)  # not that one
+    assert user.respond(offer(ENTITY, "food", "area")).acts == (
+        Act(ActType.REQALTS),
+    )  # not that one
     assert user.respond(offer(other_entity(), "food")).acts == (Act(ActType.REQUEST, "phone"),)
 
 
 def test_at_the_first_venue_the_user_may_change_a_named_constraint_and_say_so() -> None:
-    user, _ = start(goal(), behaviour(change_goal_after_first_venue=1.0, constraint_relax=1.0, tell_about_change=1.0))
+    user, _ = start(
+        goal(),
+        behaviour(change_goal_after_first_venue=1.0, constraint_relax=1.0, tell_about_change=1.0),
+    )
     said = user.respond(offer(ENTITY, "food")).acts
     assert said == parse_acts("reqalts() & inform(food=dontcare)")
     assert user.constraints["food"] == DONTCARE
@@ -206,7 +232,9 @@ def test_the_user_may_overrule_a_correction_with_a_confirm_of_another_constraint
     assert len(said) == 1 and said[0].type is ActType.CONFIRM and said[0].slot != "area"
 
 
-@pytest.mark.parametrize(("chances", "act"), [({"thank": 1.0}, "thankyou()"), ({"ack": 1.0}, "ack()")])
+@pytest.mark.parametrize(
+    ("chances", "act"), [({"thank": 1.0}, "thankyou()"), ({"ack": 1.0}, "ack()")]
+)
 def test_thanks_or_acknowledgement_after_an_acceptable_offer(chances: dict, act: str) -> None:
     user, _ = start(goal(), behaviour(**chances))
     assert user.respond(offer(ENTITY, "food")).acts == parse_acts(act)
@@ -228,7 +256,9 @@ def test_pending_informs_may_turn_into_confirms_once_a_venue_is_offered() -> Non
 
 def test_nomatch_on_a_misheard_constraint_is_corrected() -> None:
     user, _ = start(goal())
-    assert respond(user, "nomatch(food=thai) & nomatch(area=centre)") == parse_acts("inform(food=british)")
+    assert respond(user, "nomatch(food=thai) & nomatch(area=centre)") == parse_acts(
+        "inform(food=british)"
+    )
 
 
 def test_nomatch_on_the_real_constraints_changes_one_and_always_says_it() -> None:
@@ -243,11 +273,19 @@ def test_nomatch_on_the_real_constraints_changes_one_and_always_says_it() -> Non
 
 def test_reqmore_when_done_gets_no_or_goodbye() -> None:
     user, _ = start(goal(requests=("name",)), behaviour(no_after_reqmore=1.0))
-    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    (
+        respond(user, "request(food)"),
+        respond(user, "request(pricerange)"),
+        respond(user, "request(area)"),
+    )
     user.respond(offer(ENTITY, "food"))
     assert respond(user, "reqmore()") == (Act(ActType.NEGATE),)
     user, _ = start(goal(requests=("name",)))
-    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    (
+        respond(user, "request(food)"),
+        respond(user, "request(pricerange)"),
+        respond(user, "request(area)"),
+    )
     user.respond(offer(ENTITY, "food"))
     turn = user.respond(parse_acts("reqmore()"))
     assert turn.acts == (Act(ActType.BYE),) and turn.ended and not turn.hung_up
@@ -255,7 +293,11 @@ def test_reqmore_when_done_gets_no_or_goodbye() -> None:
 
 def test_reqmore_before_any_offer_gets_a_yes_or_the_constraints_again() -> None:
     user, _ = start(goal(), behaviour(yes_after_reqmore=1.0))
-    respond(user, "request(food)"), respond(user, "request(pricerange)"), respond(user, "request(area)")
+    (
+        respond(user, "request(food)"),
+        respond(user, "request(pricerange)"),
+        respond(user, "request(area)"),
+    )
     assert respond(user, "reqmore()") == (Act(ActType.AFFIRM),)
 
 
@@ -325,4 +367,7 @@ def test_profiles_sample_within_their_ranges_and_unfriendly_combines_less() -> N
                 low, high = profile.ranges[field]
                 assert low <= getattr(drawn, field) <= high, (name, field)
             assert profile.patience[0] <= drawn.patience <= profile.patience[1]
-    assert PROFILES["unfriendly"].inform_combination[1] < PROFILES["standard"].inform_combination[0] + 0.3
+    assert (
+        PROFILES["unfriendly"].inform_combination[1]
+        < PROFILES["standard"].inform_combination[0] + 0.3
+    )
