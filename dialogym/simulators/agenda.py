@@ -45,6 +45,7 @@ the venue's name, which PyDial does only through a known defect of its goal book
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dialogym.acts import (
@@ -497,8 +498,8 @@ class AgendaUser:
 
     # -- the agenda -----------------------------------------------------------------------------
 
-    def _push(self, kind: ActType, items: list[Item] | None = None) -> None:
-        self.agenda.append(Pending(kind, items or []))
+    def _push(self, kind: ActType, items: Sequence[Item] = ()) -> None:
+        self.agenda.append(Pending(kind, list(items)))
 
     def _say_goodbye(self) -> None:
         self.agenda = [Pending(BYE, [])]

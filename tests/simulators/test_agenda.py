@@ -96,7 +96,7 @@ def test_a_request_for_a_fact_gets_a_no() -> None:
 
 def test_with_a_venue_on_the_table_the_user_asks_instead_of_answering() -> None:
     user, _ = start(goal())
-    respond(user, "offer(name=%s) & inform(food=%s)" % (ENTITY["name"], ENTITY["food"]))
+    user.respond(offer(ENTITY, "food"))
     assert respond(user, "request(area)") == (Act(ActType.REQUEST, "phone"),)
 
 
@@ -166,7 +166,12 @@ def test_an_offer_is_checked_only_on_the_slots_it_names() -> None:
     assert respond(
         user, "offer(name=%s) & inform(food=%s)" % (wrong_area["name"], wrong_area["food"])
     ) == (Act(ActType.REQUEST, "phone"),)  # the wrong area went unnoticed
-    respond(user, "inform(name=%s) & inform(phone=%s)" % (wrong_area["name"], wrong_area["phone"]))
+    user.respond(
+        (
+            Act(ActType.INFORM, "name", wrong_area["name"]),
+            Act(ActType.INFORM, "phone", wrong_area["phone"]),
+        )
+    )
     assert user.goal_met()
     assert ObjectiveSuccess(DATABASE).parts(user) == {
         "venue": False, "requests": True, "booking": True, "success": False,
