@@ -171,7 +171,7 @@ class AgendaUser:
         self._last_turn = Pending(NULL, [])
         self._last_system_type = HELLO
         agenda = [Pending(BYE, [])]
-        agenda += [Pending(INFORM, [(s, v)]) for s, v in reversed(goal.constraints.items())]
+        agenda += [Pending(INFORM, [(s, v)]) for s, v in reversed(list(goal.constraints.items()))]
         agenda.append(Pending(INFORM, [(TYPE_SLOT, self.request_type)]))
         self.agenda = agenda
         if stream.random() < behaviour.greeting:
