@@ -180,20 +180,19 @@ def _read_rules(path: Path, data: Mapping[str, object]) -> _Rules:
         if key not in data:
             problems.add(path, key, "missing required key")
     problems.raise_if_any()
-    informable: dict[str, tuple[str, ...]] = {}
-    system_requestable: tuple[str, ...] = ()
-    requestable: tuple[str, ...] = ()
+    informable = system_requestable = requestable = None
     with problems.collecting():
         informable = value_table(path, "informable", data["informable"])
     with problems.collecting():
         system_requestable = slot_list(path, "system_requestable", data["system_requestable"])
     with problems.collecting():
         requestable = slot_list(path, "requestable", data["requestable"])
-    problems.raise_if_any()
-    for slot in system_requestable:
-        if slot not in informable:
-            problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
-    if NAME_SLOT not in requestable:
+    if informable is not None and system_requestable is not None:
+        for slot in system_requestable:
+            if slot not in informable:
+                problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
+    if requestable is not None and NAME_SLOT not in requestable:
         problems.add(path, "requestable", f"must include the name slot {NAME_SLOT!r}")
     problems.raise_if_any()
+    assert informable is not None and system_requestable is not None and requestable is not None
     return _Rules(informable, system_requestable, requestable)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialogym.domains import BUILTIN_DOMAINS, DONTCARE, Database, load_domain
+from dialogym.domains import (
+    BUILTIN_DOMAINS,
+    DONTCARE,
+    NOT_AVAILABLE,
+    Database,
+    Domain,
+    load_domain,
+)
 
 DOMAINS = {name: load_domain(name) for name in BUILTIN_DOMAINS}
 DATABASES = {name: Database(domain) for name, domain in DOMAINS.items()}
@@ -66,3 +73,49 @@ def test_index_of() -> None:
         assert database.index_of(entity["name"]) == index
     assert database.index_of("no such laptop") == -1
     assert database.index_of(None) == -1
+
+
+def lacking_domain() -> Domain:
+    """Four entities, two of them lacking a food (``not available``), two named alike."""
+    return Domain(
+        name="tiny",
+        informable={"food": ("thai", "pizza"), "area": ("north", "south")},
+        system_requestable=("food", "area"),
+        requestable=("name", "food", "area"),
+        entities=(
+            {"name": "siam", "food": "thai", "area": "north"},
+            {"name": "siam", "food": NOT_AVAILABLE, "area": "south"},
+            {"name": "napoli", "food": "pizza", "area": "south"},
+            {"name": "wok", "food": NOT_AVAILABLE, "area": "north"},
+        ),
+    )
+
+
+def test_not_available_is_matched_by_dontcare_only() -> None:
+    database = Database(lacking_domain())
+    assert database.indices(database.match({"food": DONTCARE})) == [0, 1, 2, 3]
+    assert database.indices(database.match({"food": "thai"})) == [0]
+    assert database.indices(database.match({"food": "pizza"})) == [2]
+    assert database.match({"food": NOT_AVAILABLE}) == 0
+    assert database.indices(database.match({"area": "south"})) == [1, 2]
+    assert not database.satisfies(1, {"food": NOT_AVAILABLE})
+    assert database.satisfies(1, {"food": DONTCARE, "area": "south"})
+
+
+def test_values_among_counts_not_available_but_relaxation_never_offers_it() -> None:
+    database = Database(lacking_domain())
+    north = database.match({"area": "north"})
+    assert database.values_among("food", north) == ["thai", NOT_AVAILABLE]
+    assert database.values_among("food", database.match({"food": "pizza"})) == ["pizza"]
+    assert database.values_with_matches({"food": "pizza", "area": "north"}, "food") == ["thai"]
+    assert database.values_with_matches({"food": "thai"}, "area") == ["north"]
+
+
+def test_repeated_names_index_the_first_and_name_all() -> None:
+    database = Database(lacking_domain())
+    assert database.index_of("siam") == 0
+    assert database.indices(database.named("siam")) == [0, 1]
+    assert database.indices(database.named("wok")) == [3]
+    assert database.named("no such place") == database.named(None) == 0
+    south_siam = database.named("siam") & database.match({"area": "south"})
+    assert database.indices(south_siam) == [1]

@@ -201,6 +201,17 @@ CASES: dict[str, tuple[Files, str, str, str]] = {
         "tiny.yaml",
         "informable.area",
     ),
+    "not available as a value": (
+        {
+            "tiny.yaml": ontology(
+                informable={"food": ["thai", "not available"], "area": ["north", "south"]}
+            ),
+            "db.csv": CSV,
+        },
+        "tiny.yaml",
+        "tiny.yaml",
+        "informable.food",
+    ),
     "system_requestable slot not informable": (
         {"tiny.yaml": ontology(system_requestable=["food", "area", "price"]), "db.csv": CSV},
         "tiny.yaml",
@@ -358,6 +369,12 @@ CASES: dict[str, tuple[Files, str, str, str]] = {
     ),
     "pydial db value not in the rules": (
         {"Tiny-rules.json": PYDIAL_RULES, "Tiny-dbase.db": pydial_db("noodles")},
+        "Tiny-rules.json",
+        "Tiny-dbase.db",
+        "row 1.food",
+    ),
+    "pydial db value dontcare": (
+        {"Tiny-rules.json": PYDIAL_RULES, "Tiny-dbase.db": pydial_db("dontcare")},
         "Tiny-rules.json",
         "Tiny-dbase.db",
         "row 1.food",
