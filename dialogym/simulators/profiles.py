@@ -144,9 +144,9 @@ class UserProfile:
     def sample(self, stream: RandomStream) -> UserBehaviour:
         """Draw the behaviour of one user for one dialogue."""
         ranges = self.ranges
-        drawn = [stream.uniform(*ranges[name]) for name in PROBABILITIES]
+        drawn = {name: stream.uniform(*ranges[name]) for name in PROBABILITIES}
         low, high = self.patience
-        return UserBehaviour(*drawn, patience=low + stream.below(high - low + 1))
+        return UserBehaviour(**drawn, patience=low + stream.below(high - low + 1))
 
     def with_changes(self, changes: Mapping[str, Any]) -> UserProfile:
         """A copy with some ranges (or ``patience``, or ``name``) replaced.
