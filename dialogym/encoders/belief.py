@@ -1,16 +1,22 @@
 """The belief encoder: the tracker's state as a fixed-length vector of numbers in [0, 1].
 
 This is the fast default observation; it needs no model. The layout depends only on the domain
-and is listed, feature by feature, in `BeliefEncoder.feature_names`:
+and is listed, feature by feature, in `BeliefEncoder.feature_names`. It holds what PyDial's
+policies see (slot beliefs, requested slots, method and discourse-act beliefs, the global
+summary, the last system turn, the database count and whether the matches can still be told
+apart):
 
 | features | per | meaning |
 | --- | --- | --- |
-| ``slot:S:top``, ``slot:S:second``, ``slot:S:dontcare``, ``slot:S:unknown`` | system-requestable slot | probability of the best and second-best value, of ``dontcare``, and mass on no value |
+| ``slot:S:top``, ``slot:S:second``, ``slot:S:dontcare``, ``slot:S:unknown``, ``slot:S:accepted`` | system-requestable slot | probability of the best and second-best value, of ``dontcare``, mass on no value, and 1 when the slot is accepted |
 | ``book:S:known``, ``book:S:unknown`` | booking slot | probability of the best value, mass on no value |
-| ``requested:S`` | requestable slot | the user is waiting to hear slot S of the offered entity |
-| ``offered``, ``offer_fits``, ``booked``, ``book_requested``, ``reqalts``, ``nomatch``, ``bye`` | dialogue | an entity is on the table; it fits the believed constraints; ... |
+| ``requested:S`` | requestable slot | belief that the user is waiting to hear slot S of the offered entity |
+| ``method:M`` | PyDial method | belief of the search method (none, by constraints, by name, by alternatives, finished) |
+| ``discourse:D`` | discourse act | belief of this turn's discourse act (none, thank you, ack, hello, bye) |
+| ``global:G`` | | 1 for PyDial's global summary: the summary method (by constraints, by name, by alternatives, finished), thank you, ack |
+| ``offered``, ``offer_fits``, ``offer_happened``, ``booked``, ``book_requested``, ``reqalts``, ``nomatch``, ``bye``, ``discriminable`` | dialogue | an entity was offered; it matches the accepted values; the last system turn offered; ...; the last system turn said nothing matches; ...; a question could still tell the matches apart |
 | ``user:T`` | user act type T | T was in the top hypothesis of the last user turn |
-| ``matches:0``, ``matches:1``, ``matches:2-5``, ``matches:6+`` | | number of entities matching the believed constraints, one-hot |
+| ``matches:0``, ``matches:1``, ``matches:2-5``, ``matches:6+`` | | number of entities matching the accepted values, one-hot |
 | ``turn`` | | turns taken / maximum turns |
 """
 
@@ -21,6 +27,14 @@ import numpy as np
 from dialogym.acts import ActType
 from dialogym.domains import Domain
 from dialogym.tracking import BeliefTracker
+from dialogym.tracking.belief import (
+    BYALTERNATIVES,
+    BYCONSTRAINTS,
+    BYNAME,
+    DISCOURSE_ACTS,
+    FINISHED,
+    METHODS,
+)
 
 USER_ACT_FEATURES = (
     ActType.INFORM,
@@ -33,6 +47,9 @@ USER_ACT_FEATURES = (
     ActType.NULL,
 )
 """User act types with a feature of their own."""
+
+SUMMARY_METHODS = (BYCONSTRAINTS, BYNAME, BYALTERNATIVES, FINISHED)
+"""The values of PyDial's global summary method, each with a ``global:`` feature."""
 
 
 class BeliefEncoder:
@@ -50,15 +67,29 @@ class BeliefEncoder:
         self.requestable = domain.requestable
         names: list[str] = []
         for slot in self.constraint_slots:
-            names += [f"slot:{slot}:{part}" for part in ("top", "second", "dontcare", "unknown")]
+            names += [
+                f"slot:{slot}:{part}"
+                for part in ("top", "second", "dontcare", "unknown", "accepted")
+            ]
         for slot in self.booking_slots:
             names += [f"book:{slot}:known", f"book:{slot}:unknown"]
         names += [f"requested:{slot}" for slot in self.requestable]
-        names += ["offered", "offer_fits", "booked", "book_requested", "reqalts", "nomatch", "bye"]
+        names += [f"method:{method}" for method in METHODS]
+        names += [f"discourse:{act}" for act in DISCOURSE_ACTS]
+        names += [f"global:{method}" for method in SUMMARY_METHODS]
+        names += ["global:thankyou", "global:ack"]
+        names += [
+            "offered", "offer_fits", "offer_happened", "booked", "book_requested", "reqalts",
+            "nomatch", "bye", "discriminable",
+        ]  # fmt: skip
         names += [f"user:{kind.value}" for kind in USER_ACT_FEATURES]
         names += ["matches:0", "matches:1", "matches:2-5", "matches:6+", "turn"]
         self.feature_names: tuple[str, ...] = tuple(names)
         self._user_feature_position = {kind: i for i, kind in enumerate(USER_ACT_FEATURES)}
+        self._summary_features = {
+            method: tuple(1.0 if method == other else 0.0 for other in SUMMARY_METHODS)
+            for method in SUMMARY_METHODS
+        }
         self.size = len(names)
 
     def encode(self, tracker: BeliefTracker) -> np.ndarray:
@@ -71,22 +102,29 @@ class BeliefEncoder:
             slot_stats = stats[slot]
             features += (slot_stats[1], slot_stats[4])
         features += tracker.requested.values()  # in the domain's requestable order
-        offered = tracker.offered
+        features += tracker.method
+        features += tracker.discourse
+        features += self._summary_features[tracker.summary_method]
         said = [0.0] * len(USER_ACT_FEATURES)
         position = self._user_feature_position
         for act in tracker.user_acts:
             index = position.get(act.type)
             if index is not None:
                 said[index] = 1.0
-        count = tracker.matches.bit_count()
+        matches = tracker.matches
+        count = matches.bit_count()
         features += (
-            1.0 if offered >= 0 else 0.0,
-            1.0 if offered >= 0 and (tracker.matches >> offered) & 1 else 0.0,
+            1.0 if tracker.thankyou else 0.0,
+            1.0 if tracker.ack else 0.0,
+            1.0 if tracker.offered >= 0 else 0.0,
+            1.0 if matches & tracker.offered_entities else 0.0,
+            1.0 if tracker.offer_happened else 0.0,
             1.0 if tracker.booked else 0.0,
             tracker.book_requested,
             tracker.reqalts,
             1.0 if tracker.nomatch else 0.0,
             tracker.bye,
+            1.0 if tracker.discriminable else 0.0,
             *said,
             1.0 if count == 0 else 0.0,
             1.0 if count == 1 else 0.0,

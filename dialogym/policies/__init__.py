@@ -1,11 +1,12 @@
-"""Non-learning policies (handcrafted, random) and the policy protocol they share with agents."""
+"""Non-learning policies (handcrafted, greedy, random) and the policy protocol they share with agents."""
 
 from __future__ import annotations
 
-from dialogym.policies.base import Policy, SingleObservationPolicy
+from dialogym.policies.base import BeliefRulePolicy, Policy, SingleObservationPolicy
+from dialogym.policies.greedy import GreedyPolicy
 from dialogym.policies.handcrafted import HandcraftedPolicy, RandomPolicy
 
-BUILTIN_POLICIES = ("handcrafted", "random")
+BUILTIN_POLICIES = ("handcrafted", "greedy", "random")
 """Names `make_policy` accepts."""
 
 
@@ -17,6 +18,8 @@ def make_policy(name: str, env: object, seed: int | None = None) -> Policy:
     """
     if name == "handcrafted":
         return HandcraftedPolicy.for_env(env)
+    if name == "greedy":
+        return GreedyPolicy.for_env(env)
     if name == "random":
         return RandomPolicy.for_env(env, seed)
     raise ValueError(
@@ -26,6 +29,8 @@ def make_policy(name: str, env: object, seed: int | None = None) -> Policy:
 
 __all__ = [
     "BUILTIN_POLICIES",
+    "BeliefRulePolicy",
+    "GreedyPolicy",
     "HandcraftedPolicy",
     "Policy",
     "RandomPolicy",

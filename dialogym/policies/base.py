@@ -6,11 +6,14 @@ and trained agents are interchangeable wherever a policy is expected.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
 from dialogym.envs.rollout import Predictor
+
+_RulePolicy = TypeVar("_RulePolicy", bound="BeliefRulePolicy")
 
 Policy = Predictor
 """The protocol every policy follows (defined beside the rollout loop that calls it)."""
@@ -40,4 +43,40 @@ class SingleObservationPolicy:
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray | None) -> int:
         """Choose the action for one observation (a 1-D array)."""
+        raise NotImplementedError
+
+
+class BeliefRulePolicy(SingleObservationPolicy):
+    """Base for rule policies that read the belief observation by feature name.
+
+    Args:
+        feature_names: The env's ``feature_names`` (belief observation layout).
+        action_names: The env's ``action_names``.
+    """
+
+    def __init__(self, feature_names: Sequence[str], action_names: Sequence[str]) -> None:
+        self.features = {name: i for i, name in enumerate(feature_names)}
+        self.actions = {name: i for i, name in enumerate(action_names)}
+        self.n_actions = len(action_names)
+        self.requested = [i for n, i in self.features.items() if n.startswith("requested:")]
+
+    @classmethod
+    def for_env(cls: type[_RulePolicy], env: object) -> _RulePolicy:
+        """Build the policy for an env (wrapped or not) from its feature and action names."""
+        unwrapped = getattr(env, "unwrapped", env)
+        return cls(unwrapped.feature_names, unwrapped.action_names)  # type: ignore[attr-defined]
+
+    def act(self, observation: np.ndarray, action_mask: np.ndarray | None) -> int:
+        """The first action of `wishes` that the mask allows, else the first allowed action."""
+        x = observation.tolist()
+        if action_mask is None:
+            return next(iter(self.wishes(x)), 0)
+        allowed = action_mask.tolist()
+        for action in self.wishes(x):
+            if allowed[action]:
+                return action
+        return allowed.index(1)
+
+    def wishes(self, x: list[float]) -> Iterable[int]:
+        """The actions the rules want for observation ``x``, most wanted first."""
         raise NotImplementedError

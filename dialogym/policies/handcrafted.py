@@ -1,32 +1,53 @@
-"""Non-learning policies: a rule-based dialogue manager and a uniformly random one."""
+"""Non-learning policies: PyDial's handcrafted dialogue manager and a uniformly random one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from dialogym.policies.base import SingleObservationPolicy
+from dialogym.policies.base import BeliefRulePolicy, SingleObservationPolicy
 
-KNOWN = 0.8
-"""A constraint slot whose best value is at least this likely needs no more grounding."""
+GROUNDED = 0.8
+"""A slot whose best value is below this still needs a confirm, a select or a request."""
+CONFIRM_ABOVE = 0.6
+"""Between this and `GROUNDED` the best value is confirmed."""
+SELECT_ABOVE = 0.3
+"""Between this and `CONFIRM_ABOVE`: select when the two best values are close, else confirm."""
+SELECT_MARGIN = 0.2
+"""The two best values are close when less than this apart."""
+OFFER_ACCEPTED = 3
+"""With more accepted slots than this (and the user searching by constraints) the policy offers."""
+REQUESTED = 0.5
+"""A requestable slot counts as requested above this belief."""
 BOOKABLE = 0.5
-"""A booking detail at least this likely is used as it is."""
-SURE = 0.8
-"""Below this, a constraint slot's best value is confirmed before it is relied on."""
-AMBIGUOUS = 0.2
-"""A second-best value at least this likely makes the policy ask the user to choose."""
-PENDING = 0.3
-"""A user request (for a slot, booking or alternative) counts when at least this likely."""
+"""Booking (dialogym's): a detail at least this likely is used as it is; so is a wish to book."""
 
 
-class HandcraftedPolicy(SingleObservationPolicy):
-    """A sensible rule-based dialogue manager working from the belief observation.
+class HandcraftedPolicy(BeliefRulePolicy):
+    """PyDial's handcrafted policy (``policy/HDCPolicy.py``) on the summary actions.
 
-    In order of priority: answer what the user asked about the offered entity; offer another
-    entity when asked; gather and make the booking; select or confirm an uncertain constraint;
-    ask for a constraint still unknown while more than one entity matches; offer; ask whether
-    anything else is needed. Every rule skips actions the mask forbids.
+    The thresholds above are PyDial's; slots are taken in alphabetical order, as PyDial sorts
+    them. In order:
+
+    1. **Global** (the summary of the tracker): searching by constraints with more than
+       `OFFER_ACCEPTED` slots accepted: offer; by alternatives: offer another venue; by name:
+       answer the requested slots (when a venue was offered); finished: goodbye; thanks or an
+       acknowledgement: ask whether anything else is needed (when a venue was offered).
+    2. **Confirm or select** the first slot whose best value is below `GROUNDED`: confirm above
+       `CONFIRM_ABOVE`; above `SELECT_ABOVE`, select when the two best values are within
+       `SELECT_MARGIN`, else confirm. dialogym never offers ``dontcare`` as a choice: a select
+       that would, becomes a confirm of the best value.
+    3. **Inform** when nothing or one entity matches, the matches cannot be told apart, or every
+       slot is accepted: answer the requested slots if the last system turn offered, else offer
+       (or say nothing matches).
+    4. **Request** the first slot whose best value is below `GROUNDED`.
+    5. Otherwise ask whether anything else is needed.
+
+    dialogym's additions: in domains with booking, a wish to book the offered, fitting venue
+    comes first (ask for a missing detail, then book). Every rule skips an action the mask
+    forbids (PyDial's handcrafted policy ignores masks; with the benchmark's masks they rarely
+    disagree); when every rule is masked, the first allowed action is taken.
 
     Args:
         feature_names: The env's ``feature_names`` (belief observation layout).
@@ -34,89 +55,91 @@ class HandcraftedPolicy(SingleObservationPolicy):
     """
 
     def __init__(self, feature_names: Sequence[str], action_names: Sequence[str]) -> None:
-        self.features = {name: i for i, name in enumerate(feature_names)}
-        self.actions = {name: i for i, name in enumerate(action_names)}
-        self.n_actions = len(action_names)
-        self.constraint_slots = [n.split(":")[1] for n in feature_names if n.endswith(":top")]
-        self.booking_slots = [n.split(":")[1] for n in feature_names if n.endswith(":known")]
-        self.requested = [i for n, i in self.features.items() if n.startswith("requested:")]
+        super().__init__(feature_names, action_names)
         feature = self.features.__getitem__
-        self._slot_features = [
+        action = self.actions.__getitem__
+        slots = sorted(n.split(":")[1] for n in feature_names if n.endswith(":top"))
+        self._slots = [
             (
-                slot,
                 feature(f"slot:{slot}:top"),
                 feature(f"slot:{slot}:second"),
                 feature(f"slot:{slot}:dontcare"),
+                action(f"request:{slot}"),
+                action(f"confirm:{slot}"),
+                action(f"select:{slot}"),
             )
-            for slot in self.constraint_slots
+            for slot in slots
         ]
-        self._booking_features = [
-            (slot, feature(f"book:{slot}:known")) for slot in self.booking_slots
+        self._accepted = [i for n, i in self.features.items() if n.endswith(":accepted")]
+        self._booking = [
+            (feature(n), action(f"request:{n.split(':')[1]}"))
+            for n in feature_names
+            if n.endswith(":known")
         ]
-        names = (
-            "offered", "offer_fits", "booked", "book_requested", "reqalts", "nomatch",
-            "matches:0", "matches:1",
-        )  # fmt: skip
-        self._flags = {name: feature(name) for name in names}
+        self._flag = {
+            name: feature(name)
+            for name in (
+                "global:byconstraints", "global:byname", "global:byalternatives",
+                "global:finished", "global:thankyou", "global:ack", "offered", "offer_fits",
+                "offer_happened", "booked", "book_requested", "discriminable", "matches:0",
+                "matches:1",
+            )
+        }  # fmt: skip
+        self._offer = action("offer")
+        self._inform = action("inform")
+        self._offer_alternative = action("offer_alternative")
+        self._book = action("book")
+        self._reqmore = action("reqmore")
+        self._bye = action("bye")
 
-    @classmethod
-    def for_env(cls, env: object) -> HandcraftedPolicy:
-        """Build the policy for an env (wrapped or not) from its feature and action names."""
-        unwrapped = getattr(env, "unwrapped", env)
-        return cls(unwrapped.feature_names, unwrapped.action_names)  # type: ignore[attr-defined]
-
-    def act(self, observation: np.ndarray, action_mask: np.ndarray | None) -> int:
-        """Apply the rules to one belief observation."""
-        x = observation.tolist()
-        allowed = action_mask.tolist() if action_mask is not None else [1] * self.n_actions
-        actions = self.actions
-        flags = self._flags
-
-        def ok(name: str) -> bool:
-            index = actions.get(name)
-            return index is not None and allowed[index] == 1
-
-        offered = x[flags["offered"]] > 0.5
-        fits = x[flags["offer_fits"]] > 0.5
-        if offered and fits:
-            if any(x[i] >= PENDING for i in self.requested) and ok("inform"):
-                return actions["inform"]
-            if x[flags["reqalts"]] >= PENDING and ok("offer_alternative"):
-                return actions["offer_alternative"]
-            if x[flags["book_requested"]] >= PENDING and x[flags["booked"]] < 0.5:
-                for slot, known in self._booking_features:
-                    # Book on a likely value: the user corrects a wrong detail.
-                    if x[known] < BOOKABLE and ok(f"request:{slot}"):
-                        return actions[f"request:{slot}"]
-                if ok("book"):
-                    return actions["book"]
-        for slot, top, second, dontcare in self._slot_features:
-            if x[top] > 0.0 and x[second] >= AMBIGUOUS and ok(f"select:{slot}"):
-                return actions[f"select:{slot}"]
-            if 0.0 < x[top] < SURE and x[dontcare] < x[top] and ok(f"confirm:{slot}"):
-                return actions[f"confirm:{slot}"]
-        no_match = x[flags["matches:0"]] > 0.5
-        single = x[flags["matches:1"]] > 0.5
-        if not (no_match or single) or not any(
-            x[top] > 0.0 for _, top, _, _ in self._slot_features
+    def wishes(self, x: list[float]) -> Iterator[int]:
+        """PyDial's rules, most wanted action first (see the class docstring)."""
+        flag = {name: x[i] > 0.5 for name, i in self._flag.items()}
+        offered = flag["offered"]
+        if self._booking and offered and flag["offer_fits"] and not flag["booked"]:
+            if x[self._flag["book_requested"]] >= BOOKABLE:
+                for known, request in self._booking:
+                    if x[known] < BOOKABLE:
+                        yield request
+                yield self._book
+        accepted = sum(1 for i in self._accepted if x[i] > 0.5)
+        if flag["global:byconstraints"] and accepted > OFFER_ACCEPTED:
+            yield self._offer
+        elif flag["global:byalternatives"]:
+            yield self._offer_alternative
+        elif flag["global:byname"]:
+            if offered:
+                yield self._inform
+        elif flag["global:finished"]:
+            yield self._bye
+        elif (flag["global:thankyou"] or flag["global:ack"]) and offered:
+            yield self._reqmore
+        for top_at, second_at, dontcare_at, _, confirm, select in self._slots:
+            top = x[top_at]
+            if top >= GROUNDED:
+                continue
+            if top > CONFIRM_ABOVE:
+                yield confirm
+            elif top > SELECT_ABOVE:
+                second = x[second_at]
+                dontcare = x[dontcare_at]
+                offers_dontcare = 0.0 < dontcare >= second
+                if top - second < SELECT_MARGIN and not offers_dontcare:
+                    yield select
+                yield confirm
+        if (
+            flag["matches:0"]
+            or flag["matches:1"]
+            or not flag["discriminable"]
+            or accepted >= len(self._slots)
         ):
-            for slot, top, _, _ in self._slot_features:
-                if x[top] < KNOWN and ok(f"request:{slot}"):
-                    return actions[f"request:{slot}"]
-        if no_match and x[flags["nomatch"]] > 0.5:
-            # Already said there is none and the user did not change anything: ask again.
-            for slot, _, _, _ in self._slot_features:
-                if ok(f"request:{slot}"):
-                    return actions[f"request:{slot}"]
-        if (not offered or not fits or x[flags["reqalts"]] >= PENDING) and ok("offer"):
-            if offered and fits and ok("offer_alternative"):
-                return actions["offer_alternative"]
-            return actions["offer"]
-        if offered and not fits and ok("offer"):
-            return actions["offer"]
-        if ok("reqmore"):
-            return actions["reqmore"]
-        return actions["bye"]
+            if flag["offer_happened"] and any(x[i] > REQUESTED for i in self.requested):
+                yield self._inform
+            yield self._offer
+        for top_at, _, _, request, _, _ in self._slots:
+            if x[top_at] < GROUNDED:
+                yield request
+        yield self._reqmore
 
 
 class RandomPolicy(SingleObservationPolicy):
