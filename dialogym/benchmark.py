@@ -1,20 +1,29 @@
 r"""``dialogym benchmark``: a named suite of tasks × policies × seeds, as tables and plots.
 
-Example (the PyDial suite on CamRestaurants, every algorithm trained for 4,000 dialogues, five
-seeds, beside the handcrafted policy)::
+The defaults are PyDial's benchmark protocol (Casanueva et al. 2017; its
+``config/pydial_benchmarks/*.cfg``, ``[exec_config]``): 4 batches of 1,000 training dialogues,
+a test on 500 dialogues after each batch. Example, the whole PyDial suite on its three domains::
 
-    dialogym benchmark --suite pydial --domain ../shared/data/pydial/CamRestaurants-rules.json \
-        --policy handcrafted --policy maskable_ppo --policy ppo --policy a2c --policy dqn \
-        --dialogues 4000 --seeds 5 --episodes 500 --out runs/bench
+    dialogym benchmark --suite pydial \
+        --domain ../shared/data/pydial/CamRestaurants-rules.json \
+        --domain ../shared/data/pydial/SFRestaurants-rules.json \
+        --domain ../shared/data/pydial/Laptops11-rules.json \
+        --seeds 3 --jobs 2 --out runs/pydial
 
-A policy is a built-in (``handcrafted``, ``random``), an algorithm name (trained on the spot for
-``--dialogues`` dialogues per task and seed) or a path to a saved ``model.zip`` (evaluated as it
-is). Every (domain, task, policy, seed) cell plays ``--episodes`` test dialogues from reset seed
-``20000 + seed``. The output folder receives ``results.md`` and ``results.csv`` (mean and
-standard deviation over seeds of success rate and return, per domain, task and policy),
-``results.json`` (every cell), ``success.png`` (success per task and policy) and
-``curves-DOMAIN-TASK.png`` (learning curves, one line per trained policy, spread over seeds
-shaded), and a ``runs/`` folder with each training run. A finished cell is kept in
+A policy is a built-in (``random``, ``greedy``, ``handcrafted``), an algorithm name (trained on
+the spot for ``--dialogues`` dialogues per task and seed, tested on ``--eval-episodes``
+dialogues every ``--eval-every`` dialogues) or a path to a saved ``model.zip`` (evaluated as it
+is); by default every built-in and every algorithm. Each learner is reported after its first
+test batch and at the end (PyDial's protocol: after 1,000 and after 4,000 dialogues); a policy
+that does not learn is tested once, on ``--episodes`` dialogues from reset seed
+``20000 + seed``, and reported in the last columns.
+
+The output folder receives ``results.md`` (per domain: success, return and turns for each task
+and policy, mean ± std over seeds, with PyDial's own logged figures beside ours where they exist;
+then greedy against handcrafted), ``results.csv`` (one row per domain, task, policy and
+training budget), ``results.json`` (every cell), ``success-DOMAIN.png`` and
+``curves-DOMAIN-TASK.png`` (learning curves, spread over seeds shaded, PyDial's logged runs as
+their own lines), and ``runs/`` with each training run. A finished cell is kept in
 ``cells.json`` and skipped when the same command is run again, so an interrupted benchmark
 resumes.
 """
@@ -27,8 +36,10 @@ import io
 import json
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from functools import cache
+from importlib import resources
 from itertools import product
 from pathlib import Path
 from typing import Any
@@ -46,6 +57,17 @@ from dialogym.train import TEST_SEED, train
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
 """Named suites: environment ids, each run with ``domain=`` set to every ``--domain``."""
 
+PYDIAL_PROTOCOL = {"dialogues": 4000, "eval_every": 1000, "eval_episodes": 500, "episodes": 500}
+"""PyDial's benchmark protocol: ``numtrainbatches = 4``, ``traindialogsperbatch = 1000``,
+``numbatchtestdialogs = 500``, ``numtestdialogs = 500`` (the defaults of the flags)."""
+
+FIGURES = (("success_rate", "success %", 100.0, 1), ("avg_return", "return", 1.0, 2),
+           ("avg_turns", "turns", 1.0, 2))  # fmt: skip
+"""Each reported figure: key, column name, display scale, decimals."""
+
+LOGGED_KEYS = {"success_rate": "success", "avg_return": "reward", "avg_turns": "turns"}
+"""Our figure keys to the names of PyDial's logged figures (its success is in percent)."""
+
 
 def domain_label(domain: str) -> str:
     """A short name for a domain argument (``CamRestaurants`` for its rules file)."""
@@ -58,11 +80,88 @@ def task_label(env_id: str) -> str:
     return "env" + name[len("PyDialEnv") :].split("-")[0] if name.startswith("PyDialEnv") else name
 
 
+@cache
+def pydial_logged() -> dict[str, Any]:
+    """PyDial's logged benchmark runs (package data ``dialogym/data/pydial_logged.json``).
+
+    Figures of PyDial's own runs with its benchmark configs, extracted from its
+    ``_benchmarklogs/`` (repository ``paulaWesselmann/testing_pydial``) by
+    ``scripts/extract_pydial_logs.py``: per run (domain, task, policy, seed, log file), the test
+    after each 1,000-dialogue training batch (500 dialogues: success in percent, reward, turns).
+    """
+    path = resources.files("dialogym") / "data" / "pydial_logged.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def logged_label(policy: str, runs: int) -> str:
+    """The table label of PyDial's logged runs of a policy: ``PyDial DQN (logged, 8 runs)``."""
+    name = policy if policy == "hdc" else policy.upper()
+    return f"PyDial {name} (logged, {runs} run{'s' if runs > 1 else ''})"
+
+
+def logged_ranges(domain: str, task: str, points: Sequence[int]) -> list[dict[str, Any]]:
+    """PyDial's logged figures for one domain and task, as ranges over its runs.
+
+    A learning policy's range at a point is taken over the tests after exactly that many
+    training dialogues; a policy that does not learn (``hdc``) is given one range over every
+    test of its runs, at the last point. Points PyDial never logged are left out.
+
+    >>> [row["label"] for row in logged_ranges("CamRestaurants", "env1", [1000, 4000])]
+    ['PyDial DQN (logged, 5 runs)', 'PyDial hdc (logged, 9 runs)']
+    >>> logged_ranges("CamRestaurants", "env1", [15, 30])
+    []
+
+    Returns:
+        One row per logged policy: ``label``, ``policy`` and, per point, per figure key,
+        ``(min, max)`` in our units (success as a rate).
+    """
+    every = pydial_logged()["runs"]
+    logged_points = {test["dialogues"] for run in every for test in run["tests"]}
+    runs = [r for r in every if r["domain"] == domain and r["task"] == task]
+    rows = []
+    for policy in dict.fromkeys(r["policy"] for r in runs):
+        mine = [r for r in runs if r["policy"] == policy]
+        by_point: dict[int, list[dict[str, float]]] = {}
+        for run in mine:
+            for test in run["tests"]:
+                point = test["dialogues"] if run["learns"] else points[-1]
+                if point in points and point in logged_points:
+                    by_point.setdefault(point, []).append(test)
+        if not by_point:
+            continue
+        ranges = {
+            point: {
+                key: _span(
+                    test[logged] / (100.0 if key == "success_rate" else 1.0) for test in tests
+                )
+                for key, logged in LOGGED_KEYS.items()
+            }
+            for point, tests in by_point.items()
+        }
+        rows.append({"policy": policy, "label": logged_label(policy, len(mine)), "ranges": ranges})
+    return rows
+
+
+def _span(values: Iterable[float]) -> tuple[float, float]:
+    items = list(values)
+    return min(items), max(items)
+
+
+def report_points(args: argparse.Namespace) -> list[int]:
+    """Training budgets at which learners are reported: the first test batch and the end."""
+    return sorted({min(args.eval_every, args.dialogues), args.dialogues})
+
+
+def learns(policy: str) -> bool:
+    """Whether a ``--policy`` is trained by the benchmark (an algorithm name)."""
+    return policy in ALGORITHMS
+
+
 def run_cell(
     env_id: str, domain: str, policy: str, seed: int, args: argparse.Namespace, run_dir: Path
 ) -> dict[str, Any]:
     """Train (if ``policy`` is an algorithm) and evaluate one (task, policy, seed) cell."""
-    if policy in ALGORITHMS:
+    if learns(policy):
         config = TrainConfig(
             env=env_id,
             env_kwargs={"domain": domain},
@@ -106,75 +205,170 @@ class _InProcess(Executor):
         return future
 
 
-def aggregate(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and standard deviation over seeds, per (domain, task, policy), in first-seen order."""
+def figures_at(cell: dict[str, Any], point: int, last: int) -> dict[str, Any] | None:
+    """A cell's figures after ``point`` training dialogues, or None when it has none there.
+
+    A learner's last point is its final test; an earlier one is the first periodic test at or
+    past it. A policy that does not learn has its one test at the last point only.
+    """
+    if point == last:
+        return cell
+    if not learns(cell["policy"]):
+        return None
+    return next((record for record in cell["curve"] if record["dialogues"] >= point), None)
+
+
+def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[str, Any]]:
+    """Mean and standard deviation over seeds, per (domain, task, policy, point).
+
+    Rows come in first-seen order of (domain, task, policy), points ascending; a policy that
+    does not learn has one row, ``trained_dialogues`` 0.
+    """
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for cell in cells:
         groups.setdefault((cell["domain"], cell["task"], cell["policy"]), []).append(cell)
     rows = []
     for (domain, task, policy), group in groups.items():
-        row: dict[str, Any] = {
-            "domain": domain,
-            "task": task,
-            "policy": policy,
-            "seeds": len(group),
-        }
-        for key in ("success_rate", "avg_return", "avg_turns"):
-            values = [c[key] for c in group]
-            row[f"{key}_mean"] = statistics.fmean(values)
-            row[f"{key}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
-        row["dialogues"] = group[0].get("dialogues", 0)
-        rows.append(row)
+        for point in points:
+            found = [f for f in (figures_at(c, point, points[-1]) for c in group) if f is not None]
+            if not found:
+                continue
+            row: dict[str, Any] = {
+                "domain": domain,
+                "task": task,
+                "policy": policy,
+                "trained_dialogues": point if learns(policy) else 0,
+                "seeds": len(found),
+            }
+            for key, *_ in FIGURES:
+                values = [f[key] for f in found]
+                row[f"{key}_mean"] = statistics.fmean(values)
+                row[f"{key}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+            rows.append(row)
     return rows
 
 
-def markdown(rows: list[dict[str, Any]], episodes: int) -> str:
-    """Success (mean ± std over seeds) per task and policy, then return, one table per domain."""
+def _ours(row: dict[str, Any] | None, key: str, scale: float, digits: int) -> str:
+    if row is None:
+        return "–"
+    return f"{row[key + '_mean'] * scale:.{digits}f} ± {row[key + '_std'] * scale:.{digits}f}"
+
+
+def _theirs(span: tuple[float, float] | None, scale: float, digits: int) -> str:
+    if span is None:
+        return "–"
+    low, high = (f"{value * scale:.{digits}f}" for value in span)
+    return low if low == high else f"{low}–{high}"
+
+
+def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> str:
+    """One table per domain (task × policy, each figure after each point), then greedy vs handcrafted.
+
+    Args:
+        rows: `aggregate`'s rows.
+        points: The training budgets reported.
+        tests: How many dialogues each test has, in words.
+    """
     lines = []
+    header = ["task", "policy"] + [f"{name} @{p}" for p in points for _, name, *_ in FIGURES]
     for domain in dict.fromkeys(r["domain"] for r in rows):
         mine = [r for r in rows if r["domain"] == domain]
-        tasks = list(dict.fromkeys(r["task"] for r in mine))
-        policies = list(dict.fromkeys(r["policy"] for r in mine))
-        cell = {(r["task"], r["policy"]): r for r in mine}
         seeds = max(r["seeds"] for r in mine)
-        for key, what in (("success_rate", "success rate"), ("avg_return", "return")):
-            digits = 3 if key == "success_rate" else 2
-            lines += [
-                f"### {domain}: {what} (mean ± std over {seeds} seeds, {episodes} test dialogues each)",
-                "",
-                "| policy | " + " | ".join(tasks) + " |",
-                "| --- |" + " ---: |" * len(tasks),
-            ]
-            for policy in policies:
+        tasks = list(dict.fromkeys(r["task"] for r in mine))
+        logged = {task: logged_ranges(domain, task, points) for task in tasks}
+        note = (
+            " PyDial (logged): min–max over PyDial's own runs with its benchmark configs"
+            " (its _benchmarklogs/; hdc does not learn: every test of its runs)."
+            if any(logged.values())
+            else ""
+        )
+        lines += [
+            f"### {domain}",
+            "",
+            f"Mean ± std over {seeds} seeds; {tests}; @N: after N training dialogues. Policies"
+            f" that do not learn are tested once (last columns).{note}",
+            "",
+            "| " + " | ".join(header) + " |",
+            "| --- | --- |" + " ---: |" * (len(header) - 2),
+        ]
+        for task in tasks:
+            cell = {(r["policy"], r["trained_dialogues"]): r for r in mine if r["task"] == task}
+            for policy in dict.fromkeys(policy for policy, _ in cell):
+                # A policy that does not learn (trained on 0 dialogues) shows in the last columns.
+                at = {p: cell.get((policy, p if learns(policy) else 0)) for p in points}
                 values = [
-                    f"{cell[t, policy][key + '_mean']:.{digits}f} ± {cell[t, policy][key + '_std']:.{digits}f}"
-                    if (t, policy) in cell
-                    else "–"
-                    for t in tasks
+                    _ours(at[p] if learns(policy) or p == points[-1] else None, key, scale, digits)
+                    for p in points
+                    for key, _, scale, digits in FIGURES
                 ]
-                lines.append(f"| {policy} | " + " | ".join(values) + " |")
-            lines.append("")
+                lines.append(f"| {task} | {policy} | " + " | ".join(values) + " |")
+            for theirs in logged[task]:
+                values = [
+                    _theirs(theirs["ranges"].get(p, {}).get(key), scale, digits)
+                    for p in points
+                    for key, _, scale, digits in FIGURES
+                ]
+                lines.append(f"| {task} | {theirs['label']} | " + " | ".join(values) + " |")
+        lines.append("")
+    lines += greedy_against_handcrafted(rows)
     return "\n".join(lines)
 
 
-def write_results(out: Path, cells: list[dict[str, Any]], episodes: int) -> str:
+def greedy_against_handcrafted(rows: list[dict[str, Any]]) -> list[str]:
+    """Mean return of ``greedy`` and ``handcrafted`` per domain and over every task (Markdown).
+
+    The rule of three (inform if asked, offer an alternative if asked, otherwise offer) must not
+    pay: this shows by how much handcrafted beats it, and on how many tasks. Empty unless both
+    policies ran.
+    """
+    returns: dict[tuple[str, str], dict[str, float]] = {}
+    for row in rows:
+        if row["policy"] in ("greedy", "handcrafted"):
+            returns.setdefault((row["domain"], row["task"]), {})[row["policy"]] = row[
+                "avg_return_mean"
+            ]
+    pairs = {key: value for key, value in returns.items() if len(value) == 2}
+    if not pairs:
+        return []
+    lines = [
+        "### Greedy against handcrafted: mean return",
+        "",
+        "| domain | tasks | greedy | handcrafted | handcrafted − greedy | tasks where greedy is lower |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    domains = list(dict.fromkeys(domain for domain, _ in pairs))
+    for name, keys in [
+        *((d, [k for k in pairs if k[0] == d]) for d in domains),
+        *([("all", list(pairs))] if len(domains) > 1 else []),
+    ]:
+        greedy = statistics.fmean(pairs[k]["greedy"] for k in keys)
+        handcrafted = statistics.fmean(pairs[k]["handcrafted"] for k in keys)
+        lower = sum(pairs[k]["greedy"] < pairs[k]["handcrafted"] for k in keys)
+        lines.append(
+            f"| {name} | {len(keys)} | {greedy:.2f} | {handcrafted:.2f} |"
+            f" {handcrafted - greedy:+.2f} | {lower} / {len(keys)} |"
+        )
+    return [*lines, ""]
+
+
+def write_results(out: Path, cells: list[dict[str, Any]], points: Sequence[int], tests: str) -> str:
     """results.md, results.csv, results.json and the plots; return the Markdown."""
-    rows = aggregate(cells)
-    table = markdown(rows, episodes)
+    rows = aggregate(cells, points)
+    table = markdown(rows, points, tests)
     write_atomically(out / "results.md", table + "\n")
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     write_atomically(out / "results.csv", text.getvalue())
-    write_json(out / "results.json", {"rows": rows, "cells": cells})
+    write_json(out / "results.json", {"points": list(points), "rows": rows, "cells": cells})
     for domain in dict.fromkeys(r["domain"] for r in rows):
-        bars: dict[str, dict[str, tuple[float, float]]] = {
-            r["task"]: {} for r in rows if r["domain"] == domain
-        }  # task -> policy -> (mean, std)
-        for r in rows:
-            if r["domain"] == domain:
-                bars[r["task"]][r["policy"]] = (r["success_rate_mean"], r["success_rate_std"])
+        last = [
+            r for r in rows if r["domain"] == domain and r["trained_dialogues"] in (0, points[-1])
+        ]
+        bars: dict[str, dict[str, tuple[float, float]]] = {r["task"]: {} for r in last}
+        for r in last:
+            bars[r["task"]][r["policy"]] = (r["success_rate_mean"], r["success_rate_std"])
         write_atomically(
             out / f"success-{domain}.png", success_bars(bars, f"{domain}: success rate")
         )
@@ -184,6 +378,7 @@ def write_results(out: Path, cells: list[dict[str, Any]], episodes: int) -> str:
                 if c["domain"] == domain and c["task"] == task and c["curve"]:
                     curves.setdefault(c["policy"], []).append(c["curve"])
             if curves:
+                curves.update(logged_curves(domain, task))
                 title = f"{domain} {task}: learning curves"
                 write_atomically(
                     out / f"curves-{domain}-{task}.png", learning_curves(curves, title)
@@ -191,11 +386,37 @@ def write_results(out: Path, cells: list[dict[str, Any]], episodes: int) -> str:
     return table
 
 
+def logged_curves(domain: str, task: str) -> dict[str, list[list[dict[str, float]]]]:
+    """PyDial's logged learning runs of a task as curves (label to runs) beside ours."""
+    curves: dict[str, list[list[dict[str, float]]]] = {}
+    runs = [
+        r
+        for r in pydial_logged()["runs"]
+        if r["domain"] == domain and r["task"] == task and r["learns"]
+    ]
+    for policy in dict.fromkeys(r["policy"] for r in runs):
+        mine = [r for r in runs if r["policy"] == policy]
+        curves[logged_label(policy, len(mine))] = [
+            [
+                {
+                    "dialogues": test["dialogues"],
+                    "success_rate": test["success"] / 100.0,
+                    "avg_return": test["reward"],
+                }
+                for test in run["tests"]
+            ]
+            for run in mine
+        ]
+    return curves
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym benchmark``."""
     parser = argparse.ArgumentParser(
         prog="dialogym benchmark",
-        description="Run a benchmark suite: tasks x policies x seeds; write tables and plots.",
+        description="Run a benchmark suite: tasks x policies x seeds; write tables and plots."
+        " The defaults are PyDial's protocol: 4 x 1000 training dialogues, 500 test dialogues"
+        " after each batch.",
     )
     parser.add_argument("--suite", default="pydial", help=f"one of {', '.join(SUITES)}")
     parser.add_argument(
@@ -204,20 +425,44 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", default=[], metavar="NAME|PATH",
-        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default handcrafted, maskable_ppo)",
+        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
     )  # fmt: skip
     parser.add_argument("--task", action="append", default=[], help="only these tasks (env1, ...)")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per cell")
-    parser.add_argument("--dialogues", type=int, default=4000, help="training budget per run")
-    parser.add_argument("--episodes", type=int, default=500, help="test dialogues per cell")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell")
+    protocol = PYDIAL_PROTOCOL
     parser.add_argument(
-        "--eval-every", type=int, default=500, help="dialogues between curve points"
+        "--dialogues", type=int, default=protocol["dialogues"], help="training budget per run"
     )
-    parser.add_argument("--eval-episodes", type=int, default=100, help="dialogues per curve point")
+    parser.add_argument(
+        "--eval-every", type=int, default=protocol["eval_every"],
+        help="training dialogues between tests (a training batch)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--eval-episodes", type=int, default=protocol["eval_episodes"],
+        help="test dialogues after each training batch",
+    )  # fmt: skip
+    parser.add_argument(
+        "--episodes", type=int, default=protocol["episodes"],
+        help="test dialogues at the end (and of a policy that does not learn)",
+    )  # fmt: skip
     parser.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
     parser.add_argument("--out", default="runs/benchmark", help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def load_cells(path: Path, protocol: dict[str, int]) -> list[dict[str, Any]]:
+    """The finished cells of an earlier run of the same protocol in the same folder."""
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("protocol") != protocol:
+        found = data.get("protocol") if isinstance(data, dict) else None
+        raise CommandError(
+            f"--out: {path.parent} holds cells of another protocol ({found}, now {protocol});"
+            " choose another --out"
+        )
+    return list(data["cells"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -231,7 +476,7 @@ def run(args: argparse.Namespace) -> int:
     if not tasks:
         raise CommandError(f"--task: none of {args.task} is in suite {args.suite!r}")
     domains = args.domain or ["restaurant"]
-    policies = args.policy or ["handcrafted", "maskable_ppo"]
+    policies = args.policy or [*BUILTIN_POLICIES, *ALGORITHMS]
     for policy in policies:
         if (
             policy not in BUILTIN_POLICIES
@@ -245,9 +490,8 @@ def run(args: argparse.Namespace) -> int:
         make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line
     out = Path(args.out)
     done_path = out / "cells.json"
-    cells: list[dict[str, Any]] = (
-        json.loads(done_path.read_text(encoding="utf-8")) if done_path.is_file() else []
-    )
+    protocol = {name: getattr(args, name) for name in PYDIAL_PROTOCOL}
+    cells = load_cells(done_path, protocol)
     done = {(c["domain_arg"], c["env"], c["policy"], c["seed"]) for c in cells}
     todo = [
         (domain, env_id, policy, seed)
@@ -280,7 +524,7 @@ def run(args: argparse.Namespace) -> int:
                     **{k: v for k, v in result.items() if k not in ("env", "env_kwargs", "seed")},
                 }
             )
-            write_json(done_path, cells)
+            write_json(done_path, {"protocol": protocol, "cells": cells})
             bar.update()
     order = {
         key: index for index, key in enumerate(product(domains, tasks, policies, range(args.seeds)))
@@ -289,7 +533,11 @@ def run(args: argparse.Namespace) -> int:
         (c for c in cells if (c["domain_arg"], c["env"], c["policy"], c["seed"]) in order),
         key=lambda c: order[c["domain_arg"], c["env"], c["policy"], c["seed"]],
     )
-    print(write_results(out, selected, args.episodes))
+    tests = (
+        f"tests of {args.eval_episodes} dialogues after each batch of {args.eval_every},"
+        f" {args.episodes} at the end"
+    )
+    print(write_results(out, selected, report_points(args), tests))
     return 0
 
 
