@@ -35,9 +35,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from stable_baselines3 import DQN
+
 from dialogym.agents import (
     AgentPolicy,
     DialogueCallback,
+    DialogueSchedule,
     TrainConfig,
     build_agent,
     get_algorithm,
@@ -115,6 +118,7 @@ def train(
         config.parallel_envs,
         seed=config.seed + start_dialogues * config.parallel_envs,
         subprocess=config.subprocess,
+        reward_scale=config.learning_reward_scale,
     )
     if resume:
         model = algorithm.cls.load(
@@ -159,7 +163,19 @@ def train(
         return target is not None and summary["success_rate"] >= target
 
     budget = config.budget_dialogues
-    callback = DialogueCallback(budget, config.eval_every, milestone, start_dialogues, progress)
+    schedules = []
+    if budget is not None and isinstance(model, DQN):
+        # ε falls per dialogue over the dialogue budget, as in PyDial (SB3 counts steps).
+        epsilon = DialogueSchedule(
+            model.exploration_initial_eps,
+            model.exploration_final_eps,
+            max(1, round(budget * model.exploration_fraction)),
+        )
+        model.exploration_schedule = epsilon
+        schedules.append(epsilon)
+    callback = DialogueCallback(
+        budget, config.eval_every, milestone, start_dialogues, progress, schedules
+    )
     max_turns = int(eval_env.unwrapped.max_turns)
     total = config.timesteps or (budget or 0) * max_turns
     model.learn(
@@ -214,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
         elif spec.name == "subprocess":
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
-            kind: type = {"target_success": float}.get(spec.name, int)
+            kind: type = {"target_success": float, "reward_scale": float}.get(spec.name, int)
             if isinstance(spec.default, str):
                 kind = str
             parser.add_argument(flag, type=kind, help=help_text)

@@ -56,6 +56,8 @@ def test_train_writes_a_complete_run_folder(tmp_path: Path) -> None:
         (["--config", "/no/such/config.yaml"], "no such config file"),
         (["--resume", "/no/such/run"], "--resume"),
         (["--dialogues", "0"], "dialogues"),
+        (["--reward-scale", "0"], "reward_scale: must be a positive number"),
+        (["--algo", "dqn", "--n-envs", "4"], "n_envs: DQN trains every 2 dialogues"),
     ],
 )
 def test_bad_input_is_one_line(args: list[str], needle: str) -> None:

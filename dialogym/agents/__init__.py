@@ -15,7 +15,7 @@ from dialogym.agents.builders import (
     load_agent,
     make_vec_env,
 )
-from dialogym.agents.callbacks import DialogueCallback
+from dialogym.agents.callbacks import DialogueCallback, DialogueSchedule
 from dialogym.agents.config import TrainConfig
 from dialogym.agents.policy import AgentPolicy
 
@@ -24,6 +24,7 @@ __all__ = [
     "AgentPolicy",
     "Algorithm",
     "DialogueCallback",
+    "DialogueSchedule",
     "TrainConfig",
     "build_agent",
     "detect_algorithm",

@@ -15,14 +15,39 @@ dialogues; budgets were small, so this is a first tuning, not a sweep):
   on env1 for all five seeds of the benchmark; PPO uses the same.
 * **A2C**: ``n_steps=8`` per env with 8 envs, ``learning_rate=1e-3``, ``ent_coef=0.01``,
   ``[64, 64]``; RMSprop as in SB3. 100% on env1 for five seeds.
-* **DQN**: one env, ``learning_starts=500``, ``batch_size=64``, ``learning_rate=1e-3``,
-  ``target_update_interval=250`` (SB3's 10,000 is for Atari: hardly any target update in this
-  budget), a 50,000-step buffer, ε from 1 to 0.05 over the first ``exploration_fraction=0.1``
-  of the step budget (a dialogue budget is turned into steps as ``dialogues * max_turns``, an
-  upper bound, so ε reaches 0.05 after roughly a third of the dialogues). ``train_freq=1`` and
-  ``train_freq=4`` both reached 100% on env3 (two seeds each); 4 trains about three times faster
-  (20 s instead of 60 s), so it is the default.
+* **DQN**: PyDial's DQN benchmark settings (``config/pydial_benchmarks/env*-dqn-CR.cfg``,
+  ``[dqnpolicy]``; ``policy/DQNPolicy.py`` and ``policy/DRL/dqn.py`` for what they mean), so
+  that its figures can be set beside PyDial's logged ones. Where they map:
 
+  ======================================  ==============================================
+  PyDial                                  here (SB3 ``DQN``)
+  ======================================  ==============================================
+  ``gamma = 0.99``                        ``gamma=0.99``
+  ``learning_rate = 0.001`` (Adam)        ``learning_rate=1e-3`` (Adam)
+  ``minibatch_size = 64``                 ``batch_size=64``
+  ``capacity = 6000`` (transitions)       ``buffer_size=6000``
+  ``h1_size = 300``, ``h2_size = 100``    ``net_arch=[300, 100]`` (ReLU in both)
+  ``training_frequency = 2`` (dialogues)  ``train_freq=(2, "episode")``, one gradient step
+  training starts at 10 minibatches       ``learning_starts=640`` (steps)
+  Huber loss (``clipped_error``)          SB3's smooth L1 loss (the same)
+  ε from ``epsilon_start = 0.3`` to       ``exploration_initial_eps=0.3``,
+  ``epsilon_end = 0.0``, linearly over    ``exploration_final_eps=0.0``,
+  ``maxiter = 4000`` dialogues            ``exploration_fraction=1.0`` of the dialogue
+                                          budget (`DialogueSchedule`: per dialogue, as
+                                          PyDial, not per step as SB3)
+  rewards divided by 20 for learning      ``reward_scale = 1/20`` (`ScaledReward`)
+  ``tau = 0.02``: soft target update      ``tau=0.02`` every ``target_update_interval=16``
+  after each gradient step                steps (about two dialogues: see below)
+  ======================================  ==============================================
+
+  What does not map: SB3 updates the target network every N *steps*, not after each gradient
+  step; 16 steps is about two dialogues (PyDial's turns per dialogue are 6-9), so about one
+  soft update per gradient step. PyDial explores and bootstraps only over the actions its mask
+  allows; SB3's DQN knows no masks (it explores over every action and learns that forbidden
+  ones waste a turn; evaluated, it takes its best allowed action). SB3 acts uniformly at
+  random until ``learning_starts``; PyDial is ε-greedy on its untrained network from the first
+  dialogue. PyDial clips each gradient element to ±3; SB3 clips the gradient's norm at 10.
+  PyDial's observation is its 268-feature flattened belief; here it is the env's encoder's.
 Non-maskable algorithms (PPO, A2C, DQN) train without masks: an action the mask forbids is still
 carried out (it usually becomes ``null()`` and costs a turn), so they learn to avoid it. When they
 are evaluated on a masked env, `dialogym.agents.policy.AgentPolicy` restricts the choice to the
@@ -43,7 +68,14 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecMonitor
+from stable_baselines3.common.vec_env import (
+    DummyVecEnv,
+    SubprocVecEnv,
+    VecEnv,
+    VecEnvWrapper,
+    VecMonitor,
+)
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 import dialogym.envs  # noqa: F401  (registers the ids)
 
@@ -61,6 +93,8 @@ class Algorithm:
         maskable: Whether it honours action masks while training.
         n_envs: Default number of parallel environments.
         defaults: Hyperparameters tuned for dialogue (see the module docstring).
+        reward_scale: Factor on the rewards it learns from (the reported returns are never
+            scaled).
     """
 
     name: str
@@ -69,6 +103,7 @@ class Algorithm:
     maskable: bool
     n_envs: int
     defaults: Mapping[str, Any]
+    reward_scale: float = 1.0
 
     @property
     def cls(self) -> type[BaseAlgorithm]:
@@ -116,17 +151,20 @@ ALGORITHMS: dict[str, Algorithm] = {
             1,
             {
                 "learning_rate": 1e-3,
-                "buffer_size": 50_000,
-                "learning_starts": 500,
+                "buffer_size": 6000,
+                "learning_starts": 640,
                 "batch_size": 64,
-                "train_freq": 4,
+                "train_freq": (2, "episode"),
                 "gradient_steps": 1,
-                "target_update_interval": 250,
-                "exploration_fraction": 0.1,
-                "exploration_final_eps": 0.05,
+                "tau": 0.02,
+                "target_update_interval": 16,
+                "exploration_initial_eps": 0.3,
+                "exploration_final_eps": 0.0,
+                "exploration_fraction": 1.0,
                 "gamma": 0.99,
-                "policy_kwargs": _SMALL_NET,
+                "policy_kwargs": {"net_arch": [300, 100]},
             },
+            reward_scale=1 / 20,
         ),
     )
 }
@@ -171,12 +209,33 @@ def speaks(env_kwargs: Mapping[str, Any]) -> bool:
     )
 
 
+class ScaledReward(VecEnvWrapper):
+    """Multiplies every reward an agent learns from by ``scale`` (PyDial's DQN learns from 1/20).
+
+    It wraps the monitored env, so episode returns in logs and evaluations stay unscaled.
+    """
+
+    def __init__(self, venv: VecEnv, scale: float) -> None:
+        super().__init__(venv)
+        self.scale = scale
+
+    def reset(self) -> VecEnvObs:
+        """Reset every env (rewards are not involved)."""
+        return self.venv.reset()
+
+    def step_wait(self) -> VecEnvStepReturn:
+        """The wrapped step, its rewards scaled."""
+        observations, rewards, dones, infos = self.venv.step_wait()
+        return observations, rewards * self.scale, dones, infos
+
+
 def make_vec_env(
     env_id: str,
     env_kwargs: Mapping[str, Any],
     n_envs: int,
     seed: int,
     subprocess: bool = False,
+    reward_scale: float = 1.0,
 ) -> VecEnv:
     """``n_envs`` copies of the env, each with SB3's ``Monitor``, seeded ``seed, seed+1, ...``.
 
@@ -192,20 +251,24 @@ def make_vec_env(
         seed: Seed of the first env.
         subprocess: One process per env (`SubprocVecEnv`) instead of one loop (`DummyVecEnv`);
             dialogue steps are cheap, so this only pays with many cores.
+        reward_scale: Factor on the rewards the agent sees (`ScaledReward`; 1: none).
     """
+    monitored: VecEnv
     if not subprocess and speaks(env_kwargs):
         from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv
 
         batched = SB3VecEnv(DialogueVectorEnv(env_id, n_envs, **env_kwargs))
         batched.seed(seed)
-        return VecMonitor(batched)
-    return sb3_make_vec_env(
-        env_id,
-        n_envs=n_envs,
-        seed=seed,
-        env_kwargs={"render_mode": None, **env_kwargs},  # SB3 would ask for rgb_array
-        vec_env_cls=SubprocVecEnv if subprocess else DummyVecEnv,
-    )
+        monitored = VecMonitor(batched)
+    else:
+        monitored = sb3_make_vec_env(
+            env_id,
+            n_envs=n_envs,
+            seed=seed,
+            env_kwargs={"render_mode": None, **env_kwargs},  # SB3 would ask for rgb_array
+            vec_env_cls=SubprocVecEnv if subprocess else DummyVecEnv,
+        )
+    return monitored if reward_scale == 1.0 else ScaledReward(monitored, reward_scale)
 
 
 def build_agent(

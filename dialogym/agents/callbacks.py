@@ -1,12 +1,44 @@
-"""Training callbacks: count dialogues, show progress, evaluate and checkpoint, stop on budget."""
+"""Training callbacks (count dialogues, evaluate, checkpoint, stop on budget) and dialogue schedules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
+
+
+class DialogueSchedule:
+    """A value that moves linearly from ``start`` to ``end`` over ``dialogues`` dialogues, then stays.
+
+    SB3's schedules follow environment steps; PyDial's DQN lowers its ε once per dialogue, from
+    ``epsilon_start`` to ``epsilon_end`` over ``maxiter`` dialogues. An instance stands in for an
+    SB3 schedule (it is called with SB3's progress, which it ignores); `DialogueCallback` tells it
+    how many dialogues have ended.
+
+    >>> epsilon = DialogueSchedule(0.3, 0.0, 4000)
+    >>> epsilon.seen = 1000
+    >>> round(epsilon(0.5), 3)
+    0.225
+
+    Args:
+        start: The value before the first dialogue.
+        end: The value once ``dialogues`` dialogues have ended.
+        dialogues: Over how many dialogues it moves (at least 1).
+    """
+
+    def __init__(self, start: float, end: float, dialogues: int) -> None:
+        if dialogues < 1:
+            raise ValueError(f"dialogues: must be at least 1, got {dialogues}")
+        self.start = start
+        self.end = end
+        self.dialogues = dialogues
+        self.seen = 0
+
+    def __call__(self, progress_remaining: float) -> float:
+        """The value after `seen` dialogues (SB3's ``progress_remaining`` is not used)."""
+        return self.start + (self.end - self.start) * min(1.0, self.seen / self.dialogues)
 
 
 class DialogueCallback(BaseCallback):
@@ -22,6 +54,7 @@ class DialogueCallback(BaseCallback):
         on_milestone: Hook called with the number of dialogues seen; True stops training.
         start: Dialogues already seen (a resumed run).
         progress: Show a tqdm bar on stderr.
+        schedules: Schedules to keep told how many dialogues have ended.
     """
 
     def __init__(
@@ -31,12 +64,16 @@ class DialogueCallback(BaseCallback):
         on_milestone: Callable[[int], bool],
         start: int = 0,
         progress: bool = True,
+        schedules: Sequence[DialogueSchedule] = (),
     ) -> None:
         super().__init__()
         self.budget = budget
         self.eval_every = eval_every
         self.on_milestone = on_milestone
+        self.schedules = schedules
         self.dialogues = start
+        for schedule in schedules:
+            schedule.seen = start
         self.next_milestone = (start // eval_every + 1) * eval_every
         self.progress = progress
         self.bar: tqdm | None = None
@@ -50,6 +87,8 @@ class DialogueCallback(BaseCallback):
     def _on_step(self) -> bool:
         ended = int(np.sum(self.locals["dones"]))
         self.dialogues += ended
+        for schedule in self.schedules:
+            schedule.seen = self.dialogues
         if self.bar is not None:
             self.bar.update(ended if self.budget is not None else self.training_env.num_envs)
         if self.dialogues >= self.next_milestone:

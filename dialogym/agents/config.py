@@ -56,6 +56,10 @@ class TrainConfig:
     target_success: float | None = field(
         default=None, metadata={"help": "stop once a periodic evaluation reaches this success rate"}
     )
+    reward_scale: float | None = field(
+        default=None,
+        metadata={"help": "factor on the rewards the agent learns from (default: the algorithm's)"},
+    )
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
     device: str = field(default="cpu", metadata={"help": "torch device"})
 
@@ -70,6 +74,23 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if self.reward_scale is not None and (
+            isinstance(self.reward_scale, bool)
+            or not isinstance(self.reward_scale, int | float)
+            or not self.reward_scale > 0.0
+        ):
+            raise ValueError(f"reward_scale: must be a positive number, got {self.reward_scale!r}")
+        train_freq = {**algorithm.defaults, **self.algo_kwargs}.get("train_freq")
+        if (
+            isinstance(train_freq, tuple | list)
+            and "episode" in train_freq
+            and self.parallel_envs > 1
+        ):
+            raise ValueError(
+                f"n_envs: {algorithm.class_name} trains every {train_freq[0]} dialogues"
+                " (train_freq in episodes), which SB3 allows with one env only; set n_envs to 1"
+                " or train_freq to a number of steps"
+            )
         if self.target_success is not None and not 0.0 < self.target_success <= 1.0:
             raise ValueError(f"target_success: must lie in (0, 1], got {self.target_success!r}")
         if not isinstance(self.env_kwargs, Mapping) or not isinstance(self.algo_kwargs, Mapping):
@@ -81,6 +102,13 @@ class TrainConfig:
         if self.dialogues is None and self.timesteps is None:
             return 5000
         return self.dialogues
+
+    @property
+    def learning_reward_scale(self) -> float:
+        """``reward_scale``, or the algorithm's."""
+        if self.reward_scale is not None:
+            return float(self.reward_scale)
+        return get_algorithm(self.algo).reward_scale
 
     @property
     def parallel_envs(self) -> int:

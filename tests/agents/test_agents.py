@@ -7,7 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialogym.agents import ALGORITHMS, AgentPolicy, TrainConfig, get_algorithm
+from dialogym.agents import (
+    ALGORITHMS,
+    AgentPolicy,
+    DialogueSchedule,
+    TrainConfig,
+    build_agent,
+    get_algorithm,
+    make_vec_env,
+)
 from dialogym.cli import make_env
 from dialogym.envs.rollout import evaluate
 from dialogym.policies import make_policy
@@ -31,6 +39,8 @@ def test_config_defaults_and_yaml_round_trip(tmp_path: Path) -> None:
         ({"colour": "red"}, "unknown key 'colour'"),
         ({"dialogues": 0}, "dialogues: must be a positive integer"),
         ({"target_success": 2.0}, "target_success"),
+        ({"algo": "dqn", "n_envs": 2}, "n_envs: DQN trains every 2 dialogues"),
+        ({"reward_scale": -1.0}, "reward_scale"),
     ],
 )
 def test_config_errors_are_one_line(data: dict, needle: str) -> None:
@@ -61,7 +71,8 @@ def test_unknown_algorithm_lists_the_known() -> None:
 @pytest.mark.parametrize("algo", sorted(ALGORITHMS))
 def test_train_save_load_evaluate_round_trip(algo: str, tmp_path: Path) -> None:
     config = TrainConfig(
-        algo=algo, dialogues=60, n_envs=2, eval_every=30, eval_episodes=5, test_episodes=10,
+        algo=algo, dialogues=60, n_envs=1 if algo == "dqn" else 2, eval_every=30,
+        eval_episodes=5, test_episodes=10,
         algo_kwargs={"learning_starts": 50} if algo == "dqn" else {"n_steps": 16} | ({} if algo == "a2c" else {"batch_size": 32}),
     )  # fmt: skip
     metrics = train(config, tmp_path, progress=False)
@@ -106,3 +117,52 @@ def test_trained_agent_beats_random(tmp_path: Path) -> None:
     random, _ = evaluate(env, make_policy("random", env, seed=0), 200, 20_000)
     assert metrics["success_rate"] >= 0.8
     assert metrics["success_rate"] > random["success_rate"] + 0.3
+
+
+def test_dqn_defaults_are_pydials_dqn_settings() -> None:
+    """PyDial's [dqnpolicy] of its benchmark configs, where SB3's DQN has the same knob."""
+    env = make_vec_env("dialogym/PyDialEnv3-v0", {}, 1, seed=0)
+    model = build_agent(ALGORITHMS["dqn"], env, seed=0)
+    assert (model.gamma, model.learning_rate, model.batch_size, model.buffer_size) == (
+        0.99, 1e-3, 64, 6000
+    )  # fmt: skip
+    assert (model.tau, model.learning_starts, model.gradient_steps) == (0.02, 640, 1)
+    assert (model.train_freq.frequency, model.train_freq.unit.value) == (2, "episode")
+    assert (model.exploration_initial_eps, model.exploration_final_eps) == (0.3, 0.0)
+    assert model.policy.net_arch == [300, 100]
+    assert TrainConfig(algo="dqn").learning_reward_scale == pytest.approx(1 / 20)
+    assert TrainConfig(algo="ppo").learning_reward_scale == 1.0
+    assert TrainConfig(algo="dqn", reward_scale=0.5).learning_reward_scale == 0.5
+    with pytest.raises(ValueError, match="reward_scale: must be a positive number"):
+        TrainConfig(reward_scale=0.0)
+
+
+def test_dqn_epsilon_falls_per_dialogue_to_its_end_value(tmp_path: Path) -> None:
+    """PyDial lowers epsilon once per dialogue over the run; SB3 alone would count steps."""
+    config = TrainConfig(algo="dqn", dialogues=30, eval_every=30, eval_episodes=2,
+                         test_episodes=2, algo_kwargs={"learning_starts": 20})  # fmt: skip
+    train(config, tmp_path, progress=False)
+    model = ALGORITHMS["dqn"].cls.load(tmp_path / "model.zip")
+    # The last dialogue (the 30th) is played with epsilon 0.3 * (1 - 29/30), as in PyDial;
+    # SB3's own schedule counts steps towards 30 x max_turns and would still be near 0.27.
+    assert model.exploration_rate == pytest.approx(0.01)
+    schedule = DialogueSchedule(0.3, 0.0, 30)
+    rates = []
+    for seen in (0, 15, 30, 45):
+        schedule.seen = seen
+        rates.append(schedule(1.0))
+    assert rates == pytest.approx([0.3, 0.15, 0.0, 0.0])
+
+
+def test_scaled_rewards_leave_the_monitored_returns_alone() -> None:
+    plain = make_vec_env("dialogym/PyDialEnv1-v0", {}, 1, seed=3)
+    scaled = make_vec_env("dialogym/PyDialEnv1-v0", {}, 1, seed=3, reward_scale=0.05)
+    plain.reset()
+    scaled.reset()
+    for _ in range(60):
+        action = np.array([plain.action_space.sample()])
+        _, reward, done, info = plain.step(action)
+        _, scaled_reward, scaled_done, scaled_info = scaled.step(action)
+        assert scaled_reward[0] == pytest.approx(0.05 * reward[0]) and done[0] == scaled_done[0]
+        if done[0]:
+            assert scaled_info[0]["episode"]["r"] == info[0]["episode"]["r"]  # unscaled
