@@ -43,9 +43,10 @@ act's type and its items are the acts that name a slot (``negate() & inform(area
 ``negate(area=north)``); a reading with items under a type that takes none in dialogym (affirm,
 negate, reqalts) says them as informs. Where dialogym differs from PyDial:
 
-- PyDial shuffles each word list before sorting by distance, so ties between equally distant
-  neighbours fall differently from run to run; dialogym breaks ties by the ontology's order, so
-  that building a channel draws nothing at random.
+- PyDial shuffles each word list before sorting by distance, so which of several equally
+  distant words make the last of the 6 places changes from run to run; dialogym lets all of
+  them share those places' probability, which is PyDial's draw averaged over the shuffle (and
+  building a channel draws nothing at random).
 - dialogym has no ``repeat`` act: a confusion into ``repeat`` is redrawn, as PyDial redraws
   ``bye``. Turns led by a dialogym-only act (``book``) are confused by its edit-distance
   neighbours among PyDial's act types; no confusion becomes ``book``.
@@ -163,24 +164,28 @@ def _edit_distances(words: Sequence[str]) -> np.ndarray:
 def _neighbours(words: tuple[str, ...], size: int, softening: float) -> dict[str, _Draw]:
     """For each word, its ``size`` nearest other words by edit distance and their probabilities.
 
-    Probabilities are inverse distances normalised, plus ``softening``, normalised again; ties keep
-    the order of ``words``. Words without any other word get no entry. Cached: a domain's tables
-    are built once per process.
+    Probabilities are inverse distances normalised, plus ``softening``, normalised again (PyDial's
+    weighting). Where words tie for the last places, PyDial keeps the ones its random shuffle put
+    first; here every tied word shares those places' probability equally, which is PyDial's draw
+    averaged over its shuffle and needs no randomness. Words without any other word get no
+    entry. Cached: a domain's tables are built once per process.
     """
-    distances = _edit_distances(words)
+    distances = _edit_distances(words).tolist()
     table: dict[str, _Draw] = {}
     for index, word in enumerate(words):
-        order = [j for j in np.argsort(distances[index], kind="stable").tolist() if j != index][
-            :size
-        ]
-        if not order:
+        others = sorted((d, j) for j, d in enumerate(distances[index]) if j != index)
+        if not others:
             continue
-        inverse = [1.0 / float(distances[index, j]) for j in order]
+        places = others[:size]
+        inverse = [1.0 / d for d, _ in places]
         total = sum(inverse)
-        table[word] = (
-            tuple(words[j] for j in order),
-            _cumulative([w / total + softening for w in inverse]),
-        )
+        weights = [w / total + softening for w in inverse]
+        boundary = places[-1][0]
+        kept = [(j, w) for (d, j), w in zip(places, weights, strict=True) if d < boundary]
+        shared = sum(w for (d, _), w in zip(places, weights, strict=True) if d == boundary)
+        tied = [j for d, j in others if d == boundary]
+        kept += [(j, shared / len(tied)) for j in tied]
+        table[word] = (tuple(words[j] for j, _ in kept), _cumulative([w for _, w in kept]))
     return table
 
 

@@ -14,7 +14,7 @@ import pytest
 from dialogym.acts import Act, Acts, ActType, Hypotheses
 from dialogym.domains import DONTCARE, Domain, load_domain
 from dialogym.simulators import SER_PRESETS, ErrorModel, RandomStream
-from dialogym.simulators.errors import PARAMETER_SETS
+from dialogym.simulators.errors import PARAMETER_SETS, _edit_distances
 
 from ..conftest import CAMRESTAURANTS, requires_shared
 
@@ -236,6 +236,12 @@ def edit_distance(first: str, second: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
         previous = current
     return previous[-1]
+
+
+def test_edit_distances_match_the_textbook_algorithm() -> None:
+    words = ("", "a", "ab", "ba", "kitten", "sitting", "dontcare", *RESTAURANT.informable["food"])
+    expected = [[edit_distance(first, second) for second in words] for first in words]
+    assert _edit_distances(words).tolist() == expected
 
 
 def nearest(word: str, words: tuple[str, ...], count: int = 6) -> set[str]:
