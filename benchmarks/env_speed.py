@@ -1,18 +1,29 @@
-"""Single-process environment speed with belief observations, per built-in domain and policy.
+"""Single-process environment speed with belief observations, per domain, and where the time goes.
 
-Prints steps per second for the whole loop (policy + env) and for the env alone (time inside
-``reset``/``step`` only), on one core. Reference: ConvLab-3's semantic-level loop was measured
-on this kind of machine at about 640 environment steps/s per core.
+For each domain (the built-in ones, and PyDial's CamRestaurants, SFRestaurants and Laptops11
+when the shared data is there) it runs the PyDial tasks asked for (env3 by default: 15%
+semantic errors, masks, standard user) on one core and prints steps per second for the whole
+loop (policy + env) and for the env alone (time inside ``reset``/``step``), beside two
+references measured on this kind of machine: ConvLab-3's semantic-level loop (about 640
+environment steps/s per core) and PyDial itself (about 86 turns/s: 14.5 dialogues/s on env1,
+10 on env3). Then it profiles CamRestaurants env3 with cProfile and sums the time per stage of a
+turn (actions and masks, user goal and simulator, error channel, tracker, encoder, evaluation,
+...); shared helpers (acts, domains, the random stream, numpy, builtins) count for the stage
+that called them.
 
-    python benchmarks/env_speed.py [--steps 200000]
+    python benchmarks/env_speed.py [--steps 50000] [--task env1 --task env3] [--shared DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 
@@ -21,18 +32,30 @@ from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.policies import make_policy
 
 CONVLAB3_STEPS_PER_SECOND = 640.0
-PYDIAL = (
-    Path(__file__).resolve().parents[1].parent
-    / "shared"
-    / "data"
-    / "pydial"
-    / "CamRestaurants-rules.json"
+PYDIAL_TURNS_PER_SECOND = 86.0
+TARGET_STEPS_PER_SECOND = 12_000.0
+"""Issue 8: CamRestaurants env3 with belief observations, per core."""
+PYDIAL_DOMAINS = ("CamRestaurants", "SFRestaurants", "Laptops11")
+DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+STAGES = (
+    ("dialogym/envs/actions.py", "actions and masks"),
+    ("dialogym/simulators/errors.py", "error channel"),
+    ("dialogym/simulators/agenda.py", "user simulator"),
+    ("dialogym/simulators/goal.py", "user goal (drawn at reset)"),
+    ("dialogym/simulators/profiles.py", "user simulator"),
+    ("dialogym/tracking/", "tracker"),
+    ("dialogym/encoders/", "encoder"),
+    ("dialogym/envs/evaluation.py", "evaluation"),
+    ("dialogym/envs/dialogue.py", "env glue (step, reset, info)"),
+    ("dialogym/policies/", "policy"),
 )
+"""Source file (prefix) to stage; code elsewhere counts for the stage that called it."""
 
 
-def measure(domain: str, policy_name: str, steps: int, **env_kwargs: object) -> tuple[float, float]:
-    """Return (loop steps/s, env-only steps/s)."""
-    env = gym.make("dialogym/Dialogue-v0", domain=domain, **env_kwargs)
+def measure(env_id: str, domain: str, policy_name: str, steps: int) -> tuple[float, float]:
+    """Return (loop steps/s, env-only steps/s) over ``steps`` steps from reset seed 0."""
+    env = gym.make(env_id, domain=domain)
     unwrapped = env.unwrapped
     policy = make_policy(policy_name, env, seed=0)
     clock = time.perf_counter
@@ -49,26 +72,125 @@ def measure(domain: str, policy_name: str, steps: int, **env_kwargs: object) -> 
     return steps / (clock() - start), steps / in_env
 
 
+def stage_of(filename: str) -> str | None:
+    """The stage a source file belongs to, or None for shared code."""
+    path = filename.replace(os.sep, "/")
+    return next((stage for prefix, stage in STAGES if prefix in path), None)
+
+
+def stage_times(stats: Mapping[Any, Any]) -> dict[str, float]:
+    """Seconds per stage: each function's own time goes to its stage, or to its callers' stages.
+
+    ``stats`` is `pstats.Stats.stats`: function -> (calls, primitive calls, own time, cumulative
+    time, callers), each caller -> (calls, primitive calls, own time, cumulative time) for the
+    calls from that caller. Shared code's own time is split over its callers in proportion to
+    the time it spent for each, and follows them up to the first function with a stage.
+    """
+    shares: dict[Any, dict[str, float]] = {}
+
+    def share(function: Any, visiting: frozenset[Any]) -> dict[str, float]:
+        """Fractions of the time spent inside ``function`` per stage it runs for."""
+        if function in shares:
+            return shares[function]
+        stage = stage_of(function[0])
+        callers = stats[function][4] if function in stats else {}
+        if stage is not None or not callers or function in visiting:
+            result = {stage or "measuring loop": 1.0}
+        else:
+            total = sum(entry[3] for entry in callers.values()) or 1.0
+            result = {}
+            for caller, entry in callers.items():
+                for name, fraction in share(caller, visiting | {function}).items():
+                    result[name] = result.get(name, 0.0) + fraction * entry[3] / total
+        shares[function] = result
+        return result
+
+    times: dict[str, float] = {}
+    for function, (_, _, own, _, callers) in stats.items():
+        stage = stage_of(function[0])
+        if stage is not None or not callers:
+            name = stage or "measuring loop"
+            times[name] = times.get(name, 0.0) + own
+            continue
+        total = sum(entry[2] for entry in callers.values()) or 1.0
+        for caller, entry in callers.items():
+            for name, fraction in share(caller, frozenset({function})).items():
+                times[name] = times.get(name, 0.0) + own * fraction * entry[2] / total
+    return times
+
+
+def breakdown(env_id: str, domain: str, steps: int, env_steps_per_second: float) -> None:
+    """Profile ``steps`` handcrafted steps and print the time per stage."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    measure(env_id, domain, "handcrafted", steps)
+    profiler.disable()
+    times = stage_times(pstats.Stats(profiler).stats)  # type: ignore[attr-defined]
+    total = sum(times.values())
+    env_share = sum(t for name, t in times.items() if name not in ("policy", "measuring loop"))
+    per_step = 1e6 / env_steps_per_second  # microseconds per env step, without the profiler
+    print(
+        f"\nWhere an env step goes ({Path(domain).name.removesuffix('-rules.json')}"
+        f" {env_id.split('/')[-1]}, handcrafted policy, cProfile over {steps:,} steps;"
+        f" µs scaled to the unprofiled {per_step:.1f} µs per env step):"
+    )
+    print(f"{'stage':<30} {'% of env':>9} {'µs/step':>8}")
+    for name, seconds in sorted(times.items(), key=lambda item: -item[1]):
+        if name in ("policy", "measuring loop"):
+            continue
+        print(
+            f"{name:<30} {100 * seconds / env_share:>8.1f}% {per_step * seconds / env_share:>8.2f}"
+        )
+    outside = total - env_share
+    print(f"(outside the env: policy and loop, {100 * outside / total:.1f}% of the profiled time)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200_000)
+    parser.add_argument("--steps", type=int, default=50_000, help="steps per measurement")
+    parser.add_argument("--profile-steps", type=int, default=20_000, help="steps profiled")
+    parser.add_argument("--task", action="append", default=[], help="env1..env6 (default env3)")
+    parser.add_argument(
+        "--shared", type=Path, default=DEFAULT_SHARED,
+        help="the shared data folder (PyDial's domains under pydial/); default ../shared/data",
+    )  # fmt: skip
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
-    domains = [*BUILTIN_DOMAINS, *([str(PYDIAL)] if PYDIAL.exists() else [])]
+    pydial = [args.shared / "pydial" / f"{name}-rules.json" for name in PYDIAL_DOMAINS]
+    domains = [*BUILTIN_DOMAINS, *(str(path) for path in pydial if path.exists())]
+    tasks = args.task or ["env3"]
     print(
-        f"{'domain':<16} {'policy':<12} {'ser':>5} {'loop steps/s':>13} {'env steps/s':>12} {'vs ConvLab-3':>13}"
+        f"{'domain':<16} {'task':<5} {'policy':<12} {'loop steps/s':>13} {'env steps/s':>12}"
+        f" {'vs ConvLab-3':>13} {'vs PyDial':>10}"
     )
+    results: dict[tuple[str, str, str], float] = {}
     for domain in domains:
-        for ser in (0.0, 0.15):
-            for policy_name in ("random", "handcrafted"):
-                loop, env_only = measure(domain, policy_name, args.steps, ser=ser)
-                name = Path(domain).stem if "/" in domain else domain
+        name = Path(domain).name.removesuffix("-rules.json")
+        for task in tasks:
+            env_id = f"dialogym/PyDialEnv{task.removeprefix('env')}-v0"
+            for policy_name in ("handcrafted", "random"):
+                loop, env_only = measure(env_id, domain, policy_name, args.steps)
+                results[name, task, policy_name] = env_only
                 print(
-                    f"{name:<16} {policy_name:<12} {ser:>5.2f} {loop:>13,.0f} {env_only:>12,.0f} "
-                    f"{env_only / CONVLAB3_STEPS_PER_SECOND:>12.0f}x",
+                    f"{name:<16} {task:<5} {policy_name:<12} {loop:>13,.0f} {env_only:>12,.0f}"
+                    f" {env_only / CONVLAB3_STEPS_PER_SECOND:>12.0f}x"
+                    f" {env_only / PYDIAL_TURNS_PER_SECOND:>9.0f}x",
                     flush=True,
                 )
+    camrestaurants = args.shared / "pydial" / "CamRestaurants-rules.json"
+    if ("CamRestaurants", "env3", "handcrafted") in results:
+        speed = results["CamRestaurants", "env3", "handcrafted"]
+        verdict = "met" if speed >= TARGET_STEPS_PER_SECOND else "NOT met"
+        print(
+            f"\nCamRestaurants env3, belief observations, one core: {speed:,.0f} env steps/s ="
+            f" {speed / PYDIAL_TURNS_PER_SECOND:.0f}x PyDial's ~{PYDIAL_TURNS_PER_SECOND:.0f}"
+            f" turns/s on this machine; target >= {TARGET_STEPS_PER_SECOND:,.0f}: {verdict}"
+        )
+        breakdown("dialogym/PyDialEnv3-v0", str(camrestaurants), args.profile_steps, speed)
+    else:
+        breakdown("dialogym/PyDialEnv3-v0", "restaurant", args.profile_steps,
+                  results.get(("restaurant", tasks[0], "handcrafted"), 1.0))  # fmt: skip
 
 
 if __name__ == "__main__":
