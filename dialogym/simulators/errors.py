@@ -194,6 +194,13 @@ def _capped_lengths(weights: Sequence[float], nbest: int) -> tuple[float, ...]:
     return _cumulative([*weights[: nbest - 1], math.fsum(weights[nbest - 1 :])])
 
 
+@lru_cache(maxsize=1)
+def _standard_quantiles() -> np.ndarray:
+    """The `_GRID_POINTS` midpoint quantiles of the standard normal distribution."""
+    unit = NormalDist()
+    return np.array([unit.inv_cdf((point + 0.5) / _GRID_POINTS) for point in range(_GRID_POINTS)])
+
+
 @lru_cache(maxsize=64)
 def _confidence_grid(
     mean: float, std: float, clip: tuple[float, float], decimals: int
@@ -203,12 +210,8 @@ def _confidence_grid(
     Drawing an index uniformly samples the normal by inverse transform on a grid of
     `_GRID_POINTS` quantiles (midpoints), which saves the arithmetic of a normal draw per place.
     """
-    normal = NormalDist(mean, std)
-    low, high = clip
-    return tuple(
-        round(min(high, max(low, normal.inv_cdf((point + 0.5) / _GRID_POINTS))), decimals)
-        for point in range(_GRID_POINTS)
-    )
+    values = np.clip(mean + std * _standard_quantiles(), *clip)
+    return tuple(np.round(values, decimals).tolist())
 
 
 def _grids(means: Sequence[float], variances: Sequence[float], scorer: Mapping[str, Any]) -> _Grids:
