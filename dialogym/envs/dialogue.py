@@ -90,21 +90,25 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     ``Discrete(n)`` summary actions; ``env.unwrapped.action_names`` lists them. For the
     built-in restaurant domain (3 constraint slots, 3 booking slots) ``n = 18``:
 
-    | action | system acts |
+    | action | system acts (PyDial's summary action) |
     | --- | --- |
-    | ``request:S`` | ask for constraint or booking slot S |
-    | ``confirm:S`` | ``confirm(S=best value)`` |
-    | ``select:S`` | ``select`` between the two best values of S |
-    | ``offer`` | offer the best match for the believed constraints, or say there is none |
-    | ``inform`` | tell the slots the user asked about the offered entity |
-    | ``offer_alternative`` | offer another match |
-    | ``book`` | book the offered entity with the believed booking details |
+    | ``request:S`` | ask for constraint or booking slot S (``request_S``) |
+    | ``confirm:S`` | ``confirm(S=best value)`` (``confirm_S``) |
+    | ``select:S`` | ``select`` between the two best values of S (``select_S``) |
+    | ``offer`` | offer the first match of the accepted values, naming up to five of them, or say there is none (``inform``) |
+    | ``inform`` | tell the requested slots of the offered venue (``inform_byname``) |
+    | ``offer_alternative`` | offer another match (``inform_alternatives``) |
+    | ``book`` | book the offered entity with the believed booking details (dialogym's) |
     | ``reqmore`` | ask whether the user needs anything else |
     | ``bye`` | close the dialogue |
 
-    With ``masks=True``, `action_masks` (and ``info["action_mask"]``) marks the actions that make
-    sense (an ``np.int8`` 0/1 vector, the MaskablePPO protocol); with ``masks=False`` every action
-    is allowed, and one that cannot be carried out becomes ``null()`` and costs a turn.
+    With ``masks=True``, `action_masks` (and ``info["action_mask"]``) marks the actions allowed
+    by PyDial's masks (an ``np.int8`` 0/1 vector, the MaskablePPO protocol): above all, ``offer``
+    only once the accepted values no longer discriminate between the matches (or four slots are
+    accepted), and ``bye`` only after the user's goodbye; see `dialogym.envs.actions`. With
+    ``masks=False`` (env2, env4) every action is allowed except ``bye`` before the user's
+    goodbye, as PyDial's code does (its switch for the bye mask sets another flag); an action
+    that cannot be carried out becomes ``null()`` and costs a turn.
 
     ## Observation Space
 
@@ -269,7 +273,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
         else:
             self.observation_space = self.language.observation_space(self.encoder.size)
-        self._mask = np.ones(self.actions.n, dtype=np.int8)  # stays all-ones when masks=False
+        self._mask = np.ones(self.actions.n, dtype=np.int8)
         self._stream: RandomStream | None = None
         self._done = True
         self.transcript: list[Turn] = []
@@ -364,7 +368,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     def _exchange(self, index: int) -> tuple[Acts, UserTurn]:
         """Step's first half: the system acts of action ``index`` and the user's reply (as acts)."""
         tracker = self.tracker
-        system_acts = self.actions.execute(index, tracker)
+        system_acts = self.actions.execute(index, tracker, self._stream)
         tracker.system_acted(system_acts)
         self.turn += 1
         return system_acts, self.user.respond(system_acts)
@@ -468,8 +472,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         return "\n".join([f"goal: {goal}", *(turn.text() for turn in self.transcript)])
 
     def _update_mask(self) -> None:
-        if self.masks:
-            self._mask = np.array(self.actions.mask(self.tracker), dtype=np.int8)
+        self._mask = np.array(self.actions.mask(self.tracker, full=self.masks), dtype=np.int8)
 
 
 def _config(kind: type, value: Any, argument: str) -> Any:

@@ -86,10 +86,11 @@ def test_observations_lie_in_the_space_and_masks_allow_an_action() -> None:
             observation, info = env.reset()
 
 
-def test_unmasked_configuration_allows_every_action() -> None:
+def test_unmasked_configuration_allows_every_action_but_an_early_bye() -> None:
     env = gym.make("dialogym/PyDialEnv2-v0")
     env.reset(seed=0)
-    assert env.unwrapped.action_masks().all()
+    mask = env.unwrapped.action_masks()
+    assert mask[:-1].all() and env.unwrapped.action_names[-1] == "bye" and mask[-1] == 0
 
 
 @pytest.mark.parametrize("bad", [-1, 10_000])
