@@ -13,8 +13,11 @@ is dialogym's addition for domains with booking slots.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import accumulate, combinations, product
+from math import prod
 from typing import NamedTuple
 
 from dialogym.domains import DONTCARE, Database, Domain
@@ -106,23 +109,17 @@ class GoalGenerator:
         self._values = {slot: (*domain.informable[slot], DONTCARE) for slot in self._slots}
         system = set(self._slots)
         self._requestable = tuple(s for s in domain.requestable if s not in system)
+        self._goal_table: _GoalTable | None = None
 
     def sample(self, stream: RandomStream) -> Goal:
         """Draw one goal."""
         config = self.config
-        wants_nomatch = stream.random() < config.nomatch_share
-        constraints: dict[str, str] = {}
-        matches = 0
-        for _ in range(config.max_attempts):
-            constraints = self._draw_constraints(stream)
-            matches = self.database.count(self.database.match(constraints))
-            if wants_nomatch:
-                if matches == 0:
-                    break
-            elif matches >= config.min_matches and (
-                config.max_matches is None or matches <= config.max_matches
-            ):
-                break
+        if stream.random() < config.nomatch_share:
+            constraints, matches = self._draw_until(stream, lambda count: count == 0)
+        elif self._table().subsets:
+            constraints, matches = self._draw_from_table(stream)
+        else:  # no constraint set has a match count in range: PyDial's resampling gives up
+            constraints, matches = self._draw_until(stream, self._in_range)
         name_slot = self.domain.name_slot
         drawn = stream.sample(self._requestable, stream.below(config.max_requests))
         requests = (name_slot, *(s for s in self._requestable if s in drawn and s != name_slot))
@@ -131,7 +128,90 @@ class GoalGenerator:
             booking = {slot: stream.choice(values) for slot, values in self.domain.booking.items()}
         return Goal(constraints, requests, booking, matches)
 
-    def _draw_constraints(self, stream: RandomStream) -> dict[str, str]:
-        """Pick the slots to constrain and a value (``dontcare`` included) for each."""
+    def _in_range(self, matches: int) -> bool:
+        config = self.config
+        return matches >= config.min_matches and (
+            config.max_matches is None or matches <= config.max_matches
+        )
+
+    def _draw_until(
+        self, stream: RandomStream, accept: Callable[[int], bool]
+    ) -> tuple[dict[str, str], int]:
+        """PyDial's way: draw slots and values until ``accept(matches)`` (or attempts run out)."""
         values = self._values
-        return {slot: stream.choice(values[slot]) for slot in stream.sample(self._slots, self._count)}
+        constraints: dict[str, str] = {}
+        matches = 0
+        for _ in range(self.config.max_attempts):
+            constraints = {
+                s: stream.choice(values[s]) for s in stream.sample(self._slots, self._count)
+            }
+            matches = self.database.count(self.database.match(constraints))
+            if accept(matches):
+                break
+        return constraints, matches
+
+    def _draw_from_table(self, stream: RandomStream) -> tuple[dict[str, str], int]:
+        """The same distribution as `_draw_until` in range, from the table of every goal in range."""
+        table = self._table()
+        subset = bisect_right(table.cumulative, stream.random() * table.cumulative[-1])
+        slots = table.subsets[subset]
+        chosen, matches = stream.choice(table.goals[subset])
+        order = stream.sample(range(len(slots)), len(slots))  # the order the user says them in
+        return {slots[i]: chosen[i] for i in order}, matches
+
+    def _table(self) -> _GoalTable:
+        if self._goal_table is None:
+            self._goal_table = _goal_table(self)
+        return self._goal_table
+
+
+class _GoalTable(NamedTuple):
+    """Every constraint set whose match count lies in range, by set of slots.
+
+    Rejection sampling draws a set of slots uniformly, then each value uniformly (``dontcare``
+    among them), until the match count is in range. A slot set therefore comes out with
+    probability proportional to its share of in-range value tuples (``cumulative``), and within
+    it every in-range tuple equally often: drawing from this table gives the same distribution
+    at once.
+    """
+
+    subsets: list[tuple[str, ...]]
+    cumulative: list[float]
+    goals: list[list[tuple[tuple[str, ...], int]]]
+
+
+_TABLES: dict[tuple[object, ...], _GoalTable] = {}
+"""Goal tables by domain content and match range (building one costs up to a few tenths of a second)."""
+
+
+def _goal_table(generator: GoalGenerator) -> _GoalTable:
+    """Count, for every slot set, the entities matching each value tuple (``dontcare`` included)."""
+    domain = generator.domain
+    config = generator.config
+    slots = generator._slots
+    rows = tuple(tuple(entity[s] for s in slots) for entity in domain.entities)
+    key = (slots, rows, tuple(domain.informable[s] for s in slots), generator._count,
+           config.min_matches, config.max_matches)  # fmt: skip
+    cached = _TABLES.get(key)
+    if cached is not None:
+        return cached
+    position = {slot: i for i, slot in enumerate(slots)}
+    allowed = [frozenset(domain.informable[s]) for s in slots]
+    subsets: list[tuple[str, ...]] = []
+    weights: list[float] = []
+    goals: list[list[tuple[tuple[str, ...], int]]] = []
+    for subset in combinations(slots, generator._count):
+        columns = [position[s] for s in subset]
+        counts: dict[tuple[str, ...], int] = {}
+        for row in rows:
+            options = [(row[c], DONTCARE) if row[c] in allowed[c] else (DONTCARE,) for c in columns]
+            for chosen in product(*options):
+                counts[chosen] = counts.get(chosen, 0) + 1
+        in_range = [(t, n) for t, n in counts.items() if generator._in_range(n)]
+        if in_range:
+            subsets.append(subset)
+            goals.append(in_range)
+            weights.append(len(in_range) / prod(len(generator._values[s]) for s in subset))
+    table = _GoalTable(subsets, list(accumulate(weights)), goals)
+    _TABLES[key] = table
+    return table

@@ -73,3 +73,25 @@ def test_booking_share_applies_only_to_domains_with_booking() -> None:
 def test_bad_goal_config_is_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError, match="goal config"):
         GoalConfig(**kwargs)
+
+
+def test_the_goal_table_draws_what_pydial_s_resampling_draws() -> None:
+    """Same support and the same share per slot set as drawing and redrawing until in range."""
+    domain = load_domain("laptop")
+    generator = GoalGenerator(domain)
+    database = Database(domain)
+    table = generator._table()
+    support = set()
+    for slots, goals in zip(table.subsets, table.goals, strict=True):
+        for values, matches in goals:
+            constraints = dict(zip(slots, values, strict=True))
+            assert database.count(database.match(constraints)) == matches
+            support.add(frozenset(constraints.items()))
+    stream = RandomStream(np.random.default_rng(4))
+    draws = 4000
+    resampled = [generator._draw_until(stream, generator._in_range)[0] for _ in range(draws)]
+    tabled = [generator._draw_from_table(stream)[0] for _ in range(draws)]
+    assert all(frozenset(goal.items()) in support for goal in resampled + tabled)
+    for slot in domain.system_requestable:
+        share = [sum(slot in goal for goal in goals) / draws for goals in (resampled, tabled)]
+        assert abs(share[0] - share[1]) < 0.04, slot
