@@ -172,7 +172,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | parameter | type | default | description |
     | --- | --- | --- | --- |
     | ``domain`` | str, path or Domain | ``"restaurant"`` | built-in name, native ontology file or PyDial ``*-rules.json`` |
-    | ``user`` | str or UserProfile | ``"standard"`` | user profile (``standard``, ``unfriendly``) |
+    | ``user`` | str, UserProfile or dict | ``"standard"`` | user profile (``standard``, ``unfriendly``), or a dict of changes to one (``{"base": "standard", "patience": [8, 8]}``) |
     | ``ser`` | float | ``0.0`` | semantic error rate of the channel |
     | ``masks`` | bool | ``True`` | mask actions that make no sense |
     | ``obs`` | str | ``"belief"`` | ``"belief"``, ``"text"`` or ``"belief+text"`` |
@@ -216,7 +216,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     def __init__(
         self,
         domain: str | PathLike[str] | Domain = "restaurant",
-        user: str | UserProfile = "standard",
+        user: str | UserProfile | Mapping[str, Any] = "standard",
         ser: float = 0.0,
         masks: bool = True,
         obs: str = "belief",
