@@ -270,7 +270,16 @@ def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> s
         tests: How many dialogues each test has, in words.
     """
     lines = []
-    header = ["task", "policy"] + [f"{name} @{p}" for p in points for _, name, *_ in FIGURES]
+    if not any(learns(r["policy"]) for r in rows):  # nothing trained: one test per policy
+        points = points[-1:]
+        header = ["task", "policy", *(name for _, name, *_ in FIGURES)]
+        budgets = "Every policy is tested once."
+    else:
+        header = ["task", "policy"] + [f"{name} @{p}" for p in points for _, name, *_ in FIGURES]
+        budgets = (
+            "@N: after N training dialogues. Policies that do not learn are tested once (last"
+            " columns)."
+        )
     for domain in dict.fromkeys(r["domain"] for r in rows):
         mine = [r for r in rows if r["domain"] == domain]
         seeds = max(r["seeds"] for r in mine)
@@ -285,8 +294,7 @@ def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> s
         lines += [
             f"### {domain}",
             "",
-            f"Mean ± std over {seeds} seeds; {tests}; @N: after N training dialogues. Policies"
-            f" that do not learn are tested once (last columns).{note}",
+            f"Mean ± std over {seeds} seeds; {tests}. {budgets}{note}",
             "",
             "| " + " | ".join(header) + " |",
             "| --- | --- |" + " ---: |" * (len(header) - 2),
@@ -536,6 +544,8 @@ def run(args: argparse.Namespace) -> int:
     tests = (
         f"tests of {args.eval_episodes} dialogues after each batch of {args.eval_every},"
         f" {args.episodes} at the end"
+        if any(learns(policy) for policy in policies)
+        else f"tests of {args.episodes} dialogues"
     )
     print(write_results(out, selected, report_points(args), tests))
     return 0
