@@ -93,6 +93,12 @@ def pydial_logged() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+@cache
+def logged_budgets() -> frozenset[int]:
+    """The training budgets after which PyDial's logged runs were tested (1000, ..., 4000)."""
+    return frozenset(test["dialogues"] for run in pydial_logged()["runs"] for test in run["tests"])
+
+
 def logged_label(policy: str, runs: int) -> str:
     """The table label of PyDial's logged runs of a policy: ``PyDial DQN (logged, 8 runs)``."""
     name = policy if policy == "hdc" else policy.upper()
@@ -115,9 +121,8 @@ def logged_ranges(domain: str, task: str, points: Sequence[int]) -> list[dict[st
         One row per logged policy: ``label``, ``policy`` and, per point, per figure key,
         ``(min, max)`` in our units (success as a rate).
     """
-    every = pydial_logged()["runs"]
-    logged_points = {test["dialogues"] for run in every for test in run["tests"]}
-    runs = [r for r in every if r["domain"] == domain and r["task"] == task]
+    logged_points = logged_budgets()
+    runs = [r for r in pydial_logged()["runs"] if r["domain"] == domain and r["task"] == task]
     rows = []
     for policy in dict.fromkeys(r["policy"] for r in runs):
         mine = [r for r in runs if r["policy"] == policy]
@@ -294,7 +299,7 @@ def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> s
         lines += [
             f"### {domain}",
             "",
-            f"Mean ± std over {seeds} seeds; {tests}. {budgets}{note}",
+            f"Mean ± std over {seeds} seed{'s' * (seeds > 1)}; {tests}. {budgets}{note}",
             "",
             "| " + " | ".join(header) + " |",
             "| --- | --- |" + " ---: |" * (len(header) - 2),
@@ -386,7 +391,8 @@ def write_results(out: Path, cells: list[dict[str, Any]], points: Sequence[int],
                 if c["domain"] == domain and c["task"] == task and c["curve"]:
                     curves.setdefault(c["policy"], []).append(c["curve"])
             if curves:
-                curves.update(logged_curves(domain, task))
+                if points[-1] in logged_budgets():  # PyDial's runs on the same scale as ours
+                    curves.update(logged_curves(domain, task))
                 title = f"{domain} {task}: learning curves"
                 write_atomically(
                     out / f"curves-{domain}-{task}.png", learning_curves(curves, title)
