@@ -36,7 +36,11 @@ PYDIAL_TURNS_PER_SECOND = 86.0
 TARGET_STEPS_PER_SECOND = 12_000.0
 """Issue 8: CamRestaurants env3 with belief observations, per core."""
 PYDIAL_DOMAINS = ("CamRestaurants", "SFRestaurants", "Laptops11")
-DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DEFAULT_SHARED = Path(
+    os.environ.get("DIALOGYM_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+"""Where the tests look too: ``$DIALOGYM_SHARED_DATA``, else ``../shared/data`` beside the clone."""
 
 STAGES = (
     ("dialogym/envs/actions.py", "actions and masks"),
@@ -152,7 +156,7 @@ def main() -> None:
     parser.add_argument("--task", action="append", default=[], help="env1..env6 (default env3)")
     parser.add_argument(
         "--shared", type=Path, default=DEFAULT_SHARED,
-        help="the shared data folder (PyDial's domains under pydial/); default ../shared/data",
+        help="the shared data folder (PyDial's domains under pydial/); default $DIALOGYM_SHARED_DATA or ../shared/data",
     )  # fmt: skip
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):

@@ -14,6 +14,7 @@ a clear error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,11 @@ from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.envs.registration import PYDIAL_TASKS
 
 PYDIAL_DOMAINS = ("CamRestaurants", "SFRestaurants", "Laptops11")
-DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DEFAULT_SHARED = Path(
+    os.environ.get("DIALOGYM_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
+"""Where the tests look too: ``$DIALOGYM_SHARED_DATA``, else ``../shared/data`` beside the clone."""
 
 
 def configurations(
@@ -88,7 +93,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--shared", type=Path, default=DEFAULT_SHARED,
-        help="the shared data folder (PyDial's domains under pydial/); default ../shared/data",
+        help="the shared data folder (PyDial's domains under pydial/); default $DIALOGYM_SHARED_DATA or ../shared/data",
     )  # fmt: skip
     args = parser.parse_args()
     pydial = [args.shared / "pydial" / f"{name}-rules.json" for name in PYDIAL_DOMAINS]
