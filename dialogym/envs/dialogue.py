@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from dialogym.acts import BYE, HELLO, Act, Acts, Hypotheses, format_acts
+from dialogym.acts import BYE, HELLO, NULL, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
 from dialogym.encoders.belief import BeliefEncoder
 from dialogym.envs.actions import SummaryActions
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from dialogym.encoders.text import TextEncoder
 
 _OPENING: Acts = (Act(HELLO),)
+_NOT_CARRIED_OUT: Acts = (Act(NULL),)
 
 
 class Turn(NamedTuple):
@@ -107,8 +108,11 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     only once the accepted values no longer discriminate between the matches (or four slots are
     accepted), and ``bye`` only after the user's goodbye; see `dialogym.envs.actions`. With
     ``masks=False`` (env2, env4) every action is allowed except ``bye`` before the user's
-    goodbye, as PyDial's code does (its switch for the bye mask sets another flag); an action
-    that cannot be carried out becomes ``null()`` and costs a turn.
+    goodbye, as PyDial's code does (its switch for the bye mask sets another flag). A masked
+    action is not carried out (PyDial never executes one): the system says ``null()``, which
+    costs a turn and the user's patience, as does an allowed action that cannot be carried out.
+    Agents that cannot use masks (PPO, A2C, DQN) thus cannot end a dialogue with an early
+    ``bye`` either.
 
     ## Observation Space
 
@@ -368,7 +372,10 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     def _exchange(self, index: int) -> tuple[Acts, UserTurn]:
         """Step's first half: the system acts of action ``index`` and the user's reply (as acts)."""
         tracker = self.tracker
-        system_acts = self.actions.execute(index, tracker, self._stream)
+        if self._mask[index]:
+            system_acts = self.actions.execute(index, tracker, self._stream)
+        else:  # PyDial never carries out a masked action: the system says nothing useful
+            system_acts = _NOT_CARRIED_OUT
         tracker.system_acted(system_acts)
         self.turn += 1
         return system_acts, self.user.respond(system_acts)

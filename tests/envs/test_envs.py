@@ -109,12 +109,22 @@ def test_non_integer_action_is_a_clear_error() -> None:
 
 
 def test_step_after_the_end_asks_for_reset() -> None:
-    env = gym.make("dialogym/Dialogue-v0")
+    env = gym.make("dialogym/Dialogue-v0", max_turns=1)
     env.reset(seed=0)
-    _, _, terminated, _, _ = env.step(env.unwrapped.action_names.index("bye"))
-    assert terminated
+    _, _, terminated, truncated, _ = env.step(0)
+    assert terminated or truncated
     with pytest.raises(RuntimeError, match="reset"):
         env.step(0)
+
+
+def test_a_masked_action_is_not_carried_out() -> None:
+    env = gym.make("dialogym/PyDialEnv1-v0")
+    env.reset(seed=0)
+    bye = env.unwrapped.action_names.index("bye")
+    assert env.unwrapped.action_masks()[bye] == 0  # the user has not said goodbye
+    _, reward, terminated, _, info = env.step(bye)
+    assert not terminated and reward == -1.0
+    assert [act.type.value for act in info["system_acts"]] == ["null"]
 
 
 @pytest.mark.parametrize(
