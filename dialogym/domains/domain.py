@@ -131,6 +131,8 @@ class Domain:
         name_slot: The slot that names an entity.
         synonyms: Slot to value to other surface forms of that value (used by the NLU).
         source: Where the domain came from (a path or ``builtin:NAME``), for error messages.
+        entity_type: What one entity is (``restaurant``, ``laptop``), the user's first words
+            (PyDial's ``type``); empty: the domain's name.
 
     Raises:
         DomainError: The ontology and the database do not fit together; every problem found is
@@ -146,6 +148,7 @@ class Domain:
     name_slot: str = "name"
     synonyms: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     source: str = "<memory>"
+    entity_type: str = ""
 
     def __post_init__(self) -> None:
         """Check the cross-references between ontology and database, reporting all problems."""

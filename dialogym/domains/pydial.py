@@ -114,6 +114,7 @@ def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
         name_slot=NAME_SLOT,
         synonyms={},
         source=str(path),
+        entity_type=data["type"] if isinstance(data.get("type"), str) else "",
     )
 
 

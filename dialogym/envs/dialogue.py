@@ -206,9 +206,9 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     >>> obs, info = env.reset(seed=0)
     >>> obs.shape == env.observation_space.shape
     True
-    >>> obs, reward, terminated, truncated, info = env.step(env.unwrapped.action_names.index("offer"))
-    >>> info["system_acts"][0].type.value in ("offer", "nomatch")
-    True
+    >>> obs, reward, terminated, truncated, info = env.step(env.unwrapped.action_names.index("request:food"))
+    >>> str(info["system_acts"][0]), reward
+    ('request(food)', -1.0)
 
     ## Version History
 

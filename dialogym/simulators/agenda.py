@@ -140,7 +140,7 @@ class AgendaUser:
         self.domain = domain
         self.database = database or Database(domain)
         self.name_slot = domain.name_slot
-        self.request_type = getattr(domain, "entity_type", None) or domain.name
+        self.request_type = domain.entity_type or domain.name
         self._system_requestable = frozenset(domain.system_requestable)
         self._only_user_requestable = frozenset(domain.requestable) - self._system_requestable
         self._facts = frozenset(domain.requestable) - frozenset(domain.informable)
