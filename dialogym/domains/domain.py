@@ -14,6 +14,11 @@ from dataclasses import dataclass, field
 DONTCARE = "dontcare"
 """The value a user gives for a constraint they have no preference on."""
 
+TYPE_SLOT = "request_type"
+"""The slot of what the user is looking for (``inform(request_type=restaurant)``, PyDial's
+``inform(type=restaurant)``): never a slot of the ontology, so it never clashes with one, and
+carries the domain's `Domain.entity_type`."""
+
 NOT_AVAILABLE = "not available"
 """The value of a slot an entity has no value for (PyDial's own word for a missing detail).
 

@@ -37,6 +37,7 @@ def slot_words(slot: str) -> str:
 
 
 ACT_CUES = {
+    "ack": r"^(?:okay|ok|alright|all right|i see)\b",
     "hello": r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b",
     "negate": r"^(?:no|nope|not really)\b|\bthat's (?:wrong|not right|incorrect)\b|\bwrong\b",
     "affirm": r"^(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat's (?:right|correct)\b",
@@ -66,3 +67,12 @@ QUESTION_CUE = (
 
 DENY_CUE = r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b"
 """How a user says a value is not what they want (a regex over one lower-case sentence)."""
+
+CONFIRM_CUE = r"^(?:is it|is the|is that|does it)\b"
+"""How a user asks whether the offered entity has a value (a regex over one lower-case sentence)."""
+
+NOT_ANY_CUE = r"^not any\b"
+"""How a user denies ``dontcare`` ("not any price range will do")."""
+
+TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
+"""How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

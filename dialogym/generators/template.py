@@ -30,7 +30,7 @@ from dialogym.acts import (
     Acts,
     ActType,
 )
-from dialogym.domains import DONTCARE
+from dialogym.domains import DONTCARE, TYPE_SLOT
 from dialogym.domains.words import slot_words
 from dialogym.generators.base import RandomSource, Request, Speaker
 
@@ -39,6 +39,8 @@ Sentence = tuple[Acts, str]
 """One sentence of an utterance and the acts it says."""
 
 _USER_INFORM: Table = {
+    TYPE_SLOT: ("I'm looking for a {value}.", "I need a {value}.", "I want to find a {value}."),
+    "name": ("I mean {value}.", "I'm asking about {value}.", "I want {value}."),
     "food": (
         "I'd like {value} food.",
         "I want a {value} restaurant.",
@@ -72,6 +74,7 @@ _USER_DONTCARE = (
     "Any {slot} is fine.",
     "The {slot} doesn't matter.",
 )
+_USER_NOT_ANY = ("Not any {slot} will do.",)
 _USER_DENY = ("Not {value}.", "I don't want {value} {slot}.")
 _USER_CONFIRM = ("Is it {value}?", "Is the {slot} {value}?", "Does it have {value} {slot}?")
 _USER_REQUEST = ("What is the {slot}?", "Could you tell me the {slot}?", "Can I have the {slot}?")
@@ -178,6 +181,8 @@ def _user_sentence(act: Act, rng: RandomSource) -> str:
                 return _pick(_USER_DONTCARE, rng).format(slot=slot_words(act.slot))
             return _fill(_USER_INFORM, act, rng)
         if kind is ActType.DENY:
+            if act.value == DONTCARE:
+                return _pick(_USER_NOT_ANY, rng).format(slot=slot_words(act.slot))
             return _pick(_USER_DENY, rng).format(slot=slot_words(act.slot), value=act.value)
         if kind is ActType.REQUEST:
             return _pick(_USER_REQUEST, rng).format(slot=slot_words(act.slot))

@@ -70,14 +70,10 @@ from dialogym.acts import (
     Acts,
     ActType,
 )
-from dialogym.domains import DONTCARE, Database, Domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Database, Domain
 from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
 from dialogym.simulators.randomness import RandomStream
-
-TYPE_SLOT = "request_type"
-"""The slot of the request type, the user's first pending inform (PyDial's ``inform(type=restaurant)``;
-renamed so that it never clashes with a domain slot called ``type``)."""
 
 NONE = "none"
 """The venue name of a system turn that says nothing matches (PyDial's ``name=none``)."""

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 
 from dialogym.acts import (
+    ACK,
     AFFIRM,
     BOOK,
     BYE,
@@ -41,13 +42,16 @@ from dialogym.acts import (
     Hypotheses,
     Hypothesis,
 )
-from dialogym.domains import DONTCARE, Domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
 from dialogym.domains.words import (
     ACT_CUES,
+    CONFIRM_CUE,
     DENY_CUE,
     DONTCARE_CUE,
+    NOT_ANY_CUE,
     QUESTION_CUE,
     SLOT_ALIASES,
+    TYPE_CUE,
     slot_words,
 )
 
@@ -55,9 +59,11 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:and|but)\s+(?=what|can|could|is|do
 _DONTCARE = re.compile(DONTCARE_CUE)
 _DENY = re.compile(DENY_CUE)
 _REQUEST = re.compile(QUESTION_CUE)
+_CONFIRM = re.compile(CONFIRM_CUE)
+_NOT_ANY = re.compile(NOT_ANY_CUE)
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
 _LEADING_CUES: _Cues = tuple(
-    (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, NEGATE, AFFIRM, BOOK)
+    (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, ACK, NEGATE, AFFIRM, BOOK)
 )
 """Act types without slot or value that come before a sentence's informs, and their cues."""
 _TRAILING_CUES: _Cues = tuple((t, re.compile(ACT_CUES[t.value])) for t in (REQALTS, THANKYOU, BYE))
@@ -99,6 +105,8 @@ class RuleNLU:
             for surface in forms:
                 surfaces.setdefault(surface.lower(), [(slot, None)])
         self._mentions = surfaces
+        self.entity_type = domain.entity_type or domain.name
+        self._type = re.compile(TYPE_CUE.format(entity_type=re.escape(self.entity_type.lower())))
         ordered = sorted(surfaces, key=len, reverse=True)
         self._pattern = re.compile(
             r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
@@ -151,14 +159,17 @@ class RuleNLU:
                 kind is NEGATE and valued and _DENY.search(sentence)
             ):
                 acts.append(Act(kind))
+        if self._type.search(sentence):
+            acts.append(Act(INFORM, TYPE_SLOT, self.entity_type))
         if _DONTCARE.search(sentence):
             slots = [s for s in named if s in self.value_slots] or ([asked] if asked else [])
-            acts.extend(Act(INFORM, slot, DONTCARE) for slot in dict.fromkeys(slots))
+            kind = DENY if _NOT_ANY.search(sentence) else INFORM
+            acts.extend(Act(kind, slot, DONTCARE) for slot in dict.fromkeys(slots))
         elif valued:
             deny = _DENY.search(sentence) is not None
+            kind = DENY if deny else CONFIRM if _CONFIRM.search(sentence) else INFORM
             for readings in valued:
                 chosen, others = _resolve(readings, named, asked)
-                kind = DENY if deny else INFORM
                 if others:
                     alternatives.append((len(acts), [Act(kind, s, v) for s, v in others]))
                 acts.append(Act(kind, *chosen))

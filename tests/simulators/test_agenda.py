@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 
 from dialogym.acts import Act, Acts, ActType, parse_acts
-from dialogym.domains import DONTCARE, Database, load_domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Database, load_domain
 from dialogym.envs import ObjectiveSuccess
 from dialogym.simulators import PROFILES, AgendaUser, Goal, RandomStream, UserBehaviour
-from dialogym.simulators.agenda import TYPE_SLOT
 from dialogym.simulators.profiles import PROBABILITIES
 
 DOMAIN = load_domain("restaurant")
