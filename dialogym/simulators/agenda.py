@@ -244,10 +244,10 @@ class AgendaUser:
             else:
                 self._say_goodbye()
         elif self.requests[self.name_slot] is not None:
+            if self._booking_pending():
+                self._push_booking()  # below the questions: asked for once they are answered
             for slot in self._untold():
                 self._push(REQUEST, [(slot, None)])
-            if self._booking_pending():
-                self._push_booking()
         elif stream.random() < behaviour.yes_after_reqmore:
             self._push(AFFIRM)  # nothing offered yet: a pointless question gets a pointless yes
         else:
@@ -257,14 +257,14 @@ class AgendaUser:
     def _receive_request(self, slot: str) -> None:
         behaviour = self.behaviour
         stream = self.stream
+        if slot in self.domain.booking:  # booking details are always answered (dialogym's)
+            self._push(INFORM, [(slot, self.goal.booking.get(slot, DONTCARE))])
+            return
         if self.requests[self.name_slot] is not None:
             untold = self._untold()
             if untold:  # a venue is on the table: ask about it instead of answering
                 self._push(REQUEST, [(untold[0], None)])
                 return
-        if slot in self.domain.booking:
-            self._push(INFORM, [(slot, self.goal.booking.get(slot, DONTCARE))])
-            return
         if slot in self._only_user_requestable:
             self._push(NEGATE)  # "do you know its phone number?": no
             return

@@ -375,3 +375,14 @@ def test_profiles_sample_within_their_ranges_and_unfriendly_combines_less() -> N
         PROFILES["unfriendly"].inform_combination[1]
         < PROFILES["standard"].inform_combination[0] + 0.3
     )
+
+
+def test_a_booking_detail_is_answered_even_while_facts_are_untold() -> None:
+    wanted = {"people": "2", "day": "monday", "time": "12:00"}
+    user, _ = start(goal(requests=("name", "phone"), booking=wanted))
+    for slot in ("food", "pricerange", "area"):
+        respond(user, f"request({slot})")
+    assert user.respond(offer(ENTITY, "food")).acts == (Act(ActType.REQUEST, "phone"),)
+    assert respond(user, "request(people)") == (Act(ActType.INFORM, "people", "2"),)
+    said = respond(user, "reqmore()")  # asked what else: the facts first, the booking after
+    assert said == (Act(ActType.REQUEST, "phone"),) and user.agenda[-1].type is ActType.BOOK
