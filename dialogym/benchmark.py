@@ -48,7 +48,14 @@ from tqdm import tqdm
 
 from dialogym.agents import ALGORITHMS, AgentPolicy, TrainConfig
 from dialogym.agents.plots import learning_curves, success_bars
-from dialogym.cli import CommandError, make_env, run_command, write_atomically, write_json
+from dialogym.cli import (
+    CommandError,
+    add_trust_model_flag,
+    make_env,
+    run_command,
+    write_atomically,
+    write_json,
+)
 from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.policies import BUILTIN_POLICIES, make_policy
@@ -185,7 +192,7 @@ def run_cell(
         if policy in BUILTIN_POLICIES:
             agent: Any = make_policy(policy, env, seed=seed)
         else:
-            agent = AgentPolicy.load(policy)
+            agent = AgentPolicy.load(policy, env=env, trust=args.trust_model)
     except ValueError as error:
         raise CommandError(f"--policy: {error}") from None
     summary, _ = evaluate(env, agent, args.episodes, TEST_SEED + seed)
@@ -462,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
     parser.add_argument("--out", default="runs/benchmark", help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_trust_model_flag(parser)
     return parser
 
 

@@ -107,6 +107,16 @@ def run_command(
         return 130
 
 
+def add_trust_model_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--trust-model``: load model zips as SB3 does (README, "Trust and safety")."""
+    parser.add_argument(
+        "--trust-model",
+        action="store_true",
+        help="load model zips as SB3 does, unpickling their serialized entries: this runs code"
+        " from the file, so only for files you trust (default: nothing is unpickled)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dialogym`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from dialogym.acts import Hypothesis, format_acts
 from dialogym.cli import (
     CommandError,
+    add_trust_model_flag,
     make_env,
     parse_env_kwargs,
     run_command,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show", type=int, default=0, metavar="N", help="print the first N dialogues"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_trust_model_flag(parser)
     return parser
 
 
@@ -84,8 +86,10 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def load_policy(name: str, env: Any, seed: int) -> Policy:
+def load_policy(name: str, env: Any, seed: int, trust: bool = False) -> Policy:
     """A built-in policy by name, or a trained agent from its ``.zip`` file.
+
+    The zip is unpickled only if ``trust`` (``--trust-model``); see `AgentPolicy.load`.
 
     Raises:
         CommandError: neither a built-in name nor a loadable model file (one line).
@@ -100,7 +104,7 @@ def load_policy(name: str, env: Any, seed: int) -> Policy:
     from dialogym.agents import AgentPolicy  # torch and SB3 load only when needed
 
     try:
-        return AgentPolicy.load(name).check_env(env)
+        return AgentPolicy.load(name, env=env, trust=trust)
     except ValueError as error:
         raise CommandError(f"--policy: {error}") from None
 
@@ -139,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     env = make_env(args.env, env_kwargs)
-    policy = load_policy(args.policy, env, args.seed)
+    policy = load_policy(args.policy, env, args.seed, args.trust_model)
     shown = 0
     dialogues: list[str] = []
 

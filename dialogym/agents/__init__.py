@@ -10,13 +10,12 @@ from dialogym.agents.builders import (
     ALGORITHMS,
     Algorithm,
     build_agent,
-    detect_algorithm,
     get_algorithm,
-    load_agent,
     make_vec_env,
 )
 from dialogym.agents.callbacks import DialogueCallback, DialogueSchedule
 from dialogym.agents.config import TrainConfig
+from dialogym.agents.loading import detect_algorithm, load_agent
 from dialogym.agents.policy import AgentPolicy
 
 __all__ = [

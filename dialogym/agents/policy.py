@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from stable_baselines3.common.base_class import BaseAlgorithm
 
-from dialogym.agents.builders import Algorithm, detect_algorithm, load_agent
+from dialogym.agents.builders import Algorithm
+from dialogym.agents.loading import detect_algorithm, load_agent, read_model_file
 
 
 class AgentPolicy:
@@ -30,13 +31,32 @@ class AgentPolicy:
         self.algorithm = algorithm
 
     @classmethod
-    def load(cls, path: str | PathLike[str], device: str = "cpu") -> AgentPolicy:
+    def load(
+        cls,
+        path: str | PathLike[str],
+        device: str = "cpu",
+        env: Any = None,
+        trust: bool = False,
+    ) -> AgentPolicy:
         """Load ``model.zip`` (or a checkpoint) written by ``dialogym train``.
 
+        Nothing from the file is unpickled unless ``trust`` (see `dialogym.agents.loading`).
+
+        Args:
+            path: The model zip.
+            device: Torch device.
+            env: The env the agent will play in: the agent gets its spaces, and must fit them.
+            trust: Load as SB3 does, unpickling the file's serialized entries (runs code from
+                the file: only for files whose origin you trust).
+
         Raises:
-            ValueError: missing or unreadable file.
+            ValueError: missing, unreadable or untrusted file, or an agent that does not fit
+                ``env`` (one line).
         """
-        return cls(load_agent(path, device=device), detect_algorithm(path))
+        model = read_model_file(path)
+        spaces = None if env is None else (env.observation_space, env.action_space)
+        agent = cls(load_agent(model, device, spaces=spaces, trust=trust), detect_algorithm(model))
+        return agent if env is None else agent.check_env(env)
 
     def check_env(self, env: Any) -> AgentPolicy:
         """Return self if the agent fits ``env``'s spaces.
