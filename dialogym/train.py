@@ -44,11 +44,13 @@ from dialogym.agents import (
     TrainConfig,
     build_agent,
     get_algorithm,
+    load_agent,
     make_vec_env,
 )
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
+    add_trust_model_flag,
     make_env,
     parse_env_kwargs,
     run_command,
@@ -82,7 +84,11 @@ def write_evaluations(run_dir: Path, records: list[dict[str, Any]]) -> None:
 
 
 def train(
-    config: TrainConfig, run_dir: str | Path, resume: bool = False, progress: bool = True
+    config: TrainConfig,
+    run_dir: str | Path,
+    resume: bool = False,
+    progress: bool = True,
+    trust_model: bool = False,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -91,6 +97,8 @@ def train(
         run_dir: Folder for the run's files (created).
         resume: Continue from ``run_dir/checkpoint.zip`` instead of starting afresh.
         progress: Show a progress bar on stderr.
+        trust_model: Load ``checkpoint.zip`` as SB3 does, unpickling it (runs code from
+            the file); dialogym's own checkpoints load without it.
     """
     import torch
 
@@ -121,10 +129,14 @@ def train(
         reward_scale=config.learning_reward_scale,
     )
     if resume:
-        model = algorithm.cls.load(
-            run_dir / "checkpoint.zip", env=vec_env, device=config.device,
-            tensorboard_log=str(run_dir / "tb"),
-        )  # fmt: skip
+        try:
+            model = load_agent(
+                run_dir / "checkpoint.zip", config.device, vec_env, trust=trust_model,
+                algo_kwargs=config.algo_kwargs, tensorboard_log=str(run_dir / "tb"),
+            )  # fmt: skip
+        except ValueError as error:
+            vec_env.close()
+            raise CommandError(f"--resume: {error}") from None
     else:
         model = build_agent(
             algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
@@ -219,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-sSEED)")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_trust_model_flag(parser)
     for spec in dataclasses.fields(TrainConfig):
         flag = "--" + spec.name.replace("_", "-")
         help_text = spec.metadata["help"]
@@ -267,7 +280,9 @@ def run(args: argparse.Namespace) -> int:
             config = TrainConfig.load(run_dir / "config.yaml")
         except ValueError as error:
             raise CommandError(str(error)) from None
-        metrics = train(config, run_dir, resume=True, progress=progress)
+        metrics = train(
+            config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args
+        )
     else:
         config = resolve_config(args)
         name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"

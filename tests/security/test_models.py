@@ -10,15 +10,17 @@ import base64
 import io
 import json
 import pickle
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dialogym.agents import AgentPolicy, TrainConfig, load_agent
+from dialogym.agents import AgentPolicy, TrainConfig
 from dialogym.cli import make_env
 from dialogym.evaluate import main as evaluate_main
+from dialogym.train import main as train_main
 from dialogym.train import train
 
 ENV = TrainConfig().env
@@ -217,9 +219,17 @@ def test_our_own_models_load_and_resume_without_trust(algo: str, tmp_path: Path)
     assert metrics["dialogues"] >= 12
 
 
-def test_resume_of_a_poisoned_checkpoint_is_refused(saved: Path, tmp_path: Path) -> None:
+def test_resume_of_a_poisoned_checkpoint_is_refused(
+    saved: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     marker = tmp_path / "pwned"
-    evil = poisoned(saved, tmp_path / "evil.zip", "custom_thing", marker)
-    with pytest.raises(ValueError, match="custom_thing.*--trust-model"):
-        load_agent(evil, env=make_env(ENV, {}))
+    run_dir = tmp_path / "run"
+    shutil.copytree(saved.parent, run_dir)
+    (run_dir / "model.zip").unlink()
+    (run_dir / "metrics.json").unlink()
+    poisoned(saved, run_dir / "checkpoint.zip", "custom_thing", marker)
+    assert train_main(["--resume", str(run_dir), "--no-progress"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dialogym train: error: --resume:"), lines
+    assert "'custom_thing'" in lines[0] and "--trust-model" in lines[0]
     assert not marker.exists()
