@@ -2,6 +2,15 @@
 
 Every sub-command reports bad input as one line on stderr (``dialogym CMD: error: ...``) and
 exits with status 2, never with a traceback.
+
+Outputs (``--json``, ``--out``, ``--transcripts``, run files) are written atomically (a temporary
+file in the same folder, then ``os.replace``) with the permissions the umask gives new files.
+Before a command runs, `check_output` refuses an output path that is empty, a directory, a
+symbolic link, in a folder that cannot be written, or an existing file that is not an output of
+ours. A file is ours when its first JSON value (the whole file, or else its first line, read up
+to 1 MiB) is an object holding the keys the command writes (``success_rate`` for ``evaluate
+--json``, ``episode`` and ``transcript`` for a transcript or corpus line); ``--force``
+overwrites any regular file.
 """
 
 from __future__ import annotations
@@ -56,25 +65,129 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
     import gymnasium as gym
 
     import dialogym  # noqa: F401  (registers the ids)
+    from dialogym.envs.dialogue import DialogueEnv
 
     try:
-        return gym.make(env_id, **env_kwargs, **extra)
+        env = gym.make(env_id, **env_kwargs, **extra)
     except gym.error.Error as error:
         raise CommandError(f"--env: {error}") from None
     except TypeError as error:
         raise CommandError(f"--env-kwarg: {error}") from None
     except ValueError as error:  # includes DomainError
         raise CommandError(str(error).splitlines()[0]) from None
+    if not isinstance(env.unwrapped, DialogueEnv):
+        env.close()
+        raise CommandError(f"--env: {env_id} is not a dialogym environment (dialogym/...)")
+    return env
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type for seeds: an integer >= 0 (argparse reports anything else in one line).
+
+    >>> non_negative_int("3")
+    3
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+MAX_SNIFF = 1 << 20
+"""How much of an existing file `is_our_output` reads to recognise it (1 MiB)."""
+
+
+def is_our_output(path: Path, keys: frozenset[str]) -> bool:
+    """Whether an existing file is an output of ours: its first JSON value holds ``keys``.
+
+    The first JSON value is the whole file (a ``.json`` output) or, failing that, its first line
+    (a ``.jsonl`` output); only the first `MAX_SNIFF` bytes are read.
+    """
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(MAX_SNIFF).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    for text in (head, head.partition("\n")[0]):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        return isinstance(value, dict) and keys <= value.keys()
+    return False
+
+
+def check_output(path: str, option: str, keys: frozenset[str], force: bool = False) -> Path:
+    """Refuse, before any work, an output path that could not or should not be written.
+
+    Args:
+        path: The path given.
+        option: The flag that gave it (named in the error).
+        keys: What makes an existing file ours (see `is_our_output`).
+        force: Overwrite an existing regular file that is not ours.
+
+    Raises:
+        CommandError: ``path`` is empty, a symbolic link, a directory, in a folder that cannot
+            be created or written, or an existing non-empty file not ours without ``force``.
+    """
+    if not path:
+        raise CommandError(f"{option}: empty path")
+    target = Path(path)
+    if target.is_symlink():
+        raise CommandError(f"{option}: {target} is a symbolic link; refusing to replace it")
+    if target.is_dir():
+        raise CommandError(f"{option}: {target} is a directory")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{option}: cannot write into {folder}")
+    if (
+        target.exists()
+        and not force
+        and target.stat().st_size > 0
+        and not is_our_output(target, keys)
+    ):
+        raise CommandError(
+            f"{option}: {target} exists and is not an output of dialogym; use --force to"
+            " overwrite it"
+        )
+    return target
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Write a file (text, or bytes as is) so that readers see either the old or the new content."""
+    """Write a file (text, or bytes as is) so that readers see either the old or the new content.
+
+    The file gets the permissions the umask gives a new file; a symbolic link is not replaced.
+
+    Raises:
+        CommandError: ``path`` is a symbolic link or a directory, or cannot be written.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    if target.is_symlink() or target.is_dir():
+        kind = "a symbolic link" if target.is_symlink() else "a directory"
+        raise CommandError(f"{target} is {kind}; refusing to replace it")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as error:
+        raise CommandError(f"{target}: cannot write ({error.strerror})") from None
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())
         binary = isinstance(text, bytes)
-        with os.fdopen(handle, "wb" if binary else "w", encoding=None if binary else "utf-8") as stream:
+        with os.fdopen(
+            handle, "wb" if binary else "w", encoding=None if binary else "utf-8"
+        ) as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())

@@ -28,7 +28,9 @@ from dialogym.acts import Hypothesis, format_acts
 from dialogym.cli import (
     CommandError,
     add_trust_model_flag,
+    check_output,
     make_env,
+    non_negative_int,
     parse_env_kwargs,
     run_command,
     write_atomically,
@@ -54,10 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"{', '.join(BUILTIN_POLICIES)} or a model.zip saved by dialogym train",
     )  # fmt: skip
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to play")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the first reset")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the first reset")
     parser.add_argument("--json", metavar="FILE", help="write the metrics as JSON to FILE")
     parser.add_argument(
         "--transcripts", metavar="FILE.jsonl", help="write every dialogue as a JSON line"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite output files that dialogym did not write"
     )
     parser.add_argument(
         "--show", type=int, default=0, metavar="N", help="print the first N dialogues"
@@ -65,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_trust_model_flag(parser)
     return parser
+
+
+METRICS_KEYS = frozenset({"policy", "env", "success_rate"})
+"""Keys that make an existing ``--json`` file an output of ``evaluate`` (see `check_output`)."""
+DIALOGUE_KEYS = frozenset({"episode", "transcript"})
+"""Keys that make an existing JSONL file a transcript or corpus of ours."""
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
@@ -141,6 +152,12 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate as the parsed arguments say; print the table, write JSON if asked."""
     if args.episodes < 1:
         raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
+    for option, path, keys in (
+        ("--json", args.json, METRICS_KEYS),
+        ("--transcripts", args.transcripts, DIALOGUE_KEYS),
+    ):
+        if path is not None:
+            check_output(path, option, keys, args.force)
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     env = make_env(args.env, env_kwargs)
     policy = load_policy(args.policy, env, args.seed, args.trust_model)
@@ -150,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     def after_episode(result: EpisodeResult) -> None:
         nonlocal shown
         bar.update()
-        if args.transcripts:
+        if args.transcripts is not None:
             record = transcript_record(env, result, len(dialogues))
             dialogues.append(json.dumps(record, ensure_ascii=False))
         if shown < args.show:
@@ -170,9 +187,9 @@ def run(args: argparse.Namespace) -> int:
         **summary,
     }
     print(format_table([row]))
-    if args.json:
+    if args.json is not None:
         write_json(args.json, row)
-    if args.transcripts:
+    if args.transcripts is not None:
         write_atomically(args.transcripts, "".join(line + "\n" for line in dialogues))
     return 0
 

@@ -26,10 +26,18 @@ from typing import Any, cast
 import gymnasium as gym
 from tqdm import tqdm
 
-from dialogym.cli import CommandError, make_env, parse_env_kwargs, run_command, write_atomically
+from dialogym.cli import (
+    CommandError,
+    check_output,
+    make_env,
+    non_negative_int,
+    parse_env_kwargs,
+    run_command,
+    write_atomically,
+)
 from dialogym.envs.dialogue import DialogueEnv
 from dialogym.envs.rollout import EpisodeResult, evaluate
-from dialogym.evaluate import load_policy, transcript_record
+from dialogym.evaluate import DIALOGUE_KEYS, load_policy, transcript_record
 
 
 class BeliefLog(gym.Wrapper):
@@ -66,8 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", default="handcrafted", help="handcrafted, random or a model.zip"
     )
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to write")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the first reset")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the first reset")
     parser.add_argument("--out", required=True, metavar="FILE.jsonl", help="the corpus to write")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite an --out file that dialogym did not write"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -76,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     """Simulate as the parsed arguments say; write the corpus, print a summary."""
     if args.episodes < 1:
         raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
+    check_output(args.out, "--out", DIALOGUE_KEYS, args.force)
     env_kwargs = {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
     env = BeliefLog(make_env(args.env, env_kwargs))
     dialogue_env = cast(DialogueEnv, env.unwrapped)

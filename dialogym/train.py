@@ -16,10 +16,17 @@ The run folder receives:
 | ``model.zip`` | the final agent (load it with ``dialogym evaluate --policy RUN/model.zip``) |
 | ``metrics.json`` | the final evaluation on ``test_episodes`` dialogues, wall time, budgets |
 | ``curves.png`` | success rate and return against training dialogues |
+| ``run.lock`` | the pid of the run writing the folder, while it runs |
 
 Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leaves no half-written
 file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
 empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
+
+A run holds ``run.lock`` while it writes: a second run into the same folder is refused (a lock
+left by a dead process is taken over). Resuming removes only the temporaries of the files above
+(``.NAME.*``, left by a write cut short), nothing else in the folder; it continues the run as its
+``config.yaml`` says, refuses flags that say otherwise, and leaves a finished run (one with
+``metrics.json``) untouched.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ import csv
 import dataclasses
 import io
 import json
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +56,13 @@ from dialogym.agents import (
     load_agent,
     make_vec_env,
 )
+from dialogym.agents.builders import check_device
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
     add_trust_model_flag,
     make_env,
+    non_negative_int,
     parse_env_kwargs,
     run_command,
     write_atomically,
@@ -63,6 +74,101 @@ EVAL_SEED = 10_000
 """Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
 TEST_SEED = 20_000
 """The final evaluation resets with ``TEST_SEED + seed``: dialogues never used during training."""
+RUN_FILES = (
+    "config.yaml", "evaluations.json", "evaluations.csv", "checkpoint.zip", "checkpoint.json",
+    "model.zip", "metrics.json", "curves.png",
+)  # fmt: skip
+"""The files a run writes (atomically) into its folder: the only ones whose temporaries it removes."""
+LOCK_FILE = "run.lock"
+"""Held (created exclusively, holding the pid) by the run writing a folder."""
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir/run.lock`` while the block runs; a lock of a dead process is taken over.
+
+    Raises:
+        CommandError: another live process holds the folder, or it cannot be created.
+    """
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(
+            f"--out: cannot create run folder {run_dir} ({error.strerror})"
+        ) from None
+    lock = run_dir / LOCK_FILE
+    for _ in range(2):
+        try:
+            handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text(encoding="utf-8").strip() or "0")
+            except (OSError, ValueError):
+                pid = 0
+            if pid > 0 and _alive(pid):
+                raise CommandError(
+                    f"{run_dir} is in use by another run (pid {pid}, {lock}); wait for it or"
+                    " choose another --out"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(f"{os.getpid()}\n")
+        break
+    else:
+        raise CommandError(f"{run_dir}: could not take {lock}; another run is starting there")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def remove_temporaries(run_dir: Path) -> None:
+    """Remove the temporaries of `RUN_FILES` left by writes cut short (``.NAME.*``), nothing else."""
+    for name in RUN_FILES:
+        for stale in run_dir.glob(f".{name}.*"):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+
+
+def read_checkpoint(run_dir: Path) -> tuple[int, float, list[dict[str, Any]]]:
+    """The training dialogues, seconds and evaluation records of ``run_dir/checkpoint.json``.
+
+    Raises:
+        CommandError: the file is missing, unreadable or lacks a field.
+    """
+    path = run_dir / "checkpoint.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        dialogues = state["dialogues"]
+        seconds = state["train_seconds"]
+        evaluations = state["evaluations"]
+        if (
+            isinstance(dialogues, bool)
+            or not isinstance(dialogues, int)
+            or not isinstance(seconds, int | float)
+            or not isinstance(evaluations, list)
+            or not all(
+                isinstance(r, dict) and isinstance(r.get("dialogues"), int) for r in evaluations
+            )
+        ):
+            raise TypeError("a field has the wrong type")
+    except OSError as error:
+        raise CommandError(f"--resume: cannot read {path} ({error.strerror})") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise CommandError(f"--resume: {path} is not a dialogym checkpoint ({error})") from None
+    return dialogues, float(seconds), [r for r in evaluations if r["dialogues"] <= dialogues]
 
 
 def model_bytes(model: Any) -> bytes:
@@ -94,28 +200,33 @@ def train(
 
     Args:
         config: The run.
-        run_dir: Folder for the run's files (created).
+        run_dir: Folder for the run's files (created; locked while the run writes it).
         resume: Continue from ``run_dir/checkpoint.zip`` instead of starting afresh.
         progress: Show a progress bar on stderr.
         trust_model: Load ``checkpoint.zip`` as SB3 does, unpickling it (runs code from
             the file); dialogym's own checkpoints load without it.
+
+    Raises:
+        CommandError: another run holds ``run_dir``, or its checkpoint cannot be resumed.
     """
+    with run_lock(Path(run_dir)):
+        return _train(config, Path(run_dir), resume, progress, trust_model)
+
+
+def _train(
+    config: TrainConfig, run_dir: Path, resume: bool, progress: bool, trust_model: bool
+) -> dict[str, Any]:
+    """`train`'s body, run under the folder's lock."""
     import torch
 
     torch.set_num_threads(config.threads)
-    run_dir = Path(run_dir)
     algorithm = get_algorithm(config.algo)
     start_dialogues = 0
     records: list[dict[str, Any]] = []
     elapsed = 0.0
     if resume:
-        for stale in run_dir.glob(".*"):  # temporaries of writes cut short by a kill
-            if stale.is_file():
-                stale.unlink()
-        state = json.loads((run_dir / "checkpoint.json").read_text(encoding="utf-8"))
-        start_dialogues = int(state["dialogues"])
-        elapsed = float(state["train_seconds"])
-        records = [r for r in state["evaluations"] if r["dialogues"] <= start_dialogues]
+        remove_temporaries(run_dir)
+        start_dialogues, elapsed, records = read_checkpoint(run_dir)
     else:
         write_atomically(run_dir / "config.yaml", config.to_yaml())
 
@@ -138,9 +249,13 @@ def train(
             vec_env.close()
             raise CommandError(f"--resume: {error}") from None
     else:
-        model = build_agent(
-            algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
-        )
+        try:
+            model = build_agent(
+                algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
+            )
+        except ValueError as error:
+            vec_env.close()
+            raise CommandError(str(error)) from None
     policy = AgentPolicy(model, algorithm)
     eval_env = make_env(config.env, dict(config.env_kwargs))
     clock = time.perf_counter()
@@ -246,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
             kind: type = {"target_success": float, "reward_scale": float}.get(spec.name, int)
             if isinstance(spec.default, str):
                 kind = str
+            elif spec.name == "seed":
+                kind = non_negative_int
             parser.add_argument(flag, type=kind, help=help_text)
     return parser
 
@@ -262,11 +379,43 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
         for name in ("env_kwargs", "algo_kwargs"):
             if name in flags:
                 flags[name] = {**settings.get(name, {}), **parse_env_kwargs(flags[name])}
-        return TrainConfig.from_mapping({**settings, **flags}, source="train")
+        config = TrainConfig.from_mapping({**settings, **flags}, source="train")
     except CommandError as error:
         raise CommandError(str(error).replace("--env-kwarg", "--env-kwarg/--algo-kwarg")) from None
     except ValueError as error:
         raise CommandError(str(error)) from None
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
+        raise CommandError(f"seed: must be an integer >= 0, got {config.seed!r}")
+    try:
+        check_device(config.device)
+    except ValueError as error:
+        raise CommandError(f"--{error}") from None
+    return config
+
+
+def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Path) -> list[str]:
+    """The flags given beside ``--resume`` that contradict the run's saved config.
+
+    A flag that repeats the saved value is no conflict; ``--config`` always is (the run's
+    ``config.yaml`` is its config), and ``--out`` is unless it names the run folder.
+    """
+    conflicts = [f"--config {args.config}"] if "config" in args else []
+    if "out" in args and Path(args.out).resolve() != run_dir.resolve():
+        conflicts.append(f"--out {args.out}")
+    saved = config.to_dict()
+    for spec in dataclasses.fields(TrainConfig):
+        if spec.name not in args:
+            continue
+        given = getattr(args, spec.name)
+        if spec.name in ("env_kwargs", "algo_kwargs"):
+            given = {**saved[spec.name], **parse_env_kwargs(given)}
+        if given != saved[spec.name]:
+            flag = "--" + spec.name.replace("_", "-")
+            conflicts.append(
+                f"{flag.removesuffix('s') if spec.name.endswith('kwargs') else flag}"
+                f" (saved: {saved[spec.name]!r})"
+            )
+    return conflicts
 
 
 def run(args: argparse.Namespace) -> int:
@@ -276,10 +425,22 @@ def run(args: argparse.Namespace) -> int:
         run_dir = Path(args.resume)
         if not (run_dir / "checkpoint.json").is_file():
             raise CommandError(f"--resume: {run_dir} holds no checkpoint to resume from")
+        if not (run_dir / "checkpoint.zip").is_file():
+            raise CommandError(f"--resume: {run_dir} holds checkpoint.json but no checkpoint.zip")
         try:
             config = TrainConfig.load(run_dir / "config.yaml")
         except ValueError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(f"--resume: {str(error).splitlines()[0]}") from None
+        conflicts = resume_conflicts(args, config, run_dir)
+        if conflicts:
+            raise CommandError(
+                f"--resume continues the run as {run_dir / 'config.yaml'} says; conflicting"
+                f" flags: {', '.join(conflicts)}"
+            )
+        read_checkpoint(run_dir)  # a broken checkpoint: one line, before anything is touched
+        if (run_dir / "metrics.json").is_file():
+            print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
+            return 0
         metrics = train(
             config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args
         )
@@ -287,6 +448,8 @@ def run(args: argparse.Namespace) -> int:
         config = resolve_config(args)
         name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
         run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
+        if run_dir.exists() and not run_dir.is_dir():
+            raise CommandError(f"--out: {run_dir} exists and is not a folder")
         make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
         metrics = train(config, run_dir, progress=progress)
     print(

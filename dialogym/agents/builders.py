@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -185,19 +186,73 @@ def get_algorithm(name: str) -> Algorithm:
         ) from None
 
 
+SET_BY_DIALOGYM = {
+    "policy": "the policy is always MlpPolicy",
+    "env": "the environment is --env",
+    "seed": "use --seed",
+    "device": "use --device",
+    "tensorboard_log": "the run folder's tb/ holds the logs",
+    "verbose": "dialogym sets it",
+}
+"""Constructor arguments dialogym sets itself, with what to do instead."""
+POSITIVE = frozenset(
+    {"n_steps", "batch_size", "n_epochs", "buffer_size", "target_update_interval", "learning_rate"}
+)
+"""Numeric constructor arguments that must be > 0."""
+
+
 def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
-    """Fail early, in one line, on a keyword the algorithm's constructor does not take.
+    """Fail early, in one line, on a keyword the constructor does not take or a bad value.
+
+    A keyword dialogym sets itself (`SET_BY_DIALOGYM`) is refused. A value must fit the
+    constructor's default: true or false for a boolean one; for an integer one an integer (or
+    a list, as DQN's ``train_freq`` takes); for a float one a finite number (or a callable
+    schedule). `POSITIVE` ones must be > 0; SB3 checks the rest when the agent is built.
 
     Raises:
-        ValueError: ``algo_kwargs: MaskablePPO takes no argument 'foo'``.
+        ValueError: ``algo_kwargs: MaskablePPO takes no argument 'foo'``, and the like.
     """
-    accepted = set(inspect.signature(algorithm.cls.__init__).parameters) - {"self", "env"}
-    for key in kwargs:
-        if key not in accepted:
+    parameters = inspect.signature(algorithm.cls.__init__).parameters
+    for key, value in kwargs.items():
+        if key in SET_BY_DIALOGYM:
+            raise ValueError(f"algo_kwargs: {key!r} is not allowed ({SET_BY_DIALOGYM[key]})")
+        if key not in parameters or key == "self":
             raise ValueError(
                 f"algo_kwargs: {algorithm.class_name} takes no argument {key!r}"
                 f" (see its documentation for the ones it takes)"
             )
+        default = parameters[key].default
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if isinstance(default, bool):
+            expected, ok = "true or false", isinstance(value, bool)
+        elif isinstance(default, int):
+            expected = "an integer"
+            ok = isinstance(value, list | tuple) or (number and float(value).is_integer())
+        elif isinstance(default, float):
+            expected = "a finite number"
+            ok = callable(value) or (number and math.isfinite(value))
+        else:
+            continue
+        if not ok:
+            raise ValueError(f"algo_kwargs: {key} must be {expected}, got {value!r}")
+        if key in POSITIVE and number and value <= 0:
+            raise ValueError(f"algo_kwargs: {key} must be > 0, got {value!r}")
+
+
+def check_device(device: str) -> None:
+    """Fail in one line on a torch device name torch does not know (``banana``).
+
+    Raises:
+        ValueError: ``device: ...``.
+    """
+    import torch
+
+    try:
+        torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device: {device!r} is not a torch device (cpu, cuda, cuda:0, mps, ...)"
+        ) from None
 
 
 def speaks(env_kwargs: Mapping[str, Any]) -> bool:
@@ -283,6 +338,9 @@ def build_agent(
 
     ``policy_kwargs`` is merged key by key, so ``{"policy_kwargs": {"net_arch": [128]}}`` keeps
     the other defaults.
+
+    Raises:
+        ValueError: a bad keyword or value, or one SB3's constructor rejects (one line).
     """
     kwargs = dict(algorithm.defaults)
     overrides = dict(algo_kwargs or {})
@@ -293,15 +351,19 @@ def build_agent(
             **overrides["policy_kwargs"],
         }
     kwargs.update(overrides)
-    return algorithm.cls(
-        "MlpPolicy",
-        env,
-        seed=seed,
-        verbose=0,
-        device=device,
-        tensorboard_log=str(tensorboard_log) if tensorboard_log is not None else None,
-        **kwargs,
-    )
+    try:
+        return algorithm.cls(
+            "MlpPolicy",
+            env,
+            seed=seed,
+            verbose=0,
+            device=device,
+            tensorboard_log=str(tensorboard_log) if tensorboard_log is not None else None,
+            **kwargs,
+        )
+    except (AssertionError, TypeError, ValueError) as error:  # SB3's own checks
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ValueError(f"algo_kwargs: {algorithm.class_name} refused them: {first}") from None
 
 
 def detect_algorithm(path: str | PathLike[str]) -> Algorithm:

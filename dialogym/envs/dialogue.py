@@ -243,6 +243,13 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(f"max_turns: must be a positive integer, got {max_turns!r}")
         if not isinstance(masks, bool):
             raise ValueError(f"masks: must be True or False, got {masks!r}")
+        if isinstance(ser, bool) or not isinstance(ser, int | float) or not 0.0 <= ser <= 1.0:
+            raise ValueError(f"ser: must be a number in [0, 1], got {ser!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode: unknown mode {render_mode!r};"
+                f" choose one of {self.metadata['render_modes']} or None"
+            )
         self.domain = load_domain(domain)
         self.profile = get_profile(user)
         self.ser = float(ser)
@@ -288,7 +295,16 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn."""
+        """Start a new dialogue: draw a goal and a user, greet, hear the user's first turn.
+
+        Raises:
+            ValueError: ``options`` is neither None nor empty (the environment takes none).
+        """
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(f"options: expected None or a dict, got {type(options).__name__}")
+        if options:
+            unknown = ", ".join(repr(str(key))[:40] for key in list(options)[:5])
+            raise ValueError(f"options: reset takes no options; unknown: {unknown}")
         opening = self._begin(seed)
         info = self._opened(opening, self._say(_OPENING, opening))
         return self._observe(), info

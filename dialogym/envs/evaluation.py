@@ -17,7 +17,8 @@ the closing exchange after the user's goodbye included (PyDial's ``penalisealltu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, fields
 
 from dialogym.domains import Database
 from dialogym.simulators import AgendaUser
@@ -36,6 +37,17 @@ class RewardConfig:
     success: float = 20.0
     failure: float = 0.0
     turn: float = -1.0
+
+    def __post_init__(self) -> None:
+        """Reject a reward that is not a finite number, naming the field."""
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ValueError(f"reward: {spec.name} must be a finite number, got {value!r}")
 
 
 class ObjectiveSuccess:
