@@ -16,6 +16,21 @@ from typing import Any
 import yaml
 
 from dialogym.agents.builders import check_algo_kwargs, get_algorithm
+from dialogym.domains.domain import DomainError, excerpt, shorten
+from dialogym.domains.native import DOMAIN_YAML_TAGS, DomainLimits, check_yaml_events, read_text
+
+CONFIG_LIMITS = DomainLimits(
+    max_file_bytes=1024 * 1024, max_depth=16, max_yaml_aliases=100, max_yaml_nodes=10_000
+)
+"""Bounds on a config file, far above any real one: a small YAML alias bomb is refused."""
+
+CONFIG_YAML_TAGS = DOMAIN_YAML_TAGS | {
+    f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool")
+}
+"""The explicit YAML tags a config file may use."""
+
+MAX_MESSAGE_CHARS = 500
+"""The longest error message about a config (a value it quotes is cut)."""
 
 
 @dataclass(frozen=True)
@@ -125,25 +140,34 @@ class TrainConfig:
         known = [f.name for f in dataclasses.fields(cls)]
         for key in data:
             if key not in known:
-                raise ValueError(f"{source}: unknown key {key!r}; known: {', '.join(known)}")
+                known_keys = ", ".join(known)
+                raise ValueError(f"{source}: unknown key {excerpt(key)}; known: {known_keys}")
         try:
             return cls(**data)
         except ValueError as error:
-            raise ValueError(f"{source}: {error}") from None
+            message = " ".join(f"{source}: {error}".split())
+            raise ValueError(shorten(message, MAX_MESSAGE_CHARS)) from None
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> TrainConfig:
-        """Read a YAML config file.
+        """Read a YAML config file, within :data:`CONFIG_LIMITS` (size, aliases, nesting).
 
         Raises:
-            ValueError: missing or malformed file, one line naming it.
+            ValueError: missing, malformed or oversized file, one line naming it.
         """
+        path = Path(path)
+        if not path.exists():
+            raise ValueError(f"{path}: no such config file")
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ValueError(f"{path}: no such config file") from None
-        except (OSError, yaml.YAMLError) as error:
-            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            text = read_text(path, CONFIG_LIMITS)
+            check_yaml_events(path, text, CONFIG_LIMITS, CONFIG_YAML_TAGS)
+            data = yaml.safe_load(text)
+        except DomainError as error:
+            problem = str(error).removeprefix(f"{path}: ")
+            raise ValueError(f"{path}: cannot read config: {problem}") from None
+        except (yaml.YAMLError, ValueError, TypeError, IndexError) as error:  # bad YAML, !!int
+            lines = str(error).splitlines()
+            first = shorten(lines[0] if lines else type(error).__name__, MAX_MESSAGE_CHARS)
             raise ValueError(f"{path}: cannot read config: {first}") from None
         if data is None:
             data = {}

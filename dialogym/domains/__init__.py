@@ -9,6 +9,7 @@ from dialogym.domains.domain import (
     DomainError,
 )
 from dialogym.domains.loader import BUILTIN_DOMAINS, load_domain
+from dialogym.domains.native import DomainLimits
 
 __all__ = [
     "BUILTIN_DOMAINS",
@@ -18,5 +19,6 @@ __all__ = [
     "Database",
     "Domain",
     "DomainError",
+    "DomainLimits",
     "load_domain",
 ]

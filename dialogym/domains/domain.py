@@ -33,6 +33,15 @@ RESERVED_VALUES = (DONTCARE, NOT_AVAILABLE)
 MAX_REPORTED_PROBLEMS = 20
 """How many problems one :class:`DomainError` spells out; the rest are counted."""
 
+EXCERPT_CHARS = 40
+"""How many characters of a value read from a file an error message quotes."""
+
+MAX_FIELD_CHARS = 80
+"""How many characters of a field (``informable.SLOT``) an error message shows."""
+
+MAX_PROBLEM_CHARS = 400
+"""How many characters of one problem an error message shows."""
+
 
 class DomainError(ValueError):
     """A domain file or definition is malformed; the message names the file and the field.
@@ -57,18 +66,63 @@ class DomainError(ValueError):
         return type(self), self.problems
 
 
+def shorten(text: str, limit: int) -> str:
+    """Cut a text to at most ``limit`` characters, ending a cut text with ``…``.
+
+    >>> shorten("a long line", 6)
+    'a lon…'
+    """
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def excerpt(value: object) -> str:
+    """Quote a value read from a file for an error message, bounded in length.
+
+    A string is quoted with at most :data:`EXCERPT_CHARS` of its characters (``…`` marks a
+    cut); a container is described by its type and size, never spelled out, so that a huge or
+    self-referential structure (a YAML alias bomb) costs nothing to report.
+
+    Args:
+        value: The value as parsed.
+
+    Returns:
+        A short, single-line description.
+
+    >>> excerpt("x" * 50)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
+    >>> excerpt([1, 2])
+    'a list of 2 items'
+    """
+    if isinstance(value, str):
+        return repr(shorten(value, EXCERPT_CHARS))
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > 4 * EXCERPT_CHARS:  # repr of a huge int is slow or refused
+            return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+        return shorten(repr(value), EXCERPT_CHARS)
+    if isinstance(value, Mapping):
+        return f"a mapping of {len(value)} keys"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
 def problem_line(where: str | os.PathLike[str], field: str | None, problem: str) -> str:
-    """Format one problem as a single line ``WHERE: FIELD: problem``.
+    """Format one problem as a single line ``WHERE: FIELD: problem``, bounded in length.
 
     Args:
         where: The file (or source) the problem is in.
-        field: The field, row or line it is at; ``None`` for the whole file.
-        problem: What is wrong; newlines are folded into spaces.
+        field: The field, row or line it is at; ``None`` for the whole file. At most
+            :data:`MAX_FIELD_CHARS` of it are shown.
+        problem: What is wrong; newlines are folded into spaces, and at most
+            :data:`MAX_PROBLEM_CHARS` of it are shown.
 
     Returns:
         The line.
     """
-    problem = " ".join(str(problem).split())
+    problem = shorten(" ".join(str(problem).split()), MAX_PROBLEM_CHARS)
+    field = shorten(" ".join(field.split()), MAX_FIELD_CHARS) if field else None
     return f"{os.fspath(where)}: " + (f"{field}: " if field else "") + problem
 
 
@@ -165,7 +219,7 @@ class Domain:
             problems.add(where, "system_requestable", "must list at least one slot")
         for slot in self.system_requestable:
             if slot not in self.informable:
-                problems.add(where, "system_requestable", f"slot {slot!r} is not informable")
+                problems.add(where, "system_requestable", f"slot {excerpt(slot)} is not informable")
         for slot, values in self.informable.items():
             if not values:
                 problems.add(where, f"informable.{slot}", "has no values")
@@ -175,7 +229,9 @@ class Domain:
                         where, f"informable.{slot}", f"{reserved!r} is reserved and not a value"
                     )
         if self.name_slot not in self.requestable:
-            problems.add(where, "requestable", f"must include the name slot {self.name_slot!r}")
+            problems.add(
+                where, "requestable", f"must include the name slot {excerpt(self.name_slot)}"
+            )
         for slot, values in self.booking.items():
             if not values:
                 problems.add(where, f"booking.{slot}", "has no values")
@@ -198,7 +254,7 @@ class Domain:
                     problems.add(
                         where,
                         f"entities[{row}].{slot}",
-                        f"value {entity[slot]!r} is not in the ontology's values for {slot!r}",
+                        f"value {excerpt(entity[slot])} is not in the ontology's values for {excerpt(slot)}",
                     )
         problems.raise_if_any()
 

@@ -6,9 +6,11 @@ import functools
 import os
 from pathlib import Path
 
-from dialogym.domains.domain import Domain, DomainError
+from dialogym.domains.domain import Domain, DomainError, excerpt
 from dialogym.domains.native import (
+    DEFAULT_LIMITS,
     ONTOLOGY_SUFFIXES,
+    DomainLimits,
     domain_from_mapping,
     fail,
     load_native,
@@ -24,14 +26,27 @@ BUILTIN_DOMAINS: tuple[str, ...] = ("restaurant", "laptop")
 """Names of the built-in domains, accepted by :func:`load_domain`."""
 
 
-def load_domain(spec: str | os.PathLike[str] | Domain) -> Domain:
+def load_domain(
+    spec: str | os.PathLike[str] | Domain,
+    *,
+    limits: DomainLimits = DEFAULT_LIMITS,
+    allow_outside: bool = False,
+) -> Domain:
     """Load a domain from a built-in name, a native ontology file or a PyDial rules file.
+
+    Domain files are treated as untrusted data: the database must lie in the ontology's
+    folder (symbolic links resolved), and sizes, rows, value lengths, nesting and YAML aliases
+    are bounded, so that a file received from someone else cannot read other files or exhaust
+    the machine.
 
     Args:
         spec: A built-in name (see :data:`BUILTIN_DOMAINS`); a path to a native ontology
             (``.yaml``, ``.yml`` or ``.json``, see ``FORMAT.md``); a path to a PyDial
             ``NAME-rules.json`` whose database ``NAME-dbase.db`` lies beside it; or a
             :class:`Domain`, returned unchanged.
+        limits: Bounds on what loading may read; raise them for a very large domain.
+        allow_outside: Accept a database outside the ontology's folder (an absolute path,
+            ``..``, a link elsewhere). Pass it only for a domain file you trust.
 
     Returns:
         The domain. Built-in domains are loaded once and shared: treat them as read-only.
@@ -53,17 +68,21 @@ def load_domain(spec: str | os.PathLike[str] | Domain) -> Domain:
     if not path.exists() and not path.suffix and os.sep not in str(spec) and "/" not in str(spec):
         names = ", ".join(BUILTIN_DOMAINS)
         raise DomainError(
-            f"unknown domain {str(spec)!r}: the built-in domains are {names}; a path to an "
+            f"unknown domain {excerpt(str(spec))}: the built-in domains are {names}; a path to an "
             "ontology file (.yaml, .yml, .json) or a PyDial NAME-rules.json is accepted too"
         )
-    return load_file(path)
+    return load_file(path, limits=limits, allow_outside=allow_outside)
 
 
-def load_file(path: Path) -> Domain:
+def load_file(
+    path: Path, *, limits: DomainLimits = DEFAULT_LIMITS, allow_outside: bool = False
+) -> Domain:
     """Load a domain from a file, choosing the reader by suffix and content.
 
     Args:
         path: A native ontology file or a PyDial rules file.
+        limits: Bounds on what may be read.
+        allow_outside: Accept a database outside the file's folder.
 
     Returns:
         The domain.
@@ -72,13 +91,17 @@ def load_file(path: Path) -> Domain:
         DomainError: The file is missing, of an unknown type, or malformed.
     """
     if path.suffix not in ONTOLOGY_SUFFIXES:
-        fail(path, None, f"unsupported file type {path.suffix!r}; expected .yaml, .yml or .json")
+        fail(
+            path,
+            None,
+            f"unsupported file type {excerpt(path.suffix)}; expected .yaml, .yml or .json",
+        )
     if path.suffix == ".json":
-        data = parse_json(path, read_text(path))
+        data = parse_json(path, read_text(path, limits), limits)
         if looks_like_pydial(path, data):
-            return load_pydial(path, data)
-        return domain_from_mapping(path, data)
-    return load_native(path)
+            return load_pydial(path, data, limits=limits, allow_outside=allow_outside)
+        return domain_from_mapping(path, data, limits=limits, allow_outside=allow_outside)
+    return load_native(path, limits=limits, allow_outside=allow_outside)
 
 
 @functools.lru_cache(maxsize=16)

@@ -9,10 +9,13 @@ every problem they find before the loader gives up.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sqlite3
+import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,7 +27,9 @@ from dialogym.domains.domain import (
     Domain,
     DomainError,
     Problems,
+    excerpt,
     problem_line,
+    shorten,
 )
 
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
@@ -33,6 +38,44 @@ REQUIRED_KEYS = ("name", "informable", "system_requestable", "requestable", "dat
 OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "table")
 ID_COLUMN = "id"
 """A database column that is allowed without being a slot, and dropped on loading."""
+
+
+@dataclass(frozen=True)
+class DomainLimits:
+    """Bounds on what loading one domain may read, so that no small file exhausts the machine.
+
+    The defaults are far above any real domain (PyDial's largest files are under 100 KB and
+    300 rows) and low enough that a hostile file fails in well under a second. Pass your own to
+    :func:`~dialogym.domains.load_domain` for a bigger domain.
+
+    Attributes:
+        max_file_bytes: The largest ontology or database file read, in bytes.
+        max_rows: The most entities a database may hold.
+        max_value_chars: The longest value, slot or key (in characters; integers in digits).
+        max_depth: The deepest nesting of lists and mappings in a YAML or JSON file.
+        max_yaml_aliases: The most alias uses (``*name``) in a YAML file.
+        max_yaml_nodes: The most values a YAML file may stand for once every alias is
+            expanded (each use of an alias counts everything it refers to).
+    """
+
+    max_file_bytes: int = 16 * 1024 * 1024
+    max_rows: int = 100_000
+    max_value_chars: int = 10_000
+    max_depth: int = 32
+    max_yaml_aliases: int = 1_000
+    max_yaml_nodes: int = 200_000
+
+
+MAX_INT_DIGITS = 100
+"""The most digits of an integer in a JSON file (a longer number is written as a string)."""
+
+DEFAULT_LIMITS = DomainLimits()
+
+DOMAIN_YAML_TAGS = frozenset(
+    ("!", *(f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map", "null")))
+)
+"""The explicit YAML tags a domain file may use (its values are all strings)."""
+"""The limits :func:`~dialogym.domains.load_domain` applies unless given others."""
 
 try:  # the C parser is much faster and ships with most PyYAML wheels
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -69,69 +112,230 @@ def fail(where: str | os.PathLike[str], field: str | None, problem: str) -> NoRe
     raise DomainError(problem_line(where, field, problem)) from None
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 text file, turning I/O problems into :class:`DomainError`.
+def check_file(path: Path, limits: DomainLimits = DEFAULT_LIMITS) -> int:
+    """Check that a path is a regular file within the size limit.
+
+    Args:
+        path: The file.
+        limits: The size limit.
+
+    Returns:
+        The file's size in bytes.
+
+    Raises:
+        DomainError: The path is missing, a folder, not a regular file (a device, a pipe) or
+            too big.
+    """
+    try:
+        if path.is_dir():
+            fail(path, None, "is a folder, not a file")
+        if not path.exists():
+            fail(path, None, "file not found")
+        if not path.is_file():
+            fail(path, None, "is not a regular file")
+        size = path.stat().st_size
+    except OSError as err:
+        fail(path, None, f"cannot be read ({err.strerror})")
+    if size > limits.max_file_bytes:
+        fail(path, None, f"is {size} bytes, over the limit of {limits.max_file_bytes} bytes")
+    return size
+
+
+def read_text(path: Path, limits: DomainLimits = DEFAULT_LIMITS) -> str:
+    """Read a UTF-8 text file (a leading byte-order mark is dropped), bounded in size.
 
     Args:
         path: The file to read.
+        limits: The size limit (``max_file_bytes``).
 
     Returns:
         The file's text.
 
     Raises:
-        DomainError: The file is missing, unreadable or not UTF-8.
+        DomainError: The file is missing, not a regular file, too big, unreadable or not UTF-8.
     """
-    if not path.exists():
-        fail(path, None, "file not found")
-    if not path.is_file():
-        fail(path, None, "is not a file")
+    check_file(path, limits)
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        fail(path, f"byte {err.start}", "not UTF-8 text")
+        with path.open("rb") as stream:
+            data = stream.read(limits.max_file_bytes + 1)
     except OSError as err:
         fail(path, None, f"cannot be read ({err.strerror})")
+    if len(data) > limits.max_file_bytes:
+        fail(path, None, f"is over the limit of {limits.max_file_bytes} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        fail(path, f"byte {err.start}", "not UTF-8 text")
 
 
-def parse_json(path: Path, text: str) -> Any:
+def parse_json(path: Path, text: str, limits: DomainLimits = DEFAULT_LIMITS) -> Any:
     """Parse JSON text, reporting syntax errors as ``PATH: line N: ...``.
 
     Args:
         path: The file the text came from (for the message).
         text: The JSON text.
+        limits: Bounds on nesting, string length and integer digits.
 
     Returns:
         The parsed value.
 
     Raises:
-        DomainError: The text is not valid JSON.
+        DomainError: The text is not valid JSON, nests too deeply, or holds a string or an
+            integer over the length limit.
     """
+
+    def parse_int(digits: str) -> int:
+        if len(digits) > MAX_INT_DIGITS:
+            problem = f"an integer of {len(digits)} digits (at most {MAX_INT_DIGITS}; "
+            fail(path, None, problem + "write a longer number as a string)")
+        return int(digits)
+
     try:
-        return json.loads(text)
+        data = json.loads(text, parse_int=parse_int)
     except json.JSONDecodeError as err:
         fail(path, f"line {err.lineno}", f"not valid JSON: {err.msg} (column {err.colno})")
+    except RecursionError:
+        fail(path, None, f"nested deeper than the limit of {limits.max_depth} levels")
+    except DomainError:
+        raise
+    except ValueError as err:  # an integer Python refuses to convert
+        fail(path, None, f"not valid JSON: {_first_line(err)}")
+    _check_tree(path, data, limits)
+    return data
 
 
-def parse_yaml(path: Path, text: str) -> Any:
+def _check_tree(path: Path, data: object, limits: DomainLimits) -> None:
+    """Check the nesting depth and the string lengths of parsed JSON, without recursion."""
+    pending = [(data, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, str):
+            if len(node) > limits.max_value_chars:
+                fail(
+                    path,
+                    None,
+                    f"a string of {len(node)} characters is over the limit of "
+                    f"{limits.max_value_chars} ({excerpt(node)})",
+                )
+            continue
+        children: Iterable[object]
+        if isinstance(node, Mapping):
+            children = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limits.max_depth:
+            fail(path, None, f"nested deeper than the limit of {limits.max_depth} levels")
+        pending.extend((child, depth + 1) for child in children)
+
+
+def check_yaml_events(
+    path: Path,
+    text: str,
+    limits: DomainLimits = DEFAULT_LIMITS,
+    tags: frozenset[str] = DOMAIN_YAML_TAGS,
+) -> None:
+    """Check a YAML text against the limits before it is built into Python objects.
+
+    Scans the parser's events (which never expand aliases) and counts, for every collection,
+    how many values it stands for once its aliases are expanded. This stops an alias bomb (a
+    few hundred bytes that stand for billions of values) before anything is built or printed.
+
+    Args:
+        path: The file the text came from (for the message).
+        text: The YAML text.
+        limits: ``max_yaml_aliases``, ``max_yaml_nodes``, ``max_depth`` and
+            ``max_value_chars``.
+        tags: The explicit tags (``!!str``) allowed; any other is refused.
+
+    Raises:
+        DomainError: A limit is exceeded, an explicit tag is not allowed, or an alias refers
+            to a node that contains it.
+        yaml.YAMLError: The text is not valid YAML.
+    """
+    sizes: dict[str, int] = {}
+    open_nodes: list[list[Any]] = []  # [anchor, values so far] of each collection being read
+    aliases = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        mark = event.start_mark
+        line = f"line {mark.line + 1}" if mark is not None else "yaml"
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in tags:
+            fail(path, line, f"the tag {excerpt(tag)} is not allowed here")
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            open_nodes.append([event.anchor, 1])
+            if len(open_nodes) > limits.max_depth:
+                fail(path, line, f"nested deeper than the limit of {limits.max_depth} levels")
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > limits.max_yaml_aliases:
+                fail(path, line, f"more than {limits.max_yaml_aliases} aliases")
+            if event.anchor not in sizes:
+                problem = f"alias *{shorten(str(event.anchor), 40)} refers to no complete node"
+                fail(path, line, problem + " (undefined, or it contains itself)")
+            size = sizes[event.anchor]
+        elif isinstance(event, yaml.ScalarEvent):
+            if len(event.value) > limits.max_value_chars:
+                fail(
+                    path,
+                    line,
+                    f"a value of {len(event.value)} characters is over the limit "
+                    f"of {limits.max_value_chars} ({excerpt(event.value)})",
+                )
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = size
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, size = open_nodes.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+        else:  # stream and document events
+            continue
+        if open_nodes:
+            open_nodes[-1][1] += size
+            if open_nodes[-1][1] > limits.max_yaml_nodes:
+                fail(
+                    path,
+                    line,
+                    f"stands for more than {limits.max_yaml_nodes} values once "
+                    "its aliases are expanded",
+                )
+
+
+def parse_yaml(path: Path, text: str, limits: DomainLimits = DEFAULT_LIMITS) -> Any:
     """Parse YAML text, every scalar but null as a string; errors as ``PATH: line N: ...``.
 
     Args:
         path: The file the text came from (for the message).
         text: The YAML text.
+        limits: Bounds checked first by :func:`check_yaml_events`.
 
     Returns:
         The parsed value.
 
     Raises:
-        DomainError: The text is not valid YAML.
+        DomainError: The text is not valid YAML or exceeds a limit.
     """
     try:
+        check_yaml_events(path, text, limits)
         return yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
         problem = getattr(err, "problem", None) or str(err)
         fail(path, where, f"not valid YAML: {problem}")
+    except DomainError:
+        raise
+    except (ValueError, TypeError, OverflowError) as err:  # an explicit tag (!!int) refused
+        fail(path, None, f"not valid YAML: {_first_line(err)}")
+
+
+def _first_line(err: Exception) -> str:
+    """The first line of an exception's message, or its type when it has none."""
+    lines = str(err).splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def as_value(where: Path, field: str, raw: object) -> str:
@@ -153,12 +357,12 @@ def as_value(where: Path, field: str, raw: object) -> str:
         DomainError: The value is not a non-empty string or an integer.
     """
     if isinstance(raw, bool):
-        fail(where, field, f'value {raw!r} is a boolean; write a string such as "yes"')
+        fail(where, field, f'value {excerpt(raw)} is a boolean; write a string such as "yes"')
     if isinstance(raw, int):
         return str(raw)
     if not isinstance(raw, str):
         kind = "null" if raw is None else type(raw).__name__
-        fail(where, field, f"value {raw!r} is a {kind}; values must be strings or integers")
+        fail(where, field, f"value {excerpt(raw)} is a {kind}; values must be strings or integers")
     if not raw.strip():
         fail(where, field, "empty value")
     return raw
@@ -179,7 +383,7 @@ def slot_name(where: Path, field: str, raw: object) -> str:
         DomainError: The name is not a non-empty string.
     """
     if not isinstance(raw, str) or not raw.strip():
-        fail(where, field, f"slot name {raw!r} must be a non-empty string")
+        fail(where, field, f"slot name {excerpt(raw)} must be a non-empty string")
     return raw
 
 
@@ -210,15 +414,15 @@ def value_table(where: Path, field: str, raw: object) -> dict[str, tuple[str, ..
                 fail(where, here, f"must be a list of values, not {_kind(values)}")
             if not values:
                 fail(where, here, "has no values")
-            seen: list[str] = []
+            seen: dict[str, None] = {}  # ordered, and a fast test for repeats
             for raw_value in values:
                 with problems.collecting():
                     value = as_value(where, here, raw_value)
                     if value in RESERVED_VALUES:
-                        fail(where, here, f"{value!r} is reserved and may not be a value")
+                        fail(where, here, f"{excerpt(value)} is reserved and may not be a value")
                     if value in seen:
-                        fail(where, here, f"value {value!r} is listed twice")
-                    seen.append(value)
+                        fail(where, here, f"value {excerpt(value)} is listed twice")
+                    seen[value] = None
             table[slot] = tuple(seen)
     problems.raise_if_any()
     return table
@@ -243,13 +447,13 @@ def slot_list(where: Path, field: str, raw: object) -> tuple[str, ...]:
     if not raw:
         fail(where, field, "must list at least one slot")
     problems = Problems()
-    slots: list[str] = []
+    slots: dict[str, None] = {}  # ordered, and a fast test for repeats
     for item in raw:
         with problems.collecting():
             slot = slot_name(where, field, item)
             if slot in slots:
-                fail(where, field, f"slot {slot!r} is listed twice")
-            slots.append(slot)
+                fail(where, field, f"slot {excerpt(slot)} is listed twice")
+            slots[slot] = None
     problems.raise_if_any()
     return tuple(slots)
 
@@ -273,6 +477,7 @@ def synonym_table(
     """
     if not isinstance(raw, Mapping):
         fail(where, "synonyms", f"must be a mapping slot -> value -> list, not {_kind(raw)}")
+    known = {slot: frozenset(slot_values) for slot, slot_values in values.items()}
     problems = Problems()
     table: dict[str, dict[str, tuple[str, ...]]] = {}
     for raw_slot, forms_by_value in raw.items():
@@ -288,8 +493,8 @@ def synonym_table(
                 with problems.collecting():
                     value = as_value(where, f"synonyms.{slot}", raw_value)
                     here = f"synonyms.{slot}.{value}"
-                    if value not in values[slot]:
-                        fail(where, here, f"{value!r} is not a value of {slot!r}")
+                    if value not in known[slot]:
+                        fail(where, here, f"{excerpt(value)} is not a value of {excerpt(slot)}")
                     if isinstance(forms, str):
                         forms = [forms]
                     if not isinstance(forms, list) or not forms:
@@ -299,12 +504,21 @@ def synonym_table(
     return table
 
 
-def load_native(path: str | os.PathLike[str], source: str | None = None) -> Domain:
+def load_native(
+    path: str | os.PathLike[str],
+    source: str | None = None,
+    *,
+    limits: DomainLimits = DEFAULT_LIMITS,
+    allow_outside: bool = False,
+) -> Domain:
     """Load a domain from a native ontology file and the database it names.
 
     Args:
         path: The ``.yaml``, ``.yml`` or ``.json`` ontology file.
         source: What to record as :attr:`Domain.source` (default: ``path``).
+        limits: Bounds on what may be read (see :class:`DomainLimits`).
+        allow_outside: Read a database outside the ontology's folder (see
+            :func:`check_inside`).
 
     Returns:
         The domain.
@@ -314,12 +528,54 @@ def load_native(path: str | os.PathLike[str], source: str | None = None) -> Doma
             the field of every problem found.
     """
     path = Path(path)
-    text = read_text(path)
-    data = parse_json(path, text) if path.suffix == ".json" else parse_yaml(path, text)
-    return domain_from_mapping(path, data, source)
+    text = read_text(path, limits)
+    parse = parse_json if path.suffix == ".json" else parse_yaml
+    data = parse(path, text, limits)
+    return domain_from_mapping(path, data, source, limits=limits, allow_outside=allow_outside)
 
 
-def domain_from_mapping(path: Path, data: object, source: str | None = None) -> Domain:
+def check_inside(ontology: Path, field: str, target: Path, allow_outside: bool = False) -> None:
+    """Check that a file an ontology names lies in the ontology's folder, links resolved.
+
+    A domain file is data that people pass around; it must not make the loader read (and
+    echo into transcripts and error messages) files elsewhere, such as ``/etc/passwd`` or
+    ``/proc/self/environ``, through an absolute path, ``..`` or a symbolic link.
+
+    Args:
+        ontology: The ontology (or PyDial rules) file.
+        field: The field that names the file, for the message.
+        target: The file it names.
+        allow_outside: Accept a file anywhere (the caller trusts the domain file).
+
+    Raises:
+        DomainError: The file lies outside the ontology's folder, or its links cannot be
+            resolved.
+    """
+    if allow_outside:
+        return
+    try:
+        folder = ontology.parent.resolve()
+        real = target.resolve()
+    except (OSError, RuntimeError, ValueError) as err:  # a link loop, a NUL byte
+        fail(ontology, field, f"cannot resolve {excerpt(str(target))} ({_first_line(err)})")
+    if not real.is_relative_to(folder):
+        fail(
+            ontology,
+            field,
+            f"{excerpt(str(target))} lies outside the ontology's folder {folder} (links "
+            "resolved); move it there, or pass allow_outside=True to load_domain if you trust "
+            "this domain file",
+        )
+
+
+def domain_from_mapping(
+    path: Path,
+    data: object,
+    source: str | None = None,
+    *,
+    limits: DomainLimits = DEFAULT_LIMITS,
+    allow_outside: bool = False,
+) -> Domain:
     """Build a domain from a parsed native ontology file.
 
     The ontology is checked in two passes (each field, then how the fields refer to each
@@ -329,6 +585,9 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
         path: The ontology file (database paths are relative to its folder).
         data: The parsed file.
         source: What to record as :attr:`Domain.source` (default: ``path``).
+        limits: Bounds on what may be read from the database.
+        allow_outside: Read a database outside the ontology's folder (see
+            :func:`check_inside`).
 
     Returns:
         The domain.
@@ -367,7 +626,7 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
     if not isinstance(name_slot, str) or not name_slot.strip():
         problems.add(path, "name_slot", "must be a non-empty string")
     database = data["database"]
-    if not isinstance(database, str) or not database.strip():
+    if not isinstance(database, str) or not database.strip() or "\0" in database:
         problem = "must be a path (relative to this file) to a .csv, .json or .db"
         problems.add(path, "database", problem)
     table = data.get("table")
@@ -377,9 +636,9 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
 
     for slot in system_requestable:
         if slot not in informable:
-            problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
+            problems.add(path, "system_requestable", f"slot {excerpt(slot)} is not informable")
     if name_slot not in requestable:
-        problems.add(path, "requestable", f"must include the name slot {name_slot!r}")
+        problems.add(path, "requestable", f"must include the name slot {excerpt(name_slot)}")
     for slot in booking:
         if slot in informable or slot in requestable:
             problems.add(path, f"booking.{slot}", "is also an informable or requestable slot")
@@ -388,15 +647,19 @@ def domain_from_mapping(path: Path, data: object, source: str | None = None) -> 
         synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
     db_path = path.parent / database
     if db_path.suffix not in DATABASE_SUFFIXES:
-        problems.add(path, "database", f"unsupported type {db_path.suffix!r}; use .csv, .json, .db")
+        problem = f"unsupported type {excerpt(db_path.suffix)}; use .csv, .json, .sqlite, .db"
+        problems.add(path, "database", problem)
     elif table is not None and db_path.suffix not in (".sqlite", ".db"):
         problems.add(path, "table", "is only meaningful for a SQLite database")
-    elif not db_path.exists():
-        problems.add(path, "database", f"file not found: {db_path}")
+    else:
+        with problems.collecting():
+            check_inside(path, "database", db_path, allow_outside)
+            if not db_path.exists():
+                fail(path, "database", f"file not found: {db_path}")
     problems.raise_if_any()
 
     slots = Slots(informable, system_requestable, requestable, booking, name_slot)
-    entities = read_database(db_path, slots, table)
+    entities = read_database(db_path, slots, table, limits)
     source = source or str(path)
     try:
         return Domain(
@@ -455,13 +718,15 @@ class Slots:
         seen: set[str] = set()
         for column in columns:
             if column in seen:
-                problems.add(where, field, f"column {column!r} appears twice")
+                problems.add(where, field, f"column {excerpt(column)} appears twice")
             seen.add(column)
             if column not in self.known and column != ID_COLUMN:
-                problems.add(where, field, f"column {column!r} is not a slot of the ontology")
+                problems.add(
+                    where, field, f"column {excerpt(column)} is not a slot of the ontology"
+                )
         for slot in self.required:
             if slot not in seen:
-                problem = f"lacks column {slot!r} (every requestable slot needs one)"
+                problem = f"lacks column {excerpt(slot)} (every requestable slot needs one)"
                 problems.add(where, field, problem)
 
     def entity(
@@ -491,7 +756,7 @@ class Slots:
                 value = as_value(where, here, raw_value)
                 allowed = self.informable.get(slot)
                 if allowed is not None and value not in allowed and value != NOT_AVAILABLE:
-                    fail(where, here, f"value {value!r} is not in informable.{slot}")
+                    fail(where, here, f"value {excerpt(value)} is not in informable.{slot}")
                 entity[slot] = value
         return entity
 
@@ -516,47 +781,70 @@ class Slots:
             if name is None:
                 continue
             if name in first_row:
-                problem = f"duplicate name {name!r} (also row {first_row[name]})"
+                problem = f"duplicate name {excerpt(name)} (also row {first_row[name]})"
                 problems.add(where, f"row {row}.{self.name_slot}", problem)
             else:
                 first_row[name] = row
 
 
-def read_database(path: Path, slots: Slots, table: str | None = None) -> tuple[dict[str, str], ...]:
+def read_database(
+    path: Path, slots: Slots, table: str | None = None, limits: DomainLimits = DEFAULT_LIMITS
+) -> tuple[dict[str, str], ...]:
     """Read and check a database file by its suffix.
 
     Args:
         path: A ``.csv``, ``.json``, ``.sqlite`` or ``.db`` file.
         slots: The ontology's slots.
         table: For SQLite, the table to read (default: the only table).
+        limits: Bounds on the file's size, its rows and its values.
 
     Returns:
         The entities, in file order.
 
     Raises:
-        DomainError: The database is malformed or does not fit the ontology: every problem in
-            its columns or, when they are sound, in its rows.
+        DomainError: The database is malformed, over a limit, or does not fit the ontology:
+            every problem in its columns or, when they are sound, in its rows.
     """
     problems = Problems()
     if path.suffix == ".csv":
-        entities = _read_csv(path, slots, problems)
+        entities = _read_csv(path, slots, problems, limits)
     elif path.suffix == ".json":
-        entities = _read_json(path, slots, problems)
+        entities = _read_json(path, slots, problems, limits)
     else:
-        entities = _read_sqlite(path, slots, table, problems)
+        entities = _read_sqlite(path, slots, table, problems, limits)
     slots.check_entities(path, entities, problems)
     problems.raise_if_any()
     return tuple(entities)
 
 
-def _read_csv(path: Path, slots: Slots, problems: Problems) -> list[dict[str, str]]:
-    """Read a CSV database whose header row names the slots."""
-    text = read_text(path)
+def _check_rows(path: Path, rows: int, limits: DomainLimits) -> None:
+    """Refuse a database with more entities than ``limits.max_rows``."""
+    if rows > limits.max_rows:
+        fail(path, "rows", f"holds more than the limit of {limits.max_rows} entities")
+
+
+def _read_csv(
+    path: Path, slots: Slots, problems: Problems, limits: DomainLimits
+) -> list[dict[str, str]]:
+    """Read a CSV database whose header row names the slots (quoted fields may span lines)."""
+    reader = csv.reader(io.StringIO(read_text(path, limits), newline=""))
+    rows: list[list[str]] = []
     try:
-        rows = list(csv.reader(text.splitlines()))
+        for fields in reader:
+            if not fields:  # a blank line
+                continue
+            for value in fields:
+                if len(value) > limits.max_value_chars:
+                    fail(
+                        path,
+                        f"line {reader.line_num}",
+                        f"a value of {len(value)} characters "
+                        f"is over the limit of {limits.max_value_chars} ({excerpt(value)})",
+                    )
+            rows.append(fields)
+            _check_rows(path, len(rows) - 1, limits)
     except csv.Error as err:
-        fail(path, None, f"not valid CSV: {err}")
-    rows = [row for row in rows if row]  # blank lines
+        fail(path, f"line {reader.line_num}", f"not valid CSV: {err}")
     if not rows:
         fail(path, "header", "the file is empty; the first row must name the slots")
     header = [column.strip() for column in rows[0]]
@@ -574,11 +862,14 @@ def _read_csv(path: Path, slots: Slots, problems: Problems) -> list[dict[str, st
     return entities
 
 
-def _read_json(path: Path, slots: Slots, problems: Problems) -> list[dict[str, str]]:
+def _read_json(
+    path: Path, slots: Slots, problems: Problems, limits: DomainLimits
+) -> list[dict[str, str]]:
     """Read a JSON database: a list of objects slot -> value."""
-    data = parse_json(path, read_text(path))
+    data = parse_json(path, read_text(path, limits), limits)
     if not isinstance(data, list):
         fail(path, None, f"the top level must be a list of objects, not {_kind(data)}")
+    _check_rows(path, len(data), limits)
     entities: list[dict[str, str]] = []
     for row, item in enumerate(data, start=1):
         if not isinstance(item, Mapping):
@@ -590,57 +881,92 @@ def _read_json(path: Path, slots: Slots, problems: Problems) -> list[dict[str, s
     return entities
 
 
-def read_sqlite_table(path: Path, table: str | None) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Read every row of one table of a SQLite file, opened read-only.
+def read_sqlite_table(
+    path: Path, table: str | None, limits: DomainLimits = DEFAULT_LIMITS
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Read every row of one table of a SQLite file, opened read-only and immutable.
+
+    The file is opened with ``mode=ro&immutable=1``: nothing is written beside it (no
+    ``-wal`` or ``-shm`` file, even for a database in WAL mode) and no lock is taken. Only
+    stored values are read: a table with generated columns (computed on reading, so an 8 KB
+    file could produce gigabytes) or a virtual table is refused, and so is a value longer than
+    ``limits.max_value_chars``.
 
     Args:
         path: The SQLite file.
         table: The table to read; ``None`` reads the only table.
+        limits: Bounds on the file's size, its rows and its values.
 
     Returns:
         The column names and the rows, in ``rowid`` order.
 
     Raises:
-        DomainError: Not a SQLite database, no such table, or not exactly one table.
+        DomainError: Not a SQLite database, no such table, not exactly one table, a generated
+            column or a virtual table, or a limit exceeded.
     """
-    if not path.is_file():
-        fail(path, None, "file not found")
-    uri = path.resolve().as_uri() + "?mode=ro"
+    check_file(path, limits)
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
     try:
         connection = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as err:
         fail(path, None, f"cannot be opened as a SQLite database ({err})")
+    # any value longer than this fails inside SQLite, before Python holds it
+    if sys.version_info >= (3, 11):
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 4 * limits.max_value_chars + 64)
+    connection.execute("PRAGMA trusted_schema = OFF")  # no function of the file's schema runs
     try:
         try:
-            tables = [
-                row[0]
-                for row in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+            schema = dict(
+                connection.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
                     "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            ]
+                ).fetchall()
+            )
         except sqlite3.Error as err:
             fail(path, None, f"not a SQLite database ({err})")
+        tables = [str(name) for name in schema]
+        listed = ", ".join(excerpt(name) for name in tables[:10]) or "none"
         if table is None:
             if len(tables) != 1:
-                found = ", ".join(tables) if tables else "none"
                 problem = (
-                    f"expected one table, found {found}; name it with the ontology's table key"
+                    f"expected one table, found {listed}; name it with the ontology's table key"
                 )
                 fail(path, "table", problem)
             table = tables[0]
-        elif table not in tables:
-            fail(path, "table", f"no table {table!r} (tables: {', '.join(tables) or 'none'})")
+        elif table not in schema:
+            fail(path, "table", f"no table {excerpt(table)} (tables: {listed})")
+        here = f"table {excerpt(table)}"
+        if str(schema[table] or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+            fail(path, here, "is a virtual table; only a plain table of stored values is read")
         quoted = '"' + table.replace('"', '""') + '"'
+        generated = [
+            str(column[1])
+            for column in connection.execute(f"PRAGMA table_xinfo({quoted})")
+            if column[6] != 0  # hidden: 2 a virtual, 3 a stored generated column
+        ]
+        if generated:
+            names = ", ".join(excerpt(name) for name in generated[:10])
+            fail(path, here, f"has generated columns ({names}); only stored values are read")
+        (count,) = connection.execute(f"SELECT count(*) FROM {quoted}").fetchone()  # noqa: S608
+        _check_rows(path, count, limits)
         try:
             cursor = connection.execute(f"SELECT * FROM {quoted} ORDER BY rowid")  # noqa: S608
         except sqlite3.OperationalError:  # a WITHOUT ROWID table
             cursor = connection.execute(f"SELECT * FROM {quoted}")  # noqa: S608
-        columns = [description[0] for description in cursor.description]
+        columns = [str(description[0]) for description in cursor.description]
         try:
             rows = cursor.fetchall()
         except sqlite3.Error as err:
-            fail(path, f"table {table!r}", f"cannot be read ({err})")
+            fail(path, here, f"cannot be read ({err})")
+        for row, values in enumerate(rows, start=1):
+            for column, value in zip(columns, values, strict=True):
+                if isinstance(value, (str, bytes)) and len(value) > limits.max_value_chars:
+                    fail(
+                        path,
+                        f"row {row}.{column}",
+                        f"a value of {len(value)} characters is "
+                        f"over the limit of {limits.max_value_chars}",
+                    )
         return columns, rows
     except sqlite3.Error as err:
         fail(path, None, f"not a readable SQLite database ({err})")
@@ -649,10 +975,10 @@ def read_sqlite_table(path: Path, table: str | None) -> tuple[list[str], list[tu
 
 
 def _read_sqlite(
-    path: Path, slots: Slots, table: str | None, problems: Problems
+    path: Path, slots: Slots, table: str | None, problems: Problems, limits: DomainLimits
 ) -> list[dict[str, str]]:
     """Read a SQLite database table whose columns are slots."""
-    columns, rows = read_sqlite_table(path, table)
+    columns, rows = read_sqlite_table(path, table, limits)
     slots.check_columns(path, "columns", columns, problems)
     problems.raise_if_any()
     return [
@@ -670,5 +996,5 @@ def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"a string ({value!r})"
-    return f"a {type(value).__name__} ({value!r})"
+        return f"a string ({excerpt(value)})"
+    return f"a {type(value).__name__} ({excerpt(value)})"

@@ -12,9 +12,12 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dialogym.domains.domain import DONTCARE, NOT_AVAILABLE, Domain, Problems
+from dialogym.domains.domain import DONTCARE, NOT_AVAILABLE, Domain, Problems, excerpt
 from dialogym.domains.native import (
+    DEFAULT_LIMITS,
     ID_COLUMN,
+    DomainLimits,
+    check_inside,
     fail,
     parse_json,
     read_sqlite_table,
@@ -61,7 +64,13 @@ def domain_name(rules_path: Path) -> str:
     return name[: -len(RULES_SUFFIX)] if name.endswith(RULES_SUFFIX) else rules_path.stem
 
 
-def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
+def load_pydial(
+    path: str | os.PathLike[str],
+    data: object = None,
+    *,
+    limits: DomainLimits = DEFAULT_LIMITS,
+    allow_outside: bool = False,
+) -> Domain:
     """Load a PyDial domain from its rules file and the sibling SQLite database, as PyDial does.
 
     The data is taken as PyDial takes it: :data:`NOT_AVAILABLE` (or an empty cell) is an
@@ -72,6 +81,9 @@ def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
     Args:
         path: The ``NAME-rules.json`` file; the database is ``NAME-dbase.db`` beside it.
         data: The rules file already parsed (it is read from ``path`` when ``None``).
+        limits: Bounds on what may be read (see :class:`~dialogym.domains.DomainLimits`).
+        allow_outside: Read a database that is a link to a file outside the rules file's
+            folder (see :func:`~dialogym.domains.native.check_inside`).
 
     Returns:
         The domain, with no booking slots and ``source`` set to the rules path.
@@ -83,7 +95,7 @@ def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
     """
     path = Path(path)
     if data is None:
-        data = parse_json(path, read_text(path))
+        data = parse_json(path, read_text(path, limits), limits)
     if not isinstance(data, Mapping):
         fail(path, None, f"the top level must be a mapping, not {type(data).__name__}")
     rules = _read_rules(path, data)
@@ -91,18 +103,19 @@ def load_pydial(path: str | os.PathLike[str], data: object = None) -> Domain:
     db_path = path.with_name(name + DBASE_SUFFIX)
     if not db_path.exists():
         fail(path, "database", f"file not found: {db_path} (expected beside the rules file)")
-    columns, rows = read_sqlite_table(db_path, name)
+    check_inside(path, "database", db_path, allow_outside)
+    columns, rows = read_sqlite_table(db_path, name, limits)
     problems = Problems()
     for slot in dict.fromkeys((*rules.system_requestable, *rules.requestable)):
         if slot not in columns:
-            problems.add(db_path, f"table {name!r}", f"lacks column {slot!r}")
+            problems.add(db_path, f"table {excerpt(name)}", f"lacks column {excerpt(slot)}")
     problems.raise_if_any()
     entities = [
         rules.entity(db_path, row, zip(columns, values, strict=True), problems)
         for row, values in enumerate(rows, start=1)
     ]
     if not entities:
-        problems.add(db_path, f"table {name!r}", "the database holds no entity")
+        problems.add(db_path, f"table {excerpt(name)}", "the database holds no entity")
     problems.raise_if_any()
     return Domain(
         name=name,
@@ -164,9 +177,9 @@ class _Rules:
                 value = NOT_AVAILABLE
             elif slot in self.informable and value not in self.informable[slot]:
                 if value == DONTCARE:
-                    problems.add(db_path, here, f"{DONTCARE!r} cannot be a database value")
+                    problems.add(db_path, here, f"{excerpt(DONTCARE)} cannot be a database value")
                 elif slot in self.system_requestable:
-                    problem = f"value {value!r} is not in the rules' informable.{slot}"
+                    problem = f"value {excerpt(value)} is not in the rules' informable.{slot}"
                     problems.add(db_path, here, problem)
                 else:
                     self.informable[slot].append(value)
@@ -191,9 +204,9 @@ def _read_rules(path: Path, data: Mapping[str, object]) -> _Rules:
     if informable is not None and system_requestable is not None:
         for slot in system_requestable:
             if slot not in informable:
-                problems.add(path, "system_requestable", f"slot {slot!r} is not informable")
+                problems.add(path, "system_requestable", f"slot {excerpt(slot)} is not informable")
     if requestable is not None and NAME_SLOT not in requestable:
-        problems.add(path, "requestable", f"must include the name slot {NAME_SLOT!r}")
+        problems.add(path, "requestable", f"must include the name slot {excerpt(NAME_SLOT)}")
     problems.raise_if_any()
     assert informable is not None and system_requestable is not None and requestable is not None
     return _Rules(informable, system_requestable, requestable)
