@@ -57,13 +57,10 @@ allowed actions by taking the best-scored allowed one (highest logit or Q-value)
 from __future__ import annotations
 
 import inspect
-import json
 import math
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -365,33 +362,3 @@ def build_agent(
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ValueError(f"algo_kwargs: {algorithm.class_name} refused them: {first}") from None
 
-
-def detect_algorithm(path: str | PathLike[str]) -> Algorithm:
-    """Which algorithm saved the model ``path`` (read from the zip, nothing unpickled).
-
-    Raises:
-        ValueError: not a readable SB3 model file.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            data = json.loads(archive.read("data"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: not a saved agent ({error})") from None
-    policy = str(data.get("policy_class", {}).get("__module__", ""))
-    if "maskable" in policy:
-        return ALGORITHMS["maskable_ppo"]
-    if "exploration_rate" in data:
-        return ALGORITHMS["dqn"]
-    return ALGORITHMS["ppo" if "n_epochs" in data else "a2c"]
-
-
-def load_agent(path: str | PathLike[str], device: str = "cpu") -> BaseAlgorithm:
-    """Load an agent saved by ``dialogym train`` (``model.zip`` or a checkpoint).
-
-    Raises:
-        ValueError: missing or unreadable file (one line, naming it).
-    """
-    if not Path(path).is_file():
-        raise ValueError(f"{path}: no such model file")
-    algorithm = detect_algorithm(path)
-    return algorithm.cls.load(str(path), device=device)
