@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from dialogym.agents import AgentPolicy, TrainConfig
+from dialogym.benchmark import main as benchmark_main
 from dialogym.cli import make_env
 from dialogym.evaluate import main as evaluate_main
 from dialogym.train import main as train_main
@@ -195,7 +196,6 @@ def test_a_pickle_inside_a_tensor_file_is_not_run(saved: Path, tmp_path: Path) -
     assert not marker.exists()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("algo", sorted(SETTINGS))
 def test_our_own_models_load_and_resume_without_trust(algo: str, tmp_path: Path) -> None:
     config = tiny_run(algo, tmp_path)
@@ -232,4 +232,15 @@ def test_resume_of_a_poisoned_checkpoint_is_refused(
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dialogym train: error: --resume:"), lines
     assert "'custom_thing'" in lines[0] and "--trust-model" in lines[0]
+    assert not marker.exists()
+
+
+def test_benchmark_policy_loads_a_poisoned_zip_without_running_it(
+    saved: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    evil = poisoned(saved, tmp_path / "evil.zip", "lr_schedule", marker)
+    argv = ["--policy", str(evil), "--task", "env1", "--seeds", "1", "--episodes", "2",
+            "--out", str(tmp_path / "bench"), "--no-progress"]  # fmt: skip
+    assert benchmark_main(argv) == 0
     assert not marker.exists()
