@@ -25,13 +25,23 @@ training budget), ``results.json`` (every cell), ``success-DOMAIN.png`` and
 ``curves-DOMAIN-TASK.png`` (learning curves, spread over seeds shaded, PyDial's logged runs as
 their own lines), and ``runs/`` with each training run. A finished cell is kept in
 ``cells.json`` and skipped when the same command is run again, so an interrupted benchmark
-resumes.
+resumes. A cell is keyed on everything that changes its result: the protocol (``--dialogues``,
+``--eval-every``, ``--eval-episodes``, ``--episodes``: another protocol in the same folder is
+refused), the domain and policy arguments with a SHA-256 of the files they name (a file changed
+since is run again), the task and the seed. The folder is locked (``run.lock``) while a benchmark
+writes it.
+
+Two domain files with the same name in different folders are kept apart: each is labelled with
+as many of its parent folders as tell them apart (``a-CamRestaurants``, ``b-CamRestaurants``).
+Text cells of ``results.csv`` that a spreadsheet would read as a formula (a leading ``=``,
+``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import statistics
@@ -59,7 +69,7 @@ from dialogym.cli import (
 from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.policies import BUILTIN_POLICIES, make_policy
-from dialogym.train import TEST_SEED, train
+from dialogym.train import TEST_SEED, run_lock, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
 """Named suites: environment ids, each run with ``domain=`` set to every ``--domain``."""
@@ -79,6 +89,56 @@ LOGGED_KEYS = {"success_rate": "success", "avg_return": "reward", "avg_turns": "
 def domain_label(domain: str) -> str:
     """A short name for a domain argument (``CamRestaurants`` for its rules file)."""
     return Path(domain).name.removesuffix("-rules.json").split(".")[0]
+
+
+def domain_labels(domains: Sequence[str]) -> dict[str, str]:
+    """A distinct label per domain argument: `domain_label`, led by parent folders if shared.
+
+    >>> domain_labels(["a/x/CamRestaurants-rules.json", "b/x/CamRestaurants-rules.json", "laptop"])
+    {'a/x/CamRestaurants-rules.json': 'a-x-CamRestaurants', 'b/x/CamRestaurants-rules.json': 'b-x-CamRestaurants', 'laptop': 'laptop'}
+    """
+    unique = list(dict.fromkeys(domains))
+
+    def label(domain: str, depth: int) -> str:
+        parents = Path(domain).resolve().parent.parts[1:][-depth:] if depth else ()
+        return "-".join([*parents, domain_label(domain)])
+
+    labels = {}
+    for domain in unique:
+        others = [other for other in unique if other != domain]
+        depth = 0
+        while depth < len(Path(domain).resolve().parts) and any(
+            label(other, depth) == label(domain, depth) for other in others
+        ):
+            depth += 1
+        labels[domain] = label(domain, depth)
+    for index, domain in enumerate(unique):  # the same file named twice: its place decides
+        if list(labels.values()).count(labels[domain]) > 1:
+            labels[domain] = f"{labels[domain]}-{index + 1}"
+    return labels
+
+
+def fingerprint(argument: str) -> str:
+    """The SHA-256 of the file an argument names, or ``""`` for a name (a built-in)."""
+    path = Path(argument)
+    if not path.is_file():
+        return ""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text starting with ``= + - @``, tab or CR gets ``'``.
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("@x"), spreadsheet_safe(-1.5), spreadsheet_safe("env1")
+    ("'=1+1", "'@x", -1.5, 'env1')
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def task_label(env_id: str) -> str:
@@ -200,9 +260,9 @@ def run_cell(
 
 
 def cell_dir(out: Path, domain: str, env_id: str, policy: str, seed: int) -> Path:
-    """Where the training run of one cell goes."""
+    """Where the training run of one cell goes (``domain``: its label, see `domain_labels`)."""
     label = Path(policy).parent.name if policy.endswith(".zip") else policy
-    return out / "runs" / domain_label(domain) / task_label(env_id) / f"{label}-s{seed}"
+    return out / "runs" / domain / task_label(env_id) / f"{label}-s{seed}"
 
 
 class _InProcess(Executor):
@@ -379,7 +439,7 @@ def write_results(out: Path, cells: list[dict[str, Any]], points: Sequence[int],
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
     write_atomically(out / "results.csv", text.getvalue())
     write_json(out / "results.json", {"points": list(points), "rows": rows, "cells": cells})
     for domain in dict.fromkeys(r["domain"] for r in rows):
@@ -511,24 +571,56 @@ def run(args: argparse.Namespace) -> int:
     for domain in domains:
         make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out: {out} exists and is not a folder")
+    with run_lock(out):
+        return _run(args, out, tasks, domains, policies)
+
+
+def cell_key(cell: dict[str, Any]) -> tuple[str, str, str, str, str, int]:
+    """What a finished cell's result depends on, besides the protocol (see the module doc)."""
+    return (
+        cell["domain_arg"],
+        cell.get("domain_sha256", "?"),
+        cell["env"],
+        cell["policy"],
+        cell.get("policy_sha256", "?"),
+        cell["seed"],
+    )
+
+
+def _run(
+    args: argparse.Namespace, out: Path, tasks: list[str], domains: list[str], policies: list[str]
+) -> int:
+    """`run`'s body, under the output folder's lock."""
     done_path = out / "cells.json"
     protocol = {name: getattr(args, name) for name in PYDIAL_PROTOCOL}
     cells = load_cells(done_path, protocol)
-    done = {(c["domain_arg"], c["env"], c["policy"], c["seed"]) for c in cells}
+    labels = domain_labels(domains)
+    sha = {name: fingerprint(name) for name in [*domains, *policies]}
+    done = {cell_key(c) for c in cells}
     todo = [
         (domain, env_id, policy, seed)
         for domain in domains
         for env_id in tasks
         for policy in policies
         for seed in range(args.seeds)
-        if (domain, env_id, policy, seed) not in done
+        if (domain, sha[domain], env_id, policy, sha[policy], seed) not in done
     ]
     with (
         ProcessPoolExecutor(args.jobs) if args.jobs > 1 else _InProcess() as pool,
         tqdm(total=len(todo), desc=args.suite, disable=args.no_progress) as bar,
     ):
         futures = {
-            pool.submit(run_cell, env_id, domain, policy, seed, args, cell_dir(out, *key)): key
+            pool.submit(
+                run_cell,
+                env_id,
+                domain,
+                policy,
+                seed,
+                args,
+                cell_dir(out, labels[domain], env_id, policy, seed),
+            ): key
             for key in todo
             for domain, env_id, policy, seed in [key]
         }
@@ -537,8 +629,10 @@ def run(args: argparse.Namespace) -> int:
             result = future.result()
             cells.append(
                 {
-                    "domain": domain_label(domain),
+                    "domain": labels[domain],
                     "domain_arg": domain,
+                    "domain_sha256": sha[domain],
+                    "policy_sha256": sha[policy],
                     "task": task_label(env_id),
                     "env": env_id,
                     "policy": policy,
@@ -549,11 +643,12 @@ def run(args: argparse.Namespace) -> int:
             write_json(done_path, {"protocol": protocol, "cells": cells})
             bar.update()
     order = {
-        key: index for index, key in enumerate(product(domains, tasks, policies, range(args.seeds)))
+        (d, sha[d], e, p, sha[p], s): index
+        for index, (d, e, p, s) in enumerate(product(domains, tasks, policies, range(args.seeds)))
     }
     selected = sorted(
-        (c for c in cells if (c["domain_arg"], c["env"], c["policy"], c["seed"]) in order),
-        key=lambda c: order[c["domain_arg"], c["env"], c["policy"], c["seed"]],
+        ({**c, "domain": labels[c["domain_arg"]]} for c in cells if cell_key(c) in order),
+        key=lambda c: order[cell_key(c)],
     )
     tests = (
         f"tests of {args.eval_episodes} dialogues after each batch of {args.eval_every},"

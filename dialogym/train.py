@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -358,7 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
         elif spec.name == "subprocess":
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
-            kind: type = {"target_success": float, "reward_scale": float}.get(spec.name, int)
+            kind: Callable[[str], Any] = {"target_success": float, "reward_scale": float}.get(
+                spec.name, int
+            )
             if isinstance(spec.default, str):
                 kind = str
             elif spec.name == "seed":

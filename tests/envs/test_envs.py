@@ -138,11 +138,26 @@ def test_a_masked_action_is_not_carried_out() -> None:
         ({"reward": {"bonus": 3}}, "reward"),
         ({"goal": {"nomatch_share": 2.0}}, "nomatch_share"),
         ({"domain": "atlantis"}, "atlantis"),
+        ({"ser": True}, "ser"),  # issue 9: a bool is not a rate (it ran as ser=1.0)
+        ({"ser": float("nan")}, "ser"),
+        ({"reward": {"turn": float("nan")}}, "reward: turn"),  # issue 9: NaN returns
+        ({"reward": {"success": "abc"}}, "reward: success"),
+        ({"reward": {"failure": True}}, "reward: failure"),
+        ({"render_mode": "banana"}, "render_mode"),  # issue 9: passed silently
     ],
 )
 def test_bad_arguments_name_the_argument(kwargs: dict, field: str) -> None:
     with pytest.raises(ValueError, match=field):
         gym.make("dialogym/Dialogue-v0", **kwargs)
+
+
+@pytest.mark.parametrize("options", [{"goal": "x"}, "junk", [1]])
+def test_reset_refuses_options_it_does_not_take(options: object) -> None:
+    env = gym.make("dialogym/Dialogue-v0")
+    with pytest.raises(ValueError, match="options"):
+        env.reset(seed=0, options=options)  # type: ignore[arg-type]
+    for fine in (None, {}):
+        env.reset(seed=0, options=fine)
 
 
 def test_truncation_at_max_turns_leaves_the_requests_untold() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogym.benchmark import domain_labels, spreadsheet_safe
 from dialogym.cli import CommandError, check_output, write_atomically
 from dialogym.train import run_lock
 
@@ -243,3 +245,55 @@ def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
         with pytest.raises(CommandError, match="in use"), run_lock(run):
             pass
     assert not (run / "run.lock").exists()
+
+
+# -- benchmark ----------------------------------------------------------------------------------
+
+
+def test_domain_labels_keep_same_named_files_apart(tmp_path: Path) -> None:
+    a, b = str(tmp_path / "a" / "x.yaml"), str(tmp_path / "b" / "x.yaml")
+    labels = domain_labels([a, b, "restaurant", a])
+    assert labels == {a: "a-x", b: "b-x", "restaurant": "restaurant"}
+    same = domain_labels([a, str(tmp_path / "a" / ".." / "a" / "x.yaml")])  # one file named twice
+    assert len(set(same.values())) == 2
+
+
+def test_spreadsheet_formulas_are_escaped() -> None:
+    for text in ("=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert spreadsheet_safe(text) == "'" + text
+    assert spreadsheet_safe("env1") == "env1" and spreadsheet_safe(-20.5) == -20.5
+
+
+def test_benchmark_keeps_domains_apart_escapes_csv_and_reruns_changed_files(
+    tmp_path: Path,
+) -> None:
+    data = Path(__file__).parents[2] / "dialogym" / "domains" / "data"
+    domains = []
+    for folder, name in (("a", "x.yaml"), ("b", "x.yaml"), ("c", "=HYPERLINK(1).yaml")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(data / "restaurant.csv", tmp_path / folder / "restaurant.csv")
+        shutil.copy(data / "restaurant.yaml", tmp_path / folder / name)
+        domains += ["--domain", str(tmp_path / folder / name)]
+    out = tmp_path / "out"
+    args = ["benchmark", "--task", "env1", "--policy", "handcrafted", "--seeds", "1",
+            "--episodes", "3", "--out", str(out), "--no-progress", *domains]  # fmt: skip
+    result = dialogym(*args)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert [r["domain"] for r in rows] == ["a-x", "b-x", "'=HYPERLINK(1)"]
+    assert (out / "success-a-x.png").is_file() and (out / "success-b-x.png").is_file()
+    assert not (out / "run.lock").exists()
+    assert len(json.loads((out / "cells.json").read_text())["cells"]) == 3
+    with (tmp_path / "a" / "x.yaml").open("a") as stream:
+        stream.write("# changed\n")  # the same path, another file: its cells run again
+    again = dialogym(*args)
+    assert again.returncode == 0, again.stderr
+    cells = json.loads((out / "cells.json").read_text())["cells"]
+    assert sorted(c["domain"] for c in cells) == ["=HYPERLINK(1)", "a-x", "a-x", "b-x"]
+
+
+def test_a_benchmark_folder_in_use_is_refused(tmp_path: Path) -> None:
+    tmp_path.joinpath("run.lock").write_text(f"{os.getpid()}\n")
+    result = dialogym("benchmark", "--task", "env1", "--policy", "random", "--seeds", "1",
+                      "--episodes", "2", "--out", str(tmp_path), "--no-progress")  # fmt: skip
+    one_line_error(result, str(tmp_path), "in use")
