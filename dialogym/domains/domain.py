@@ -6,10 +6,12 @@ It holds no dialogue logic: simulators, trackers and environments read it.
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 DONTCARE = "dontcare"
 """The value a user gives for a constraint they have no preference on."""
@@ -33,6 +35,10 @@ RESERVED_VALUES = (DONTCARE, NOT_AVAILABLE)
 MAX_REPORTED_PROBLEMS = 20
 """How many problems one :class:`DomainError` spells out; the rest are counted."""
 
+MAX_KEPT_PROBLEMS = 1000
+"""How many problems :class:`Problems` keeps; the rest are counted (a hostile file with a
+million bad columns costs no more memory than one with a thousand)."""
+
 EXCERPT_CHARS = 40
 """How many characters of a value read from a file an error message quotes."""
 
@@ -51,19 +57,23 @@ class DomainError(ValueError):
 
     Args:
         problems: One line per problem, each ``FILE: FIELD: problem``.
+        more: How many further problems were found but not kept (see
+            :data:`MAX_KEPT_PROBLEMS`).
 
     Attributes:
-        problems: Every problem found, in the order found.
+        problems: The problems kept, in the order found.
+        more: The further problems found, counted only.
     """
 
-    def __init__(self, *problems: str) -> None:
+    def __init__(self, *problems: str, more: int = 0) -> None:
         self.problems = problems
+        self.more = more
         shown = "; ".join(problems[:MAX_REPORTED_PROBLEMS])
-        hidden = len(problems) - MAX_REPORTED_PROBLEMS
+        hidden = max(len(problems) - MAX_REPORTED_PROBLEMS, 0) + more
         super().__init__(f"{shown}; and {hidden} more problems" if hidden > 0 else shown)
 
-    def __reduce__(self) -> tuple[type[DomainError], tuple[str, ...]]:
-        return type(self), self.problems
+    def __reduce__(self) -> tuple[Any, tuple[str, ...]]:
+        return functools.partial(type(self), more=self.more), self.problems
 
 
 def shorten(text: str, limit: int) -> str:
@@ -142,13 +152,23 @@ class Problems:
 
     def __init__(self) -> None:
         self._found: list[str] = []
+        self._more = 0
 
     def __len__(self) -> int:
-        return len(self._found)
+        return len(self._found) + self._more
+
+    def _keep(self, problems: Iterable[str], more: int = 0) -> None:
+        """Keep problems up to :data:`MAX_KEPT_PROBLEMS`, and count the rest."""
+        for problem in problems:
+            if len(self._found) < MAX_KEPT_PROBLEMS:
+                self._found.append(problem)
+            else:
+                self._more += 1
+        self._more += more
 
     def add(self, where: str | os.PathLike[str], field: str | None, problem: str) -> None:
         """Record one problem (see :func:`problem_line` for the arguments)."""
-        self._found.append(problem_line(where, field, problem))
+        self._keep((problem_line(where, field, problem),))
 
     @contextmanager
     def collecting(self) -> Iterator[None]:
@@ -156,7 +176,7 @@ class Problems:
         try:
             yield
         except DomainError as err:
-            self._found.extend(err.problems)
+            self._keep(err.problems, err.more)
 
     def raise_if_any(self) -> None:
         """Raise every problem recorded so far as one :class:`DomainError`, if there is one.
@@ -165,7 +185,7 @@ class Problems:
             DomainError: At least one problem was recorded.
         """
         if self._found:
-            raise DomainError(*self._found) from None
+            raise DomainError(*self._found, more=self._more) from None
 
 
 @dataclass(frozen=True)

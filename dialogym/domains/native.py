@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -22,6 +23,7 @@ from typing import Any, NoReturn
 import yaml
 
 from dialogym.domains.domain import (
+    MAX_REPORTED_PROBLEMS,
     NOT_AVAILABLE,
     RESERVED_VALUES,
     Domain,
@@ -58,7 +60,7 @@ class DomainLimits:
             expanded (each use of an alias counts everything it refers to).
     """
 
-    max_file_bytes: int = 16 * 1024 * 1024
+    max_file_bytes: int = 8 * 1024 * 1024
     max_rows: int = 100_000
     max_value_chars: int = 10_000
     max_depth: int = 32
@@ -205,29 +207,25 @@ def parse_json(path: Path, text: str, limits: DomainLimits = DEFAULT_LIMITS) -> 
 
 
 def _check_tree(path: Path, data: object, limits: DomainLimits) -> None:
-    """Check the nesting depth and the string lengths of parsed JSON, without recursion."""
-    pending = [(data, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if isinstance(node, str):
-            if len(node) > limits.max_value_chars:
-                fail(
-                    path,
-                    None,
-                    f"a string of {len(node)} characters is over the limit of "
-                    f"{limits.max_value_chars} ({excerpt(node)})",
-                )
+    """Check the nesting depth and the string lengths of parsed JSON, in memory O(depth)."""
+    stack: list[Iterator[object]] = [iter((data,))]
+    while stack:
+        for node in stack[-1]:
+            if isinstance(node, str):
+                if len(node) > limits.max_value_chars:
+                    problem = f"a string of {len(node)} characters is over the limit of "
+                    fail(path, None, problem + f"{limits.max_value_chars} ({excerpt(node)})")
+            elif isinstance(node, Mapping):
+                stack.append(itertools.chain(node.keys(), node.values()))
+                break
+            elif isinstance(node, list):
+                stack.append(iter(node))
+                break
+        else:  # this container is done
+            stack.pop()
             continue
-        children: Iterable[object]
-        if isinstance(node, Mapping):
-            children = [*node.keys(), *node.values()]
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > limits.max_depth:
+        if len(stack) - 1 > limits.max_depth:
             fail(path, None, f"nested deeper than the limit of {limits.max_depth} levels")
-        pending.extend((child, depth + 1) for child in children)
 
 
 def check_yaml_events(
@@ -676,7 +674,7 @@ def domain_from_mapping(
     except DomainError as err:  # a check the loader missed: still the file, not the source
         own_file = str(path)
         raise DomainError(
-            *(problem.replace(source, own_file, 1) for problem in err.problems)
+            *(problem.replace(source, own_file, 1) for problem in err.problems), more=err.more
         ) from None
 
 
@@ -715,6 +713,12 @@ class Slots:
             columns: The column names.
             problems: Where to record an unknown, repeated or missing column.
         """
+        columns = list(columns)
+        excess = len(columns) - len(self.known) - 1  # the slots and the id column
+        if excess > MAX_REPORTED_PROBLEMS:  # not worth a problem per column
+            problem = f"has {len(columns)} columns, {excess} more than the slots and {ID_COLUMN!r}"
+            problems.add(where, field, problem)
+            return
         seen: set[str] = set()
         for column in columns:
             if column in seen:

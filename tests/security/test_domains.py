@@ -479,3 +479,18 @@ def test_fuzz_sqlite_databases(
         database.unlink()
     database.write_bytes(raw)
     check_load(path)
+
+
+def test_problems_beyond_a_thousand_are_counted_not_kept(tmp_path: Path) -> None:
+    bad_rows = "".join(f"place{row},thai,uptown,0101\n" for row in range(3000))
+    with pytest.raises(DomainError) as error:
+        load_domain(write_domain(tmp_path, csv=HEADER + bad_rows))
+    assert len(error.value.problems) == 1000 and error.value.more == 2000
+    assert str(error.value).endswith("; and 2980 more problems")
+    assert len(str(error.value)) < 3000
+
+
+def test_a_header_of_a_million_columns_is_one_problem(tmp_path: Path) -> None:
+    header = ",".join(f"c{column}" for column in range(1_000_000))
+    with refused("db.csv: header: has 1000000 columns, 999995 more than the slots and 'id'"):
+        load_domain(write_domain(tmp_path, csv=header + "\n"))
