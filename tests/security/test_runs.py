@@ -6,9 +6,11 @@ import csv
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,6 +234,26 @@ def test_a_run_folder_in_use_is_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in run.iterdir()) == ["run.lock"]
     with pytest.raises(CommandError, match="in use"), run_lock(run):
         pass
+
+
+def test_two_trainings_into_one_folder_the_second_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "dialogym.cli", "train", "--out", str(run), "--no-progress",
+         "--dialogues", "5000", "--eval-every", "1000", "--eval-episodes", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not (run / "run.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = dialogym("train", "--out", str(run), "--no-progress", "--algo", "a2c", *TINY[:2])
+        one_line_error(second, str(run), "in use by another run", f"pid {first.pid}")
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    assert not (run / "run.lock").exists()  # released on the way out
+    assert "a2c" not in (run / "config.yaml").read_text()
 
 
 def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
