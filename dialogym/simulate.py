@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from dialogym.cli import (
     CommandError,
+    add_trust_model_flag,
     check_output,
     make_env,
     non_negative_int,
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment argument, repeatable (default channel=text)",
     )  # fmt: skip
     parser.add_argument(
-        "--policy", default="handcrafted", help="handcrafted, random or a model.zip"
+        "--policy", default="handcrafted", help="handcrafted, greedy, random or a model.zip"
     )
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to write")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the first reset")
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--force", action="store_true", help="overwrite an --out file that dialogym did not write"
     )
+    add_trust_model_flag(parser)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     env_kwargs = {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
     env = BeliefLog(make_env(args.env, env_kwargs))
     dialogue_env = cast(DialogueEnv, env.unwrapped)
-    policy = load_policy(args.policy, env.unwrapped, args.seed)
+    policy = load_policy(args.policy, env.unwrapped, args.seed, args.trust_model)
     lines: list[str] = []
     fallbacks: list[int] = []
 
