@@ -66,6 +66,7 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.domains import load_domain
 from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.policies import BUILTIN_POLICIES, make_policy
@@ -128,6 +129,23 @@ def fingerprint(argument: str) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def domain_fingerprint(argument: str) -> str:
+    """The SHA-256 of what a domain file loads to (its database included), ``""`` for a built-in.
+
+    Hashing the loaded domain, not the file named, catches a change in a file it refers to (a
+    PyDial rules file's ``-dbase.db``, a native ontology's database).
+    """
+    if not Path(argument).is_file():
+        return ""
+    domain = load_domain(argument)
+    content = (
+        domain.name, domain.entity_type, domain.name_slot, domain.informable,
+        domain.system_requestable, domain.requestable, domain.booking, domain.synonyms,
+        domain.entities,
+    )  # fmt: skip
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -597,7 +615,10 @@ def _run(
     protocol = {name: getattr(args, name) for name in PYDIAL_PROTOCOL}
     cells = load_cells(done_path, protocol)
     labels = domain_labels(domains)
-    sha = {name: fingerprint(name) for name in [*domains, *policies]}
+    sha = {
+        **{name: domain_fingerprint(name) for name in domains},
+        **{name: fingerprint(name) for name in policies},
+    }
     done = {cell_key(c) for c in cells}
     todo = [
         (domain, env_id, policy, seed)

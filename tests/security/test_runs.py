@@ -306,8 +306,8 @@ def test_benchmark_keeps_domains_apart_escapes_csv_and_reruns_changed_files(
     assert (out / "success-a-x.png").is_file() and (out / "success-b-x.png").is_file()
     assert not (out / "run.lock").exists()
     assert len(json.loads((out / "cells.json").read_text())["cells"]) == 3
-    with (tmp_path / "a" / "x.yaml").open("a") as stream:
-        stream.write("# changed\n")  # the same path, another file: its cells run again
+    database = tmp_path / "a" / "restaurant.csv"  # the same paths, another database: run again
+    database.write_text(database.read_text().replace("01632", "01633", 1))
     again = dialogym(*args)
     assert again.returncode == 0, again.stderr
     cells = json.loads((out / "cells.json").read_text())["cells"]
