@@ -20,12 +20,13 @@ SLOT_WORDS = {
 """Slots whose names are not plain English; any other slot is said with ``_``/``-`` as spaces."""
 
 SLOT_ALIASES = {
-    "pricerange": ("price", "prices", "cost"),
+    "pricerange": ("price", "prices", "cost", "priced"),
     "food": ("cuisine", "kind of food", "type of food"),
     "area": ("part of town", "location", "neighbourhood"),
     "phone": ("phone", "telephone", "number"),
-    "postcode": ("post code", "postal code", "zip code"),
+    "postcode": ("post code", "postal code", "zip code", "postcodes"),
     "address": ("where it is",),
+    "addr": ("address", "where it is"),
     "people": ("party size", "how many people"),
 }
 """Further ways to name a slot, read by the NLU (never produced by the templates)."""
@@ -36,26 +37,35 @@ def slot_words(slot: str) -> str:
     return SLOT_WORDS.get(slot) or slot.replace("_", " ").replace("-", " ")
 
 
+FILLER = r"(?:(?:uh|uhm|um|umm|er|erm|ah|oh|well|so|and)\W+)*"
+"""Hesitations a cue that starts a sentence may follow ("uh yes i want ...")."""
+
 ACT_CUES = {
-    "ack": r"^(?:okay|ok|alright|all right|i see)\b",
-    "hello": r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b",
-    "negate": r"^(?:no|nope|not really)\b|\bthat's (?:wrong|not right|incorrect)\b|\bwrong\b",
-    "affirm": r"^(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat's (?:right|correct)\b",
+    "ack": rf"^{FILLER}(?:okay|ok|alright|all right|i see)\b",
+    "hello": rf"^{FILLER}(?:hello|hi|hey|good (?:morning|afternoon|evening))\b",
+    "negate": (
+        rf"^{FILLER}(?:no|nope|not really)\b|\bthat'?s (?:wrong|not right|incorrect)\b|\bwrong\b"
+    ),
+    "affirm": (
+        rf"^{FILLER}(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat'?s (?:right|correct)\b"
+    ),
     "book": r"\bbook\b|\breserv(?:e|ation)\b",
     "reqalts": (
-        r"\b(?:anything|something|somewhere) else\b|\bother (?:options?|ones?|places?)\b"
-        r"|\banother (?:one|option|place)\b|\balternatives?\b"
+        r"\b(?:anything|something|somewhere|any ?where|any ?one) else\b|\bother (?:options?|ones?|places?)\b"
+        r"|\banother (?:one|option|place)\b|\balternatives?\b|\b(?:any|some) others\b"
     ),
     "thankyou": r"\bthank(?:s| you)\b|\bcheers\b",
-    "bye": r"\b(?:good)?bye\b|\bsee you\b|\bthat's all\b",
+    "bye": r"\b(?:good ?)?bye\b|\bsee you\b|\bthat'?s all\b",
 }
 """How a user says the act types that carry no slot: act type name to a regex over one
 lower-case sentence (``^`` is the sentence's start). The NLU reads acts by them; the LLM
 generator's faithfulness check asks an utterance to contain them."""
 
 DONTCARE_CUE = (
-    r"\b(?:don't|do not|doesn't|does not) (?:care|mind|matter)|\bno preference\b|\bwhatever\b"
-    r"|\bany\b.*\b(?:is fine|will do|is ok)\b|\bnot important\b"
+    r"\b(?:don'?t|do not|doesn'?t|does not|dose not|dosen'?t) (?:really )?(?:care|mind|matter)"
+    r"|\b(?:no|not have a|not have any|n'?t have a|n'?t have any) preference\b"
+    r"|\beither (?:one )?(?:is fine|will do|is ok|is okay|works)\b|\bwhatever\b|\bany\b.*\b(?:is fine|will do|is ok|is okay|works)\b"
+    r"|\bnot important\b|\bnot picky\b|\bdoes(?:n'?t| not) make a difference\b|^any$"
 )
 """How a user says that any value of a slot will do (a regex over one lower-case sentence)."""
 
@@ -65,14 +75,25 @@ QUESTION_CUE = (
 )
 """How a user asks for something (a regex over one lower-case sentence)."""
 
-DENY_CUE = r"\bnot\b|\b(?:don't|do not) want\b|\brather not\b"
+DENY_CUE = r"\bnot\b|\b(?:don'?t|do not) want\b|\brather not\b"
 """How a user says a value is not what they want (a regex over one lower-case sentence)."""
 
-CONFIRM_CUE = r"^(?:is it|is the|is that|does it)\b"
+CONFIRM_CUE = rf"^{FILLER}(?:is it|is the|is that|does it)\b"
 """How a user asks whether the offered entity has a value (a regex over one lower-case sentence)."""
 
 NOT_ANY_CUE = r"^not any\b"
 """How a user denies ``dontcare`` ("not any price range will do")."""
+
+ALTERNATIVE_CUE = rf"^{FILLER}(?:how|what) about\b"
+"""How a user asks for another entity with a new value ("how about french food?")."""
+
+ANY_CUE = r"\bany (?:kind of |type of |sort of )?$"
+"""Before a slot's name, says that any value will do ("any part of town"); tried on the text
+that comes before the slot's name in the sentence."""
+
+SAME_CUE = r"\b(?:that|this|the same|a similar|same) $"
+"""Before a slot's name, refers to a value already said ("in that price range"), which asks
+for nothing; tried on the text that comes before the slot's name in the sentence."""
 
 TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
 """How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

@@ -8,6 +8,14 @@ belongs to several slots (``budget`` is a laptop type and a price range), the sl
 sentence decides, then the slot the system just asked about; each other reading becomes a
 lower-ranked hypothesis.
 
+Human text is read loosely: case and missing apostrophes do not matter (``dont care``), a cue
+that starts a sentence may follow a hesitation (``uh yes``), a slot named without a value is a
+request even without a question word (``and the phone number``) unless it refers back (``in
+that price range``) or follows a value (``cheap food``), ``any <slot>`` is ``dontcare``, ``how
+about <value>`` is ``reqalts`` with the inform, a one-word value also reads as its adverb
+(``moderately``), and a word of five letters or more one edit from exactly one value word is
+read as that word (``itailian``, ``center``).
+
 >>> from dialogym.acts import format_acts
 >>> from dialogym.domains import load_domain
 >>> nlu = RuleNLU(load_domain("restaurant"))
@@ -45,11 +53,14 @@ from dialogym.acts import (
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
 from dialogym.domains.words import (
     ACT_CUES,
+    ALTERNATIVE_CUE,
+    ANY_CUE,
     CONFIRM_CUE,
     DENY_CUE,
     DONTCARE_CUE,
     NOT_ANY_CUE,
     QUESTION_CUE,
+    SAME_CUE,
     SLOT_ALIASES,
     TYPE_CUE,
     slot_words,
@@ -61,6 +72,12 @@ _DENY = re.compile(DENY_CUE)
 _REQUEST = re.compile(QUESTION_CUE)
 _CONFIRM = re.compile(CONFIRM_CUE)
 _NOT_ANY = re.compile(NOT_ANY_CUE)
+_ALTERNATIVE = re.compile(ALTERNATIVE_CUE)
+_ANY = re.compile(ANY_CUE)
+_SAME = re.compile(SAME_CUE)
+_WORD = re.compile(r"[a-z]+")
+_FUZZY_LENGTH = 5
+"""Words this long or longer may be misspelt by one edit and still be read as a value."""
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
 _LEADING_CUES: _Cues = tuple(
     (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, ACK, NEGATE, AFFIRM, BOOK)
@@ -111,6 +128,8 @@ class RuleNLU:
         self._pattern = re.compile(
             r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
         )
+        self._vocabulary = frozenset(w for surface in surfaces for w in _WORD.findall(surface))
+        self._spelt: dict[str, str] = {}
 
     def parse(self, text: str, system_acts: Acts = ()) -> Hypotheses:
         """The n-best hypotheses for the user's ``text``, said in reply to ``system_acts``.
@@ -122,7 +141,8 @@ class RuleNLU:
         acts: list[Act] = []
         alternatives: list[tuple[int, list[Act]]] = []  # (position in acts, other readings)
         understood = True
-        for sentence in _SENTENCE.split(text.lower().replace("’", "'").strip()):
+        said = self._respell(text.lower().replace("’", "'").replace("`", "'").strip())
+        for sentence in _SENTENCE.split(said):
             sentence = sentence.strip(" .!,;")
             if not sentence:
                 continue
@@ -151,9 +171,16 @@ class RuleNLU:
     ) -> bool:
         """Append the acts of one sentence; return whether anything was understood."""
         before = len(acts)
-        mentions = [self._mentions[m.group(1)] for m in self._pattern.finditer(sentence)]
+        found = list(self._pattern.finditer(sentence))
+        mentions = [self._mentions[m.group(1)] for m in found]
         named = [m[0][0] for m in mentions if m[0][1] is None]
         valued = [m for m in mentions if m[0][1] is not None]
+        valued_slots = {slot for readings in valued for slot, _ in readings}
+        anything = [  # "any part of town": any value of the slot named will do
+            self._mentions[m.group(1)][0][0]
+            for m in found
+            if self._mentions[m.group(1)][0][1] is None and _ANY.search(sentence[: m.start()])
+        ]
         for kind, pattern in _LEADING_CUES:
             if pattern.search(sentence) and not (
                 kind is NEGATE and valued and _DENY.search(sentence)
@@ -161,30 +188,91 @@ class RuleNLU:
                 acts.append(Act(kind))
         if self._type.search(sentence):
             acts.append(Act(INFORM, TYPE_SLOT, self.entity_type))
+        dontcare: list[str] = []
         if _DONTCARE.search(sentence):
-            slots = [s for s in named if s in self.value_slots] or ([asked] if asked else [])
+            free = [s for s in named if s in self.value_slots and s not in valued_slots]
+            dontcare = free or ([asked] if asked and not valued else [])
+        dontcare += [s for s in anything if s in self.value_slots and s not in valued_slots]
+        if dontcare:
             kind = DENY if _NOT_ANY.search(sentence) else INFORM
-            acts.extend(Act(kind, slot, DONTCARE) for slot in dict.fromkeys(slots))
-        elif valued:
-            deny = _DENY.search(sentence) is not None
+            acts.extend(Act(kind, slot, DONTCARE) for slot in dict.fromkeys(dontcare))
+        kind = INFORM
+        if valued and not (dontcare and _NOT_ANY.search(sentence)):
+            deny = _DENY.search(sentence) is not None and not _DONTCARE.search(sentence)
             kind = DENY if deny else CONFIRM if _CONFIRM.search(sentence) else INFORM
+            if kind is INFORM and _ALTERNATIVE.search(sentence):
+                acts.append(Act(REQALTS))
             for readings in valued:
                 chosen, others = _resolve(readings, named, asked)
                 if others:
                     alternatives.append((len(acts), [Act(kind, s, v) for s, v in others]))
                 acts.append(Act(kind, *chosen))
-        elif named and _REQUEST.search(sentence):
-            slots = [s for s in named if s in self.requestable]
-            acts.extend(Act(REQUEST, slot) for slot in dict.fromkeys(slots))
+        value_ends = {m.end() for m in found if self._mentions[m.group(1)][0][1] is not None}
+        asking = [  # a slot's name right after a value ("cheap food") names what is wanted
+            self._mentions[m.group(1)][0][0]
+            for m in found
+            if self._mentions[m.group(1)][0][1] is None
+            and not _SAME.search(sentence[: m.start()])
+            and len(sentence[: m.start()].rstrip()) not in value_ends
+        ]
+        asking = [
+            s for s in asking if s in self.requestable and s not in {*valued_slots, *dontcare}
+        ]
+        if asking and (kind is INFORM or _REQUEST.search(sentence)):
+            acts.extend(Act(REQUEST, slot) for slot in dict.fromkeys(asking))
         for kind, pattern in _TRAILING_CUES:
             if pattern.search(sentence):
                 acts.append(Act(kind))
         return len(acts) > before
 
+    def _respell(self, text: str) -> str:
+        """``text`` with words one edit away from exactly one value word spelt as that word."""
+        return _WORD.sub(lambda m: self._spelling(m.group(0)), text)
+
+    def _spelling(self, word: str) -> str:
+        if len(word) < _FUZZY_LENGTH or word in self._vocabulary:
+            return word
+        known = self._spelt.get(word)
+        if known is None:
+            near = [
+                w
+                for w in self._vocabulary
+                if len(w) >= _FUZZY_LENGTH and w[0] == word[0] and _one_edit(word, w)
+            ]
+            known = self._spelt[word] = near[0] if len(near) == 1 else word
+        return known
+
+
+def _one_edit(word: str, other: str) -> bool:
+    """Whether ``word`` is one insertion, deletion, swap of neighbours or substitution away.
+
+    A substitution or swap counts in words of six letters or more only: short words one such
+    edit apart are often both English ("world" and "would", "there" and "three"), so they are
+    not taken for each other.
+    """
+    if abs(len(word) - len(other)) > 1 or word == other:
+        return False
+    if len(word) == len(other):
+        diff = [i for i, (a, b) in enumerate(zip(word, other, strict=True)) if a != b]
+        if len(word) <= _FUZZY_LENGTH:
+            return False
+        if len(diff) == 2 and diff[1] == diff[0] + 1:
+            i = diff[0]
+            return word[i] == other[i + 1] and word[i + 1] == other[i]
+        return len(diff) == 1
+    short, long = sorted((word, other), key=len)
+    i = next((k for k, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
+    return short[i:] == long[i + 1 :]
+
 
 def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:
-    """Lower-case surface forms of a value: itself, with spaces for ``_``/``-``, synonyms."""
+    """Lower-case surface forms of a value.
+
+    The value itself, with spaces for ``_``/``-``, its synonyms, and the adverb of a one-word
+    value ("moderately" for "moderate").
+    """
     forms = {value, value.replace("_", " "), value.replace("-", " "), *synonyms}
+    forms |= {f"{form}ly" for form in forms if form.isalpha() and len(form) >= _FUZZY_LENGTH}
     return {form.lower().strip() for form in forms if form.strip()}
 
 

@@ -103,3 +103,118 @@ def test_confidence_reflects_understanding(restaurant: RuleNLU) -> None:
 def test_nbest_must_be_positive() -> None:
     with pytest.raises(ValueError, match="nbest"):
         RuleNLU(load_domain("restaurant"), nbest=0)
+
+
+@pytest.fixture(scope="module")
+def camrestaurants() -> RuleNLU:
+    if not CAMRESTAURANTS.exists():
+        pytest.skip(f"needs {CAMRESTAURANTS}")
+    return RuleNLU(load_domain(str(CAMRESTAURANTS)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can I get the address?", "request(addr)"),
+        ("I would like the address and the postcode.", "request(addr) & request(postcode)"),
+    ],
+)
+def test_slot_aliases_name_pydial_slots(camrestaurants: RuleNLU, text: str, expected: str) -> None:
+    assert top(camrestaurants, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("phone number", "request(phone)"),
+        ("Postcode, please.", "request(postcode)"),
+        ("And the price range.", "request(pricerange)"),
+        ("I need the address of that place.", "request(address)"),
+        ("Thai food in the north, and the phone number.", "inform(food=thai) & inform(area=north)"
+         " & request(phone)"),
+        ("I want cheap food. The address too.", "inform(pricerange=cheap) & request(address)"),
+    ],
+)  # fmt: skip
+def test_requests_need_no_question_cue(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Are there any others in that price range?", "reqalts()"),
+        ("Something else in the same area, please.", "reqalts()"),
+        ("A restaurant in the same price range.", "null()"),
+    ],
+)
+def test_a_slot_said_as_before_is_no_request(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("How about french food?", "reqalts() & inform(food=french)"),
+        ("what about indian food", "reqalts() & inform(food=indian)"),
+        ("Uh, how about something in the north?", "reqalts() & inform(area=north)"),
+        ("Is there anyone else?", "reqalts()"),
+        ("Any others?", "reqalts()"),
+    ],
+)
+def test_reads_reqalts(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "system", "expected"),
+    [
+        ("dont care", "request(area)", "inform(area=dontcare)"),
+        ("I dont mind.", "request(food)", "inform(food=dontcare)"),
+        ("it doesnt matter", "request(pricerange)", "inform(pricerange=dontcare)"),
+        ("Any part of town.", "", "inform(area=dontcare)"),
+        ("Any.", "request(food)", "inform(food=dontcare)"),
+        ("any kind of food is ok", "", "inform(food=dontcare)"),
+        ("I have no preference.", "request(area)", "inform(area=dontcare)"),
+        ("I do not have a preference.", "request(area)", "inform(area=dontcare)"),
+        ("Either is fine.", "request(pricerange)", "inform(pricerange=dontcare)"),
+        ("I want italian food in any part of town.", "", "inform(area=dontcare)"
+         " & inform(food=italian)"),
+        ("Italian food, I dont care about the price.", "", "inform(pricerange=dontcare)"
+         " & inform(food=italian)"),
+    ],
+)  # fmt: skip
+def test_dontcare_without_apostrophes_and_any(
+    restaurant: RuleNLU, text: str, system: str, expected: str
+) -> None:
+    assert top(restaurant, text, system) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A moderately priced restaurant.", "inform(pricerange=moderate)"),
+        ("Somewhere in the center.", "inform(area=centre)"),
+        ("itailian food please", "inform(food=italian)"),
+        ("chinnese food", "inform(food=chinese)"),
+        ("Expensve food.", "inform(pricerange=expensive)"),
+        ("THAI FOOD IN THE NORTH", "inform(food=thai) & inform(area=north)"),
+        ("I want a restaurant over there.", "inform(request_type=restaurant)"),
+        ("I would like it, it would be nice.", "null()"),
+    ],
+)
+def test_variants_misspellings_and_case(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "system", "expected"),
+    [
+        ("uh yes i want thai food", "confirm(food=thai)", "affirm() & inform(food=thai)"),
+        ("Um, no, I want thai food.", "confirm(food=french)", "negate() & inform(food=thai)"),
+        ("Well, ok.", "", "ack()"),
+        ("thats right", "confirm(food=thai)", "affirm()"),
+        ("Uh, is it in the centre?", "", "confirm(area=centre)"),
+    ],
+)
+def test_cues_after_hesitations(restaurant: RuleNLU, text: str, system: str, expected: str) -> None:
+    assert top(restaurant, text, system) == expected
