@@ -25,11 +25,12 @@ SLOT_ALIASES = {
     "area": ("part of town", "location", "neighbourhood"),
     "phone": ("phone", "telephone", "number"),
     "postcode": ("post code", "postal code", "zip code", "postcodes"),
-    "address": ("where it is",),
-    "addr": ("address", "where it is"),
+    "address": ("where it is", "where is it", "where are they", "directions"),
+    "addr": ("address", "where it is", "where is it", "where are they", "directions"),
     "people": ("party size", "how many people"),
 }
-"""Further ways to name a slot, read by the NLU (never produced by the templates)."""
+"""Further ways to name a slot, read by the NLU (never produced by the templates); the NLU also
+reads the plural of a slot's name or alias ("addresses")."""
 
 
 def slot_words(slot: str) -> str:

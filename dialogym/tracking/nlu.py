@@ -121,6 +121,9 @@ class RuleNLU:
         for slot, forms in names + aliases:  # a slot's own name wins over another's alias
             for surface in forms:
                 surfaces.setdefault(surface.lower(), [(slot, None)])
+        for slot, forms in names + aliases:  # then the plurals: "addresses", "phone numbers"
+            for surface in forms:
+                surfaces.setdefault(_plural(surface.lower()), [(slot, None)])
         self._mentions = surfaces
         self.entity_type = domain.entity_type or domain.name
         self._type = re.compile(TYPE_CUE.format(entity_type=re.escape(self.entity_type.lower())))
@@ -189,31 +192,45 @@ class RuleNLU:
         if self._type.search(sentence):
             acts.append(Act(INFORM, TYPE_SLOT, self.entity_type))
         dontcare: list[str] = []
-        if _DONTCARE.search(sentence):
+        dontcare_cue = _DONTCARE.search(sentence) is not None
+        if dontcare_cue:
             free = [s for s in named if s in self.value_slots and s not in valued_slots]
-            dontcare = free or ([asked] if asked and not valued else [])
+            dontcare = free or ([asked] if asked and asked not in valued_slots else [])
         dontcare += [s for s in anything if s in self.value_slots and s not in valued_slots]
         if dontcare:
             kind = DENY if _NOT_ANY.search(sentence) else INFORM
             acts.extend(Act(kind, slot, DONTCARE) for slot in dict.fromkeys(dontcare))
         kind = INFORM
         if valued and not (dontcare and _NOT_ANY.search(sentence)):
-            deny = _DENY.search(sentence) is not None and not _DONTCARE.search(sentence)
-            kind = DENY if deny else CONFIRM if _CONFIRM.search(sentence) else INFORM
-            if kind is INFORM and _ALTERNATIVE.search(sentence):
+            said = CONFIRM if _CONFIRM.search(sentence) else INFORM
+            if said is INFORM and _ALTERNATIVE.search(sentence):
                 acts.append(Act(REQALTS))
-            for readings in valued:
+            start = 0  # a value is denied by a cue between it and the value before it
+            for match in found:
+                readings = self._mentions[match.group(1)]
+                if readings[0][1] is None:
+                    continue
+                denied = _DENY.search(sentence[start : match.start()]) and not dontcare_cue
+                start = match.end()
                 chosen, others = _resolve(readings, named, asked)
+                value_kind = DENY if denied else said
+                kind = DENY if denied else kind if kind is DENY else said
                 if others:
-                    alternatives.append((len(acts), [Act(kind, s, v) for s, v in others]))
-                acts.append(Act(kind, *chosen))
+                    alternatives.append((len(acts), [Act(value_kind, s, v) for s, v in others]))
+                acts.append(Act(value_kind, *chosen))
         value_ends = {m.end() for m in found if self._mentions[m.group(1)][0][1] is not None}
-        asking = [  # a slot's name right after a value ("cheap food") names what is wanted
-            self._mentions[m.group(1)][0][0]
+        asking = [  # an informable slot's name after a value ("cheap food") or "that" asks nothing
+            slot
             for m in found
-            if self._mentions[m.group(1)][0][1] is None
-            and not _SAME.search(sentence[: m.start()])
-            and len(sentence[: m.start()].rstrip()) not in value_ends
+            for slot, value in self._mentions[m.group(1)][:1]
+            if value is None
+            and not (
+                slot in self.value_slots
+                and (
+                    _SAME.search(sentence[: m.start()])
+                    or len(sentence[: m.start()].rstrip()) in value_ends
+                )
+            )
         ]
         asking = [
             s for s in asking if s in self.requestable and s not in {*valued_slots, *dontcare}
@@ -263,6 +280,13 @@ def _one_edit(word: str, other: str) -> bool:
     short, long = sorted((word, other), key=len)
     i = next((k for k, (a, b) in enumerate(zip(short, long, strict=False)) if a != b), len(short))
     return short[i:] == long[i + 1 :]
+
+
+def _plural(phrase: str) -> str:
+    """The plural of a phrase's last word (``phone number`` -> ``phone numbers``)."""
+    if not phrase[-1:].isalpha():
+        return phrase
+    return phrase + ("es" if phrase.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:

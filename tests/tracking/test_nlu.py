@@ -117,6 +117,8 @@ def camrestaurants() -> RuleNLU:
     [
         ("Can I get the address?", "request(addr)"),
         ("I would like the address and the postcode.", "request(addr) & request(postcode)"),
+        ("Golden house phone number then.", "inform(name=golden house) & request(phone)"),
+        ("Where is it?", "request(addr)"),
     ],
 )
 def test_slot_aliases_name_pydial_slots(camrestaurants: RuleNLU, text: str, expected: str) -> None:
@@ -133,6 +135,8 @@ def test_slot_aliases_name_pydial_slots(camrestaurants: RuleNLU, text: str, expe
         ("Thai food in the north, and the phone number.", "inform(food=thai) & inform(area=north)"
          " & request(phone)"),
         ("I want cheap food. The address too.", "inform(pricerange=cheap) & request(address)"),
+        ("Can you give me that phone number?", "request(phone)"),
+        ("What are their addresses and phone numbers?", "request(address) & request(phone)"),
     ],
 )  # fmt: skip
 def test_requests_need_no_question_cue(restaurant: RuleNLU, text: str, expected: str) -> None:
