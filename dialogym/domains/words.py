@@ -96,5 +96,10 @@ SAME_CUE = r"\b(?:that|this|the same|a similar|same) $"
 """Before a slot's name, refers to a value already said ("in that price range"), which asks
 for nothing; tried on the text that comes before the slot's name in the sentence."""
 
+NAMED_CUE = r"(?:^|\b(?:the|their|its|and|also|plus|about)\s+|,\s*)$"
+"""Before a slot's name, asks for it without a question ("and the price range"); tried on the
+text before the name. A slot one can inform is asked for without a question only so: after
+another word ("fair prices", "medium price range") the name belongs to a value not read."""
+
 TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
 """How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

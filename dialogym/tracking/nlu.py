@@ -58,6 +58,7 @@ from dialogym.domains.words import (
     CONFIRM_CUE,
     DENY_CUE,
     DONTCARE_CUE,
+    NAMED_CUE,
     NOT_ANY_CUE,
     QUESTION_CUE,
     SAME_CUE,
@@ -75,6 +76,7 @@ _NOT_ANY = re.compile(NOT_ANY_CUE)
 _ALTERNATIVE = re.compile(ALTERNATIVE_CUE)
 _ANY = re.compile(ANY_CUE)
 _SAME = re.compile(SAME_CUE)
+_NAMED = re.compile(NAMED_CUE)
 _WORD = re.compile(r"[a-z]+")
 _FUZZY_LENGTH = 5
 """Words this long or longer may be misspelt by one edit and still be read as a value."""
@@ -218,6 +220,7 @@ class RuleNLU:
                 if others:
                     alternatives.append((len(acts), [Act(value_kind, s, v) for s, v in others]))
                 acts.append(Act(value_kind, *chosen))
+        question = _REQUEST.search(sentence) is not None
         value_ends = {m.end() for m in found if self._mentions[m.group(1)][0][1] is not None}
         asking = [  # an informable slot's name after a value ("cheap food") or "that" asks nothing
             slot
@@ -229,13 +232,14 @@ class RuleNLU:
                 and (
                     _SAME.search(sentence[: m.start()])
                     or len(sentence[: m.start()].rstrip()) in value_ends
+                    or not (question or _NAMED.search(sentence[: m.start()]))
                 )
             )
         ]
         asking = [
             s for s in asking if s in self.requestable and s not in {*valued_slots, *dontcare}
         ]
-        if asking and (kind is INFORM or _REQUEST.search(sentence)):
+        if asking and (kind is INFORM or question):
             acts.extend(Act(REQUEST, slot) for slot in dict.fromkeys(asking))
         for kind, pattern in _TRAILING_CUES:
             if pattern.search(sentence):

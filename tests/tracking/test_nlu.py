@@ -222,3 +222,36 @@ def test_variants_misspellings_and_case(restaurant: RuleNLU, text: str, expected
 )
 def test_cues_after_hesitations(restaurant: RuleNLU, text: str, system: str, expected: str) -> None:
     assert top(restaurant, text, system) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want vegetarian food, not italian.", "inform(food=vegetarian) & deny(food=italian)"),
+        (
+            "Thai food, the price is not important.",
+            "inform(pricerange=dontcare) & inform(food=thai)",
+        ),
+        ("I don't want thai food.", "deny(food=thai)"),
+    ],
+)
+def test_not_denies_the_value_it_comes_before(
+    restaurant: RuleNLU, text: str, expected: str
+) -> None:
+    assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A place with fair prices.", "null()"),
+        ("Something in the medium price range.", "null()"),
+        ("And their price range.", "request(pricerange)"),
+        ("What is the price range?", "request(pricerange)"),
+        ("Phone number, address, and area.", "request(phone) & request(address) & request(area)"),
+    ],
+)
+def test_a_value_slot_named_after_an_unknown_word_is_no_request(
+    restaurant: RuleNLU, text: str, expected: str
+) -> None:
+    assert top(restaurant, text) == expected
