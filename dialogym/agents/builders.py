@@ -361,4 +361,3 @@ def build_agent(
     except (AssertionError, TypeError, ValueError) as error:  # SB3's own checks
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ValueError(f"algo_kwargs: {algorithm.class_name} refused them: {first}") from None
-

@@ -324,7 +324,10 @@ class AgendaUser:
                     self.name_not.add(venue)
                     self._push(REQALTS)
                     return
-                if roll < behaviour.reqalts_after_first_venue + behaviour.change_goal_after_first_venue:
+                if (
+                    roll
+                    < behaviour.reqalts_after_first_venue + behaviour.change_goal_after_first_venue
+                ):
                     change_goal = True
                 else:
                     self._settle_on(venue)
@@ -371,9 +374,7 @@ class AgendaUser:
         behaviour = self.behaviour
         stream = self.stream
         named = [
-            s
-            for s, v in items
-            if s in self._system_requestable and v is not None and v != DONTCARE
+            s for s, v in items if s in self._system_requestable and v is not None and v != DONTCARE
         ]
         slot = stream.choice(named) if named else stream.choice(list(self.constraints))
         self.name_is = None

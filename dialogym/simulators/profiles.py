@@ -209,6 +209,7 @@ def _load_builtin() -> dict[str, UserProfile]:
 PROFILES: dict[str, UserProfile] = _load_builtin()
 """The built-in profiles by name: ``standard`` (PyDial's sampledUM) and ``unfriendly``."""
 
+
 def get_profile(spec: str | UserProfile | Mapping[str, Any]) -> UserProfile:
     """Look up or build a profile.
 
