@@ -181,7 +181,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``masks`` | bool | ``True`` | mask actions that make no sense |
     | ``obs`` | str | ``"belief"`` | ``"belief"``, ``"text"`` or ``"belief+text"`` |
     | ``max_turns`` | int | ``25`` | system turns before truncation |
-    | ``nbest`` | int | ``5`` | most hypotheses per user turn (PyDial's ``nbestsize``) |
+    | ``nbest`` | int | ``5`` | most readings per user turn (PyDial's ``nbestsize``), plus one ``null()`` holding the leftover confidence |
     | ``goal`` | GoalConfig or dict | defaults | how goals are drawn |
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
     | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
@@ -262,7 +262,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
 
         self.database = Database(self.domain)
         self.goals = GoalGenerator(self.domain, self.goal_config, self.database)
-        self.user = AgendaUser(self.domain, self.database)
+        self.user = AgendaUser(self.domain)
         self.channel = ErrorModel(self.domain, self.ser, nbest=nbest)
         self.tracker = BeliefTracker(self.domain, self.database)
         self.judge = ObjectiveSuccess(self.database)

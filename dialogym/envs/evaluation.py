@@ -59,11 +59,6 @@ class ObjectiveSuccess:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        name_slot = database.domain.name_slot
-        self._entities_named: dict[str, int] = {}
-        for index, entity in enumerate(database.entities):
-            name = entity[name_slot]
-            self._entities_named[name] = self._entities_named.get(name, 0) | 1 << index
 
     def parts(self, user: AgendaUser) -> dict[str, bool]:
         """The parts of success and, under ``"success"``, the verdict."""
@@ -72,7 +67,7 @@ class ObjectiveSuccess:
             venue is not None
             and user.name_is in (None, venue)
             and venue not in user.name_not
-            and self._entities_named.get(venue, 0) & self.database.match(user.constraints) != 0
+            and self.database.named(venue) & self.database.match(user.constraints) != 0
         )
         parts = {
             "venue": venue_ok,

@@ -70,7 +70,7 @@ from dialogym.acts import (
     Acts,
     ActType,
 )
-from dialogym.domains import DONTCARE, TYPE_SLOT, Database, Domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
 from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
 from dialogym.simulators.randomness import RandomStream
@@ -130,11 +130,11 @@ class AgendaUser:
     Call `start` once per dialogue, then `respond` once per system turn. After the dialogue,
     `requests` (what the user was told about the venue it accepted), `constraints`,
     `name_is` / `name_not` (venue constraints) and `booked` are what success is judged on.
+    Like PyDial's user, it never looks at the database: it knows only what the system says.
     """
 
-    def __init__(self, domain: Domain, database: Database | None = None) -> None:
+    def __init__(self, domain: Domain) -> None:
         self.domain = domain
-        self.database = database or Database(domain)
         self.name_slot = domain.name_slot
         self.request_type = domain.entity_type or domain.name
         self._system_requestable = frozenset(domain.system_requestable)

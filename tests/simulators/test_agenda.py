@@ -37,7 +37,7 @@ def goal(
 def start(
     user_goal: Goal, user: UserBehaviour | None = None, seed: int = 0
 ) -> tuple[AgendaUser, Acts]:
-    simulated = AgendaUser(DOMAIN, DATABASE)
+    simulated = AgendaUser(DOMAIN)
     opening = simulated.start(
         user_goal, user or behaviour(), RandomStream(np.random.default_rng(seed))
     )
