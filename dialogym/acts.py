@@ -50,6 +50,8 @@ class ActType(str, Enum):
     """User: thanks."""
     ACK = "ack"
     """User: acknowledges what the system said ("okay") without asking for anything."""
+    REPEAT = "repeat"
+    """User: asks the system to say its last turn again ("sorry, could you repeat that?")."""
     BYE = "bye"
     """Either side ends the dialogue."""
     NULL = "null"
@@ -62,7 +64,7 @@ HELLO, INFORM, REQUEST, CONFIRM = ActType.HELLO, ActType.INFORM, ActType.REQUEST
 SELECT, OFFER, NOMATCH, BOOK = ActType.SELECT, ActType.OFFER, ActType.NOMATCH, ActType.BOOK
 AFFIRM, NEGATE, DENY, REQALTS = ActType.AFFIRM, ActType.NEGATE, ActType.DENY, ActType.REQALTS
 REQMORE, THANKYOU, BYE, NULL = ActType.REQMORE, ActType.THANKYOU, ActType.BYE, ActType.NULL
-ACK = ActType.ACK
+ACK, REPEAT = ActType.ACK, ActType.REPEAT
 
 
 class Act(NamedTuple):
