@@ -3,16 +3,34 @@ r"""``dialogym simulate``: play many dialogues and write them as a corpus, one J
 Example::
 
     dialogym simulate --env dialogym/PyDialEnv3-v0 --policy handcrafted --episodes 1000 \
-        --seed 0 --out corpus.jsonl
+        --seed 0 --num-envs 16 --out corpus.jsonl
 
 The environment runs in the text channel unless ``--env-kwarg channel=semantic`` says
-otherwise. Each line holds a dialogue: ``episode``, ``goal``, the verdict (``success``,
-``success_parts``, ``turns``, ``return``, ``hung_up``, ``truncated``), ``generator_fallbacks``
-(sentences the LLM generator's check rejected and the template said instead; 0 with templates)
-and ``transcript``, one
-object per turn with ``turn``, ``action``, ``system_acts``, ``system_text``, ``user_acts``,
-``user_text``, ``hypotheses`` (``acts``, ``confidence``), ``belief`` (slot to ``[value,
-probability]``) and ``reward``. The same seed writes the same file, byte for byte.
+otherwise. ``--num-envs N`` plays N dialogues at once (`DialogueVectorEnv`: one generator
+batch per step, which is what makes the LLM generator fast); the corpus does not depend on N.
+
+Each line holds a dialogue: ``episode`` (its number k, from 0), ``env`` (the environment id),
+``env_kwargs`` (its arguments as parsed, the channel default applied), ``seed`` (``--seed`` +
+k), ``goal``, the verdict (``success``, ``success_parts``, ``turns``, ``return``, ``hung_up``,
+``truncated``), ``transcript`` and ``generator_fallbacks`` (sentences the LLM generator's check
+rejected and the template said instead; 0 with templates). The transcript has one object per
+turn with ``turn``, ``action`` (the summary action's name in ``env.unwrapped.action_names``;
+``start`` for the opening), ``system_acts``, ``system_text``, ``user_acts``, ``user_text``,
+``hypotheses`` (``acts``, ``confidence``), ``belief`` (slot to ``[value, probability]``) and
+``reward``.
+
+**Replay.** A line is enough to play its dialogue again::
+
+    env = gym.make(line["env"], **line["env_kwargs"]).unwrapped
+    env.reset(seed=line["seed"])
+    for turn in line["transcript"][1:]:
+        env.step(env.action_names.index(turn["action"]))
+
+gives the same transcript. Every dialogue starts from its own seed and (for the ``random``
+policy) its own policy seed, and the policy sees one dialogue at a time, so the same ``--seed``
+writes the same file, byte for byte, whatever ``--num-envs`` is. (With the LLM generator this
+holds as far as the model's arithmetic does not depend on the batch it runs in; see
+`dialogym.generators.llm`.)
 """
 
 from __future__ import annotations
@@ -21,9 +39,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import Any
 
-import gymnasium as gym
+import numpy as np
 from tqdm import tqdm
 
 from dialogym.cli import (
@@ -36,29 +55,60 @@ from dialogym.cli import (
     run_command,
     write_atomically,
 )
-from dialogym.envs.dialogue import DialogueEnv
-from dialogym.envs.rollout import EpisodeResult, evaluate
+from dialogym.envs.dialogue import DialogueEnv, Turn
+from dialogym.envs.rollout import EpisodeResult, Predictor, informed_slots, summarize
+from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.evaluate import DIALOGUE_KEYS, load_policy, transcript_record
+from dialogym.policies import BUILTIN_POLICIES
 
 
-class BeliefLog(gym.Wrapper):
-    """Keeps the belief summary of every turn of the current dialogue (``beliefs``)."""
+@dataclass
+class _Dialogue:
+    """A dialogue being played in one slot of the vector env: what its line needs."""
 
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        """Reset, and start the log with the belief after the user's first turn."""
-        observation, info = self.env.reset(**kwargs)
-        self.beliefs = [self.env.unwrapped.tracker.summary()]  # type: ignore[attr-defined]
-        return observation, info
+    number: int
+    policy: Predictor
+    env: DialogueEnv
+    goal: Any = field(init=False)
+    transcript: list[Turn] = field(init=False)
+    """The env's transcript list: the env starts a new list at its next reset, so this keeps
+    the whole dialogue even after the slot has restarted."""
+    beliefs: list[dict[str, Any]] = field(init=False)
+    episode_return: float = 0.0
+    fallbacks: int = 0
+    """Sentences the generator's check rejected (from the last step's info)."""
 
-    def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
-        """Step, and log the belief."""
-        result = self.env.step(action)
-        self.beliefs.append(result[4]["belief"])
-        return result
+    def __post_init__(self) -> None:
+        self.goal = self.env.goal
+        self.transcript = self.env.transcript
+        self.beliefs = [self.env.tracker.summary()]
 
-    def action_masks(self) -> Any:
-        """The wrapped environment's masks."""
-        return self.env.unwrapped.action_masks()  # type: ignore[attr-defined]
+    @property
+    def unwrapped(self) -> _Dialogue:
+        """Itself, so that `transcript_record` reads `transcript` as it does from an env."""
+        return self
+
+    def act(self, observation: np.ndarray) -> int:
+        """The policy's action for this dialogue's observation."""
+        mask = self.env.action_masks() if self.env.masks else None
+        action, _ = self.policy.predict(observation, deterministic=True, action_masks=mask)
+        return int(action)
+
+    def result(self, info: dict[str, Any], truncated: bool) -> EpisodeResult:
+        """How the dialogue went, from its last step's info."""
+        return EpisodeResult(
+            success=bool(info["success"]),
+            turns=int(info["turns"]),
+            episode_return=self.episode_return,
+            hung_up=bool(info["hung_up"]),
+            truncated=truncated,
+            goal=str(info["goal"]),
+            requested=frozenset(self.goal.requests),
+            informed=informed_slots(self.transcript, self.goal.constraints),
+            wants_booking=bool(self.goal.booking),
+            booked=bool(info["success_parts"]["booking"]),
+            success_parts=info["success_parts"],
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", default="handcrafted", help="handcrafted, greedy, random or a model.zip"
     )
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to write")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the first reset")
+    parser.add_argument(
+        "--seed", type=non_negative_int, default=0, help="dialogue k is played with seed + k"
+    )
+    parser.add_argument(
+        "--num-envs", type=int, default=1, metavar="N",
+        help="dialogues played at once, one generator batch per step (the corpus is the same)",
+    )  # fmt: skip
     parser.add_argument("--out", required=True, metavar="FILE.jsonl", help="the corpus to write")
     parser.add_argument(
         "--force", action="store_true", help="overwrite an --out file that dialogym did not write"
@@ -87,36 +143,100 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate as the parsed arguments say; write the corpus, print a summary."""
-    if args.episodes < 1:
-        raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
+    for option, value in (("--episodes", args.episodes), ("--num-envs", args.num_envs)):
+        if value < 1:
+            raise CommandError(f"{option}: must be >= 1, got {value}")
     check_output(args.out, "--out", DIALOGUE_KEYS, args.force)
     env_kwargs = {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
-    env = BeliefLog(make_env(args.env, env_kwargs))
-    dialogue_env = cast(DialogueEnv, env.unwrapped)
-    policy = load_policy(args.policy, env.unwrapped, args.seed, args.trust_model)
-    lines: list[str] = []
-    fallbacks: list[int] = []
+    try:
+        json.dumps(env_kwargs)
+    except TypeError as error:
+        raise CommandError(
+            f"--env-kwarg: a value cannot be written to the corpus ({error})"
+        ) from None
+    env = make_env(args.env, env_kwargs)  # checks the arguments; its language is shared
+    shared_policy = None
+    if args.policy not in BUILTIN_POLICIES:
+        shared_policy = load_policy(args.policy, env, args.seed, args.trust_model)
 
-    def record(result: EpisodeResult) -> None:
-        bar.update()
-        dialogue = transcript_record(env, result, len(lines))
-        dialogue["generator_fallbacks"] = dialogue_env.generator_fallbacks
-        fallbacks.append(dialogue["generator_fallbacks"])
-        for turn, belief in zip(dialogue["transcript"], env.beliefs, strict=True):
-            turn["belief"] = belief
-        lines.append(json.dumps(dialogue, ensure_ascii=False))
+    def policy(number: int) -> Predictor:
+        """Dialogue ``number``'s policy (a built-in one seeded for that dialogue alone)."""
+        return shared_policy or load_policy(args.policy, env, args.seed + number)
+
+    venv = DialogueVectorEnv(
+        args.env, min(args.num_envs, args.episodes), **env_kwargs, language=env.unwrapped.language
+    )
+    observations, _ = venv.reset_lists([args.seed + i for i in range(venv.num_envs)])
+    playing: list[_Dialogue | None] = [
+        _Dialogue(i, policy(i), slot) for i, slot in enumerate(venv.envs)
+    ]
+    numbers = iter(range(venv.num_envs, args.episodes))
+    starting: dict[int, int | None] = {}
+    """Slots that ended in this step, to the number of the dialogue each starts (or None)."""
+    finished: dict[int, tuple[EpisodeResult, str, int]] = {}
+
+    def restart_seed(slot: int) -> int | None:
+        """Give an ended slot the next dialogue's number (none left: it plays on, unrecorded)."""
+        number = next(numbers, None)
+        starting[slot] = number
+        return None if number is None else args.seed + number
 
     with tqdm(
         total=args.episodes, desc="simulate", disable=args.no_progress, file=sys.stderr
     ) as bar:
-        summary, _ = evaluate(env, policy, args.episodes, args.seed, on_episode=record)
-    write_atomically(args.out, "".join(line + "\n" for line in lines))
+        while len(finished) < args.episodes:
+            actions = [
+                0 if dialogue is None else dialogue.act(observation)
+                for dialogue, observation in zip(playing, observations, strict=True)
+            ]
+            starting.clear()
+            observations, rewards, _, truncated, infos = venv.step_lists(actions, restart_seed)
+            for slot, dialogue in enumerate(playing):
+                if dialogue is None:
+                    continue
+                dialogue.episode_return += float(rewards[slot])
+                info = infos[slot].get("final_info", infos[slot])
+                dialogue.beliefs.append(info["belief"])
+                if slot not in starting:
+                    continue
+                dialogue.fallbacks = info.get("generator_fallbacks", 0)
+                result = dialogue.result(info, bool(truncated[slot]))
+                line = _line(dialogue, result, args.env, env_kwargs, args.seed)
+                finished[dialogue.number] = (result, line, dialogue.fallbacks)
+                bar.update()
+                number = starting[slot]
+                if number is not None:
+                    playing[slot] = _Dialogue(number, policy(number), venv.envs[slot])
+                else:
+                    playing[slot] = None
+    ordered = [finished[number] for number in range(args.episodes)]
+    write_atomically(args.out, "".join(line + "\n" for _, line, _ in ordered))
+    summary = summarize([result for result, _, _ in ordered])
+    fallbacks = sum(count for _, _, count in ordered)
     print(
         f"wrote {args.episodes} dialogues to {args.out}: success {summary['success_rate']:.3f}, "
         f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, "
-        f"{sum(fallbacks)} generator fallbacks"
+        f"{fallbacks} generator fallbacks"
     )
     return 0
+
+
+def _line(
+    dialogue: _Dialogue, result: EpisodeResult, env_id: str, env_kwargs: dict[str, Any], seed: int
+) -> str:
+    """The corpus line of a finished dialogue."""
+    record = transcript_record(dialogue, result, dialogue.number)
+    record = {
+        "episode": dialogue.number,
+        "env": env_id,
+        "env_kwargs": env_kwargs,
+        "seed": seed + dialogue.number,
+        **record,
+        "generator_fallbacks": dialogue.fallbacks,
+    }
+    for turn, belief in zip(record["transcript"], dialogue.beliefs, strict=True):
+        turn["belief"] = belief
+    return json.dumps(record, ensure_ascii=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""``dialogym simulate``: the corpus's schema, same seed same file, replay reproduces rewards."""
+"""``dialogym simulate``: the corpus's schema, same seed same file whatever ``--num-envs``, a line
+replays its dialogue."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import pytest
 
 import dialogym  # noqa: F401
 from dialogym.acts import format_acts
+from dialogym.envs.dialogue import Turn
 from dialogym.simulate import main
 
 TURN_KEYS = {
@@ -19,7 +22,7 @@ TURN_KEYS = {
     "hypotheses", "belief", "reward",
 }  # fmt: skip
 DIALOGUE_KEYS = {
-    "episode", "goal", "success", "success_parts", "turns", "return", "hung_up", "truncated",
+    "episode", "env", "env_kwargs", "seed", "goal", "success", "success_parts", "turns", "return", "hung_up", "truncated",
     "generator_fallbacks", "transcript",
 }  # fmt: skip
 
@@ -30,6 +33,18 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     args = ["--env", "dialogym/PyDialEnv3-v0", "--episodes", "60", "--seed", "3"]
     assert main([*args, "--out", str(out), "--no-progress"]) == 0
     return out
+
+
+def as_json(turn: Turn) -> dict[str, Any]:
+    """A transcript turn as the corpus writes it (without the belief)."""
+    return {
+        **turn._asdict(),
+        "system_acts": format_acts(turn.system_acts),
+        "user_acts": format_acts(turn.user_acts),
+        "hypotheses": [
+            {"acts": format_acts(h.acts), "confidence": h.confidence} for h in turn.hypotheses
+        ],
+    }
 
 
 def read(path: Path) -> list[dict]:
@@ -53,23 +68,41 @@ def test_schema(corpus: Path) -> None:
         assert sum(t["reward"] for t in dialogue["transcript"]) == dialogue["return"]
 
 
-def test_replaying_the_actions_reproduces_acts_and_rewards(corpus: Path) -> None:
-    env = gym.make("dialogym/PyDialEnv3-v0", channel="text").unwrapped
-    for number, dialogue in enumerate(read(corpus)):
-        _, info = env.reset(seed=3 if number == 0 else None)
-        assert format_acts(info["user_acts"]) == dialogue["transcript"][0]["user_acts"]
-        for turn in dialogue["transcript"][1:]:
-            _, reward, _, _, info = env.step(env.action_names.index(turn["action"]))
-            assert reward == turn["reward"]
-            assert format_acts(info["user_acts"]) == turn["user_acts"]
-            assert info["user_text"] == turn["user_text"]
+def test_a_line_replays_its_dialogue(corpus: Path) -> None:
+    for line in read(corpus)[::7]:
+        assert line["env"] == "dialogym/PyDialEnv3-v0" and line["env_kwargs"] == {"channel": "text"}
+        assert line["seed"] == 3 + line["episode"]
+        env = gym.make(line["env"], **line["env_kwargs"]).unwrapped
+        env.reset(seed=line["seed"])
+        for turn in line["transcript"][1:]:
+            env.step(env.action_names.index(turn["action"]))
+        replayed = [as_json(turn) for turn in env.transcript]
+        assert replayed == [
+            {k: v for k, v in t.items() if k != "belief"} for t in line["transcript"]
+        ]
 
 
-def test_same_seed_same_file(corpus: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("num_envs", ["1", "7"])
+def test_same_seed_same_file_whatever_the_number_of_envs(
+    corpus: Path, tmp_path: Path, num_envs: str
+) -> None:
     again = tmp_path / "again.jsonl"
     args = ["--env", "dialogym/PyDialEnv3-v0", "--episodes", "60", "--seed", "3", "--no-progress"]
-    assert main([*args, "--out", str(again)]) == 0
+    assert main([*args, "--num-envs", num_envs, "--out", str(again)]) == 0
     assert again.read_bytes() == corpus.read_bytes()
+
+
+def test_random_policy_is_seeded_per_dialogue(tmp_path: Path) -> None:
+    def simulate(name: str, episodes: int, seed: int, *more: str) -> list[dict]:
+        out = tmp_path / name
+        arguments = ["--policy", "random", "--episodes", str(episodes), "--seed", str(seed)]
+        assert main([*arguments, *more, "--no-progress", "--out", str(out)]) == 0
+        return read(out)
+
+    one = simulate("one.jsonl", 6, 8)
+    assert simulate("many.jsonl", 6, 8, "--num-envs", "4") == one
+    later = simulate("later.jsonl", 3, 11)  # dialogues 3, 4, 5 of seed 8 are 0, 1, 2 of seed 11
+    assert [d["transcript"] for d in later] == [d["transcript"] for d in one[3:]]
 
 
 def test_command_line(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -44,7 +44,8 @@ class DialogueVectorEnv(VectorEnv):
         env_id: A dialogym id (``dialogym/PyDialEnv1-v0``...).
         num_envs: Number of parallel dialogues.
         **kwargs: Arguments of `DialogueEnv` (``domain``, ``channel``, ``obs``, ``generator``,
-            ``encoder``...); the generator and encoder are built once and shared.
+            ``encoder``...); the generator and encoder are built once and shared (a ``language``
+            given is shared as it is).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
@@ -56,8 +57,9 @@ class DialogueVectorEnv(VectorEnv):
         if not isinstance(first, DialogueEnv):
             raise ValueError(f"env_id: {env_id!r} is not a dialogym environment")
         self.language = first.language
+        shared = {**kwargs, "language": self.language}
         others: list[DialogueEnv] = [
-            gym.make(env_id, **kwargs, language=self.language).unwrapped  # type: ignore[misc]
+            gym.make(env_id, **shared).unwrapped  # type: ignore[misc]
             for _ in range(num_envs - 1)
         ]
         self.envs: list[DialogueEnv] = [first, *others]
@@ -105,8 +107,17 @@ class DialogueVectorEnv(VectorEnv):
         infos = self._restart(range(self.num_envs), seeds)
         return self._observe(self.envs), infos
 
-    def step_lists(self, actions: Any) -> StepLists:
-        """`step`, with the infos as a list of dicts."""
+    def step_lists(
+        self, actions: Any, restart_seed: Callable[[int], int | None] | None = None
+    ) -> StepLists:
+        """`step`, with the infos as a list of dicts.
+
+        Args:
+            actions: One action per dialogue.
+            restart_seed: Called with the index of each dialogue that ends in this step, in
+                index order: the seed its restart takes (``None``, the default: its random
+                stream goes on).
+        """
         envs = self.envs
         actions = list(actions)
         if len(actions) != self.num_envs:
@@ -132,7 +143,8 @@ class DialogueVectorEnv(VectorEnv):
                 ended.append(i)
         final_beliefs = [envs[i].encoder.encode(envs[i].tracker) for i in ended]
         final_conversations = [envs[i].conversation for i in ended]
-        for i, info in zip(ended, self._restart(ended, [None] * len(ended)), strict=True):
+        seeds = [None if restart_seed is None else restart_seed(i) for i in ended]
+        for i, info in zip(ended, self._restart(ended, seeds), strict=True):
             info["final_info"] = infos[i]
             infos[i] = info
         observations = self._observe(envs, final_beliefs, final_conversations)
