@@ -143,6 +143,7 @@ def domain_fingerprint(argument: str) -> str:
     content = (
         domain.name, domain.entity_type, domain.name_slot, domain.informable,
         domain.system_requestable, domain.requestable, domain.booking, domain.synonyms,
+        domain.slot_synonyms,
         domain.entities,
     )  # fmt: skip
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()

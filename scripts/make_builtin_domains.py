@@ -150,6 +150,16 @@ RESTAURANT_COUNT = 120
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TIMES = tuple(f"{hour}:{minute}" for hour in range(12, 22) for minute in ("00", "30"))
 
+RESTAURANT_SLOT_SYNONYMS: dict[str, list[str]] = {
+    "food": ["cuisine", "kind of food", "type of food", "sort of food"],
+    "area": ["part of town", "side of town", "location", "neighbourhood", "neighborhood"],
+    "people": ["party size", "how many people", "how many of us"],
+    "signature": ["speciality", "specialty", "best dish"],
+    "opening": ["opening times", "hours", "when it opens", "when is it open"],
+    "rating": ["stars", "reviews"],
+}
+"""Other ways to name the restaurant slots."""
+
 RESTAURANT_SYNONYMS: dict[str, dict[str, list[str]]] = {
     "area": {
         "centre": ["center", "city centre", "town centre", "downtown", "central"],
@@ -274,6 +284,7 @@ def restaurant_ontology() -> dict[str, object]:
         },
         "name_slot": "name",
         "synonyms": RESTAURANT_SYNONYMS,
+        "slot_synonyms": RESTAURANT_SLOT_SYNONYMS,
         "database": "restaurant.csv",
     }
 
@@ -320,6 +331,20 @@ MEMORY = ("4 gb", "8 gb", "16 gb", "32 gb", "64 gb")
 SCREENS = ("11.6 inch", "13.3 inch", "14 inch", "15.6 inch", "16 inch", "17.3 inch")
 PLATFORMS = ("windows", "linux", "chrome os")
 LAPTOP_COUNT = 160
+
+LAPTOP_SLOT_SYNONYMS: dict[str, list[str]] = {
+    "type": ["kind of laptop", "type of laptop", "category"],
+    "brand": ["make", "manufacturer"],
+    "weightrange": ["weight class"],
+    "batteryrating": ["battery life"],
+    "driverange": ["drive size", "storage"],
+    "processorclass": ["cpu class", "processor type"],
+    "isforbusiness": ["business computing", "for business", "for work"],
+    "memory": ["ram"],
+    "screen": ["display", "screen size"],
+    "platform": ["operating system"],
+}
+"""Other ways to name the laptop slots."""
 
 LAPTOP_SYNONYMS: dict[str, dict[str, list[str]]] = {
     "pricerange": {
@@ -447,6 +472,7 @@ def laptop_ontology() -> dict[str, object]:
         ],
         "name_slot": "name",
         "synonyms": LAPTOP_SYNONYMS,
+        "slot_synonyms": LAPTOP_SLOT_SYNONYMS,
         "database": "laptop.csv",
     }
 

@@ -209,6 +209,8 @@ class Domain:
             native file formats require them to be.
         name_slot: The slot that names an entity.
         synonyms: Slot to value to other surface forms of that value (used by the NLU).
+        slot_synonyms: Slot to other ways of naming the slot (``food``: ``cuisine``, ``kind of
+            food``), read by the NLU besides the slot's own words.
         source: Where the domain came from (a path or ``builtin:NAME``), for error messages.
         entity_type: What one entity is (``restaurant``, ``laptop``), the user's first words
             (PyDial's ``type``); empty: the domain's name.
@@ -226,6 +228,7 @@ class Domain:
     booking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     name_slot: str = "name"
     synonyms: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    slot_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "<memory>"
     entity_type: str = ""
 
@@ -257,6 +260,10 @@ class Domain:
                 problems.add(where, f"booking.{slot}", "has no values")
             if slot in self.informable:
                 problems.add(where, f"booking.{slot}", "is also an informable slot")
+        slots = {*self.informable, *self.requestable, *self.booking}
+        for slot in self.slot_synonyms:
+            if slot not in slots:
+                problems.add(where, f"slot_synonyms.{slot}", "is not a slot of the domain")
         if not self.entities:
             problems.add(where, "entities", "the database holds no entity")
         problems.raise_if_any()  # the entity checks below rely on the ontology being sound

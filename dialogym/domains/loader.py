@@ -18,6 +18,7 @@ from dialogym.domains.native import (
     read_text,
 )
 from dialogym.domains.pydial import load_pydial, looks_like_pydial
+from dialogym.domains.synonyms import with_synonym_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 """Where the built-in domains live (package data)."""
@@ -31,6 +32,7 @@ def load_domain(
     *,
     limits: DomainLimits = DEFAULT_LIMITS,
     allow_outside: bool = False,
+    synonyms: str | os.PathLike[str] | None = None,
 ) -> Domain:
     """Load a domain from a built-in name, a native ontology file or a PyDial rules file.
 
@@ -47,6 +49,8 @@ def load_domain(
         limits: Bounds on what loading may read; raise them for a very large domain.
         allow_outside: Accept a database outside the ontology's folder (an absolute path,
             ``..``, a link elsewhere). Pass it only for a domain file you trust.
+        synonyms: A synonym file (``synonyms`` and ``slot_synonyms``, see
+            `dialogym.domains.synonyms`) whose words are added to the domain's.
 
     Returns:
         The domain. Built-in domains are loaded once and shared: treat them as read-only.
@@ -58,6 +62,13 @@ def load_domain(
     >>> load_domain("restaurant").system_requestable
     ('food', 'pricerange', 'area')
     """
+    domain = _load(spec, limits, allow_outside)
+    return domain if synonyms is None else with_synonym_file(domain, synonyms, limits)
+
+
+def _load(
+    spec: str | os.PathLike[str] | Domain, limits: DomainLimits, allow_outside: bool
+) -> Domain:
     if isinstance(spec, Domain):
         return spec
     if isinstance(spec, str) and spec in BUILTIN_DOMAINS:

@@ -37,7 +37,7 @@ from dialogym.domains.domain import (
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
 DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")
 REQUIRED_KEYS = ("name", "informable", "system_requestable", "requestable", "database")
-OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "table")
+OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "slot_synonyms", "table")
 ID_COLUMN = "id"
 """A database column that is allowed without being a slot, and dropped on loading."""
 
@@ -502,6 +502,43 @@ def synonym_table(
     return table
 
 
+def slot_synonym_table(
+    where: Path, raw: object, slots: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Read ``slot_synonyms``: slot -> list of other ways to name the slot.
+
+    Args:
+        where: The file read.
+        raw: The parsed mapping.
+        slots: Every slot of the domain (informable, requestable, booking).
+
+    Returns:
+        The table.
+
+    Raises:
+        DomainError: A slot the domain does not have, or a malformed list; every one found is
+            listed.
+    """
+    if not isinstance(raw, Mapping):
+        fail(where, "slot_synonyms", f"must be a mapping slot -> list, not {_kind(raw)}")
+    known = frozenset(slots)
+    problems = Problems()
+    table: dict[str, tuple[str, ...]] = {}
+    for raw_slot, forms in raw.items():
+        with problems.collecting():
+            slot = slot_name(where, "slot_synonyms", raw_slot)
+            here = f"slot_synonyms.{slot}"
+            if slot not in known:
+                fail(where, here, "is not a slot of the domain")
+            if isinstance(forms, str):
+                forms = [forms]
+            if not isinstance(forms, list) or not forms:
+                fail(where, here, "must be a non-empty list of strings")
+            table[slot] = tuple(as_value(where, here, form) for form in forms)
+    problems.raise_if_any()
+    return table
+
+
 def load_native(
     path: str | os.PathLike[str],
     source: str | None = None,
@@ -643,6 +680,10 @@ def domain_from_mapping(
     synonyms: dict[str, dict[str, tuple[str, ...]]] = {}
     with problems.collecting():
         synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
+    slot_synonyms: dict[str, tuple[str, ...]] = {}
+    with problems.collecting():
+        slots = (*informable, *requestable, *booking)
+        slot_synonyms = slot_synonym_table(path, data.get("slot_synonyms") or {}, slots)
     db_path = path.parent / database
     if db_path.suffix not in DATABASE_SUFFIXES:
         problem = f"unsupported type {excerpt(db_path.suffix)}; use .csv, .json, .sqlite, .db"
@@ -669,6 +710,7 @@ def domain_from_mapping(
             booking=booking,
             name_slot=name_slot,
             synonyms=synonyms,
+            slot_synonyms=slot_synonyms,
             source=source,
         )
     except DomainError as err:  # a check the loader missed: still the file, not the source

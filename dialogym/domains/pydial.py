@@ -25,6 +25,7 @@ from dialogym.domains.native import (
     slot_list,
     value_table,
 )
+from dialogym.domains.synonyms import with_pydial_synonyms
 
 RULES_SUFFIX = "-rules.json"
 DBASE_SUFFIX = "-dbase.db"
@@ -117,7 +118,7 @@ def load_pydial(
     if not entities:
         problems.add(db_path, f"table {excerpt(name)}", "the database holds no entity")
     problems.raise_if_any()
-    return Domain(
+    domain = Domain(
         name=name,
         informable={slot: tuple(values) for slot, values in rules.informable.items()},
         system_requestable=rules.system_requestable,
@@ -129,6 +130,7 @@ def load_pydial(
         source=str(path),
         entity_type=data["type"] if isinstance(data.get("type"), str) else "",
     )
+    return with_pydial_synonyms(domain, path, limits, allow_outside)
 
 
 class _Rules:

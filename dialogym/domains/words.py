@@ -6,6 +6,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dialogym.domains.domain import Domain
+
 SLOT_WORDS = {
     "pricerange": "price range",
     "weightrange": "weight range",
@@ -16,21 +21,36 @@ SLOT_WORDS = {
     "phone": "phone number",
     "signature": "signature dish",
     "opening": "opening hours",
+    "addr": "address",
+    "allowedforkids": "allowed for kids",
+    "goodformeal": "good for meal",
+    "isforbusinesscomputing": "business computing",
+    "sysmemory": "system memory",
+    "graphadaptor": "graphics adaptor",
 }
 """Slots whose names are not plain English; any other slot is said with ``_``/``-`` as spaces."""
 
 SLOT_ALIASES = {
     "pricerange": ("price", "prices", "cost", "priced"),
-    "food": ("cuisine", "kind of food", "type of food"),
-    "area": ("part of town", "location", "neighbourhood"),
-    "phone": ("phone", "telephone", "number"),
+    "phone": ("phone", "telephone", "telephone number", "number"),
     "postcode": ("post code", "postal code", "zip code", "postcodes"),
     "address": ("where it is", "where is it", "where are they", "directions"),
     "addr": ("address", "where it is", "where is it", "where are they", "directions"),
-    "people": ("party size", "how many people"),
 }
-"""Further ways to name a slot, read by the NLU (never produced by the templates); the NLU also
-reads the plural of a slot's name or alias ("addresses")."""
+"""Further ways to name the slots that PyDial's domains share (``addr``, ``phone``,
+``postcode``, ``pricerange``); a domain names its own slots' synonyms (`Domain.slot_synonyms`).
+Read by the NLU, never produced by the templates. The NLU also reads the plural of a slot's
+name or alias ("addresses")."""
+
+
+def slot_names(slot: str, domain: Domain | None = None) -> tuple[str, ...]:
+    """Every way to name a slot: its words, the shared aliases, the domain's own synonyms.
+
+    >>> slot_names("addr")
+    ('address', 'where it is', 'where is it', 'where are they', 'directions')
+    """
+    own = domain.slot_synonyms.get(slot, ()) if domain is not None else ()
+    return tuple(dict.fromkeys((slot_words(slot), *SLOT_ALIASES.get(slot, ()), *own)))
 
 
 def slot_words(slot: str) -> str:
@@ -55,6 +75,11 @@ ACT_CUES = {
         r"\b(?:anything|something|somewhere|any ?where|any ?one) else\b|\bother (?:options?|ones?|places?)\b"
         r"|\banother (?:one|option|place)\b|\balternatives?\b|\b(?:any|some) others\b"
     ),
+    "repeat": (
+        r"\brepeat\b|\bsay (?:that|it|this) again\b|\bwhat did you (?:just )?say\b|\bpardon\b"
+        r"|\bcome again\b|\bdid(?:n'?t| not) (?:catch|get|hear) (?:that|you|it|what you said)\b"
+        rf"|^{FILLER}(?:sorry|excuse me|what|pardon)\W*$"
+    ),
     "thankyou": r"\bthank(?:s| you)\b|\bcheers\b",
     "bye": r"\b(?:good ?)?bye\b|\bsee you\b|\bthat'?s all\b",
 }
@@ -71,7 +96,7 @@ DONTCARE_CUE = (
 """How a user says that any value of a slot will do (a regex over one lower-case sentence)."""
 
 QUESTION_CUE = (
-    r"\?|\bwhat\b|\bwhat's\b|\btell me\b|\b(?:can|could|may) (?:i|you|we) (?:have|get|give)\b"
+    r"\?|\bwhat\b|\bwhats\b|\btell me\b|\b(?:can|could|may) (?:i|you|we) (?:have|get|give)\b"
     r"|\bgive me\b|\bi need the\b|\bi'd like to know\b|\bi want to know\b"
 )
 """How a user asks for something (a regex over one lower-case sentence)."""

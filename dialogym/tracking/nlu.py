@@ -40,6 +40,8 @@ from dialogym.acts import (
     INFORM,
     NEGATE,
     NULL,
+    OFFER,
+    REPEAT,
     REQALTS,
     REQUEST,
     SELECT,
@@ -62,9 +64,8 @@ from dialogym.domains.words import (
     NOT_ANY_CUE,
     QUESTION_CUE,
     SAME_CUE,
-    SLOT_ALIASES,
     TYPE_CUE,
-    slot_words,
+    slot_names,
 )
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?:and|but)\s+(?=what|can|could|is|do|please|tell)")
@@ -78,11 +79,12 @@ _ANY = re.compile(ANY_CUE)
 _SAME = re.compile(SAME_CUE)
 _NAMED = re.compile(NAMED_CUE)
 _WORD = re.compile(r"[a-z]+")
+_POSSESSIVE = re.compile(r"(?<=\w)'(?=s\b)")
 _FUZZY_LENGTH = 5
 """Words this long or longer may be misspelt by one edit and still be read as a value."""
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
 _LEADING_CUES: _Cues = tuple(
-    (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, ACK, NEGATE, AFFIRM, BOOK)
+    (t, re.compile(ACT_CUES[t.value])) for t in (HELLO, ACK, REPEAT, NEGATE, AFFIRM, BOOK)
 )
 """Act types without slot or value that come before a sentence's informs, and their cues."""
 _TRAILING_CUES: _Cues = tuple((t, re.compile(ACT_CUES[t.value])) for t in (REQALTS, THANKYOU, BYE))
@@ -111,24 +113,31 @@ class RuleNLU:
         self.requestable = frozenset(domain.requestable)
         values = {**domain.informable, **domain.booking}
         self.value_slots = frozenset(values)
+        if domain.name_slot not in values:  # entities are named even where names are not informable
+            names = (entity[domain.name_slot] for entity in domain.entities)
+            values[domain.name_slot] = tuple(dict.fromkeys(names))
         surfaces: dict[str, list[Mention]] = {}
         for slot, slot_values in values.items():
             synonyms = domain.synonyms.get(slot, {})
             for value in slot_values:
                 for surface in _surfaces(value, synonyms.get(value, ())):
-                    surfaces.setdefault(surface, []).append((slot, value))
+                    readings = surfaces.setdefault(surface, [])
+                    if (slot, value) not in readings:
+                        readings.append((slot, value))
         slots = tuple(dict.fromkeys((*values, *domain.requestable)))
-        names = [(slot, (slot_words(slot), slot)) for slot in slots]
-        aliases = [(slot, SLOT_ALIASES.get(slot, ())) for slot in slots]
-        for slot, forms in names + aliases:  # a slot's own name wins over another's alias
+        own = [(slot, (slot_names(slot)[0], slot)) for slot in slots]
+        others = [(slot, slot_names(slot, domain)[1:]) for slot in slots]
+        for slot, forms in own + others:  # a slot's own name wins over another's synonym
             for surface in forms:
-                surfaces.setdefault(surface.lower(), [(slot, None)])
-        for slot, forms in names + aliases:  # then the plurals: "addresses", "phone numbers"
+                surfaces.setdefault(_normalised(surface), [(slot, None)])
+        for slot, forms in own + others:  # then the plurals: "addresses", "phone numbers"
             for surface in forms:
-                surfaces.setdefault(_plural(surface.lower()), [(slot, None)])
+                surfaces.setdefault(_plural(_normalised(surface)), [(slot, None)])
         self._mentions = surfaces
         self.entity_type = domain.entity_type or domain.name
-        self._type = re.compile(TYPE_CUE.format(entity_type=re.escape(self.entity_type.lower())))
+        entity_type = re.escape(_normalised(self.entity_type))
+        self._type = re.compile(TYPE_CUE.format(entity_type=entity_type))
+        self._type_word = re.compile(rf"\b{entity_type}\b")
         ordered = sorted(surfaces, key=len, reverse=True)
         self._pattern = re.compile(
             r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
@@ -143,15 +152,16 @@ class RuleNLU:
         value could belong to several slots or a sentence was not understood at all.
         """
         asked = _asked_slot(system_acts)
+        told = frozenset((a.slot, a.value) for a in system_acts if a.type in (INFORM, OFFER))
         acts: list[Act] = []
         alternatives: list[tuple[int, list[Act]]] = []  # (position in acts, other readings)
         understood = True
-        said = self._respell(text.lower().replace("’", "'").replace("`", "'").strip())
+        said = self._respell(_normalised(text))
         for sentence in _SENTENCE.split(said):
             sentence = sentence.strip(" .!,;")
             if not sentence:
                 continue
-            found = self._sentence_acts(sentence, asked, acts, alternatives)
+            found = self._sentence_acts(sentence, asked, told, acts, alternatives)
             understood = understood and found
         if not acts:
             return (Hypothesis((Act(NULL),), _CERTAIN if not text.strip() else _PARTLY_UNDERSTOOD),)
@@ -171,10 +181,14 @@ class RuleNLU:
         self,
         sentence: str,
         asked: str | None,
+        told: frozenset[Mention],
         acts: list[Act],
         alternatives: list[tuple[int, list[Act]]],
     ) -> bool:
-        """Append the acts of one sentence; return whether anything was understood."""
+        """Append the acts of one sentence; return whether anything was understood.
+
+        ``asked`` is the slot the system just asked about, ``told`` what it just said.
+        """
         before = len(acts)
         found = list(self._pattern.finditer(sentence))
         mentions = [self._mentions[m.group(1)] for m in found]
@@ -193,6 +207,8 @@ class RuleNLU:
                 acts.append(Act(kind))
         if self._type.search(sentence):
             acts.append(Act(INFORM, TYPE_SLOT, self.entity_type))
+        elif not valued and _CONFIRM.search(sentence) and self._type_word.search(sentence):
+            acts.append(Act(CONFIRM, TYPE_SLOT, self.entity_type))  # "is it a restaurant?"
         dontcare: list[str] = []
         dontcare_cue = _DONTCARE.search(sentence) is not None
         if dontcare_cue:
@@ -214,6 +230,8 @@ class RuleNLU:
                     continue
                 denied = _DENY.search(sentence[start : match.start()]) and not dontcare_cue
                 start = match.end()
+                if said is CONFIRM:  # one asks about what the system did not just say
+                    readings = [r for r in readings if r not in told] or readings
                 chosen, others = _resolve(readings, named, asked)
                 value_kind = DENY if denied else said
                 kind = DENY if denied else kind if kind is DENY else said
@@ -293,15 +311,28 @@ def _plural(phrase: str) -> str:
     return phrase + ("es" if phrase.endswith(("s", "x", "ch", "sh")) else "s")
 
 
-def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:
-    """Lower-case surface forms of a value.
+def _normalised(text: str) -> str:
+    """Text as the NLU reads it: lower case, one kind of apostrophe, none before a final ``s``.
 
-    The value itself, with spaces for ``_``/``-``, its synonyms, and the adverb of a one-word
-    value ("moderately" for "moderate").
+    So ``Nando's``, ``nandos`` and ``NANDO’S`` read the same.
+    """
+    text = text.lower().replace("’", "'").replace("`", "'").strip()
+    return _POSSESSIVE.sub("", text)
+
+
+def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:
+    """Normalised surface forms of a value.
+
+    The value itself, with spaces for ``_``/``-``, its synonyms, the adverb of a one-word value
+    ("moderately" for "moderate"), and a form that starts with "the" without it (so that "the
+    richmond" does not take the start of "the richmond district").
     """
     forms = {value, value.replace("_", " "), value.replace("-", " "), *synonyms}
     forms |= {f"{form}ly" for form in forms if form.isalpha() and len(form) >= _FUZZY_LENGTH}
-    return {form.lower().strip() for form in forms if form.strip()}
+    normalised = {_normalised(form) for form in forms if form.strip()}
+    return {
+        form[4:] if form.startswith("the ") and form[4:].strip() else form for form in normalised
+    }
 
 
 def _asked_slot(system_acts: Acts) -> str | None:
