@@ -682,8 +682,8 @@ def domain_from_mapping(
         synonyms = synonym_table(path, data.get("synonyms") or {}, {**informable, **booking})
     slot_synonyms: dict[str, tuple[str, ...]] = {}
     with problems.collecting():
-        slots = (*informable, *requestable, *booking)
-        slot_synonyms = slot_synonym_table(path, data.get("slot_synonyms") or {}, slots)
+        every_slot = (*informable, *requestable, *booking)
+        slot_synonyms = slot_synonym_table(path, data.get("slot_synonyms") or {}, every_slot)
     db_path = path.parent / database
     if db_path.suffix not in DATABASE_SUFFIXES:
         problem = f"unsupported type {excerpt(db_path.suffix)}; use .csv, .json, .sqlite, .db"

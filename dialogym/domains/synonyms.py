@@ -16,6 +16,7 @@ read with the same bounds as domain files.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -39,7 +40,7 @@ KEYS = ("synonyms", "slot_synonyms", "source")
 
 
 def with_synonym_file(
-    domain: Domain, path: str | Path, limits: DomainLimits = DEFAULT_LIMITS
+    domain: Domain, path: str | os.PathLike[str], limits: DomainLimits = DEFAULT_LIMITS
 ) -> Domain:
     """``domain`` with the synonyms of a synonym file added.
 

@@ -1,18 +1,21 @@
 """The rule NLU of the text channel: a user utterance to n-best dialogue-act hypotheses.
 
-Everything it knows comes from the domain: slot values and their synonyms, slot names (and the
-words of `dialogym.domains.words`), plus a few cue phrases for the act types (``yes``, ``no``,
-``anything else``, ``book``, ``don't care``, ``not``...). The utterance is read sentence by
-sentence; one sentence may carry several acts (``No, I want italian food.``). When a value
-belongs to several slots (``budget`` is a laptop type and a price range), the slot named in the
-sentence decides, then the slot the system just asked about; each other reading becomes a
+Everything it knows of a domain comes from the domain: slot values and their synonyms, entity
+names, slot names and their synonyms (`Domain.slot_synonyms`, plus the names PyDial's domains
+share, in `dialogym.domains.words`); the code holds only cue phrases for the act types
+(``yes``, ``no``, ``anything else``, ``book``, ``don't care``, ``not``, ``repeat``...). The
+utterance is read sentence by sentence; one sentence may carry several acts (``No, I want
+italian food.``). When a value belongs to several slots (``budget`` is a laptop type and a price
+range), the slot named in the sentence decides, then the slot the system just asked about (a
+``confirm`` asks about what the system did not just say); each other reading becomes a
 lower-ranked hypothesis.
 
-Human text is read loosely: case and missing apostrophes do not matter (``dont care``), a cue
-that starts a sentence may follow a hesitation (``uh yes``), a slot named without a value is a
-request even without a question word (``and the phone number``) unless it refers back (``in
-that price range``) or follows a value (``cheap food``), ``any <slot>`` is ``dontcare``, ``how
-about <value>`` is ``reqalts`` with the inform, a one-word value also reads as its adverb
+Human text is read loosely: case and apostrophes do not matter (``dont care``, ``nandos`` for
+``nando's``), a name may drop its "the", a cue that starts a sentence may follow a hesitation
+(``uh yes``), a slot named without a value is a request even without a question word (``and the
+phone number``) unless it refers back (``in that price range``) or follows a value (``cheap
+food``), ``any <slot>`` is ``dontcare``, ``how about <value>`` is ``reqalts`` with the inform,
+``is it <value>`` is the user's ``confirm``, a one-word value also reads as its adverb
 (``moderately``), and a word of five letters or more one edit from exactly one value word is
 read as that word (``itailian``, ``center``).
 
@@ -152,7 +155,9 @@ class RuleNLU:
         value could belong to several slots or a sentence was not understood at all.
         """
         asked = _asked_slot(system_acts)
-        told = frozenset((a.slot, a.value) for a in system_acts if a.type in (INFORM, OFFER))
+        told = frozenset(
+            (a.slot, a.value) for a in system_acts if a.type in (INFORM, OFFER) and a.slot
+        )
         acts: list[Act] = []
         alternatives: list[tuple[int, list[Act]]] = []  # (position in acts, other readings)
         understood = True

@@ -255,3 +255,40 @@ def test_a_value_slot_named_after_an_unknown_word_is_no_request(
     restaurant: RuleNLU, text: str, expected: str
 ) -> None:
     assert top(restaurant, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorry, could you repeat that?",
+        "What did you say?",
+        "uh pardon?",
+        "Sorry?",
+        "I didn't catch that.",
+    ],
+)
+def test_reads_repeat(restaurant: RuleNLU, text: str) -> None:
+    assert top(restaurant, text, "request(area)") == "repeat()"
+
+
+def test_sorry_before_content_is_no_repeat(restaurant: RuleNLU) -> None:
+    assert top(restaurant, "Sorry, I want thai food.") == "inform(food=thai)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm asking about chen's dhaba.", "inform(name=chen's dhaba)"),
+        ("I'm asking about chens dhaba.", "inform(name=chen's dhaba)"),
+        ("I want salt lantern.", "inform(name=the salt lantern)"),
+        ("Is it a restaurant?", "confirm(request_type=restaurant)"),
+    ],
+)
+def test_entity_names_and_the_entity_type(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+def test_a_confirm_asks_about_what_the_system_did_not_say() -> None:
+    nlu = RuleNLU(load_domain("laptop"))  # "budget" is a laptop type and a price range
+    assert top(nlu, "Is it budget?", "inform(type=budget)") == "confirm(pricerange=budget)"
+    assert top(nlu, "Is it budget?", "inform(pricerange=budget)") == "confirm(type=budget)"
