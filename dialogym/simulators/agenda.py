@@ -31,6 +31,8 @@ no match                               correct a misheard constraint, else chang
 ``reqmore()``                          no / yes / more requests / restate the constraints
 ``bye()``                              goodbye
 ``null()`` or the same turn again      lose patience; at none left, hang up
+any turn, by chance (``ask_repeat``)   ``repeat()``: the turn is not taken in; the system saying
+                                       it again then costs no patience (dialogym's addition)
 =====================================  ==========================================================
 
 Patience is never restored (PyDial's benchmark: ``oldstylepatience = False``). Where dialogym
@@ -61,6 +63,7 @@ from dialogym.acts import (
     NOMATCH,
     NULL,
     OFFER,
+    REPEAT,
     REQALTS,
     REQMORE,
     REQUEST,
@@ -181,6 +184,9 @@ class AgendaUser:
         if self.patience < 1:
             self.hung_up = True
             return UserTurn((Act(BYE),), ended=True, hung_up=True)
+        if self.behaviour.ask_repeat and self.stream.random() < self.behaviour.ask_repeat:
+            self._previous_system = ()  # saying it again is then no waste of the user's time
+            return UserTurn((Act(REPEAT),))
         self._previous_system = system_acts
         self._last_system_type = system_acts[0].type
         self._receive(system_acts)

@@ -69,6 +69,9 @@ class UserBehaviour(NamedTuple):
             (AffirmCombination).
         goodbye_when_done: Chance of leaving at once when everything is done and the system says
             anything but "anything else?".
+        ask_repeat: Chance, per system turn, of asking the system to say it again instead of
+            reacting to it (``repeat()``); a dialogym addition, absent from PyDial's users, so
+            0 in the built-in profiles.
         patience: Repeated or void system turns tolerated in all; never restored (PyDial's
             benchmark sets ``oldstylepatience = False``). Corrections get likelier to end in a
             goodbye as patience wears down.
@@ -97,11 +100,15 @@ class UserBehaviour(NamedTuple):
     ack: float
     affirm_combination: float
     goodbye_when_done: float
+    ask_repeat: float
     patience: int
 
 
 PROBABILITIES: tuple[str, ...] = UserBehaviour._fields[:-1]
 """Every behaviour that is a probability (all but ``patience``)."""
+ADDITIONS: tuple[str, ...] = ("ask_repeat",)
+"""Behaviours PyDial's users lack. They are drawn after the others, and only when their range
+is not a single point, so that a world without them keeps PyDial's random stream."""
 
 
 @dataclass(frozen=True)
@@ -144,9 +151,14 @@ class UserProfile:
     def sample(self, stream: RandomStream) -> UserBehaviour:
         """Draw the behaviour of one user for one dialogue."""
         ranges = self.ranges
-        drawn = {name: stream.uniform(*ranges[name]) for name in PROBABILITIES}
+        drawn = {name: stream.uniform(*ranges[name]) for name in PROBABILITIES[: -len(ADDITIONS)]}
         low, high = self.patience
-        return UserBehaviour(**drawn, patience=low + stream.below(high - low + 1))
+        patience = low + stream.below(high - low + 1)
+        for name in ADDITIONS:
+            low_chance, high_chance = ranges[name]
+            point = low_chance == high_chance
+            drawn[name] = low_chance if point else stream.uniform(low_chance, high_chance)
+        return UserBehaviour(**drawn, patience=patience)
 
     def with_changes(self, changes: Mapping[str, Any]) -> UserProfile:
         """A copy with some ranges (or ``patience``, or ``name``) replaced.

@@ -84,7 +84,9 @@ METHODS = ("none", "byconstraints", "byname", "byalternatives", "finished")
 Ties for the top method go to the earlier one."""
 
 DISCOURSE_ACTS = ("none", "thankyou", "ack", "hello", "bye")
-"""PyDial's discourse acts that a dialogym user can perform, in `discourse` order."""
+"""PyDial's discourse acts that a dialogym user can perform, in `discourse` order. A user's
+``repeat()`` (dialogym's ``ask_repeat`` user, off in PyDial's worlds) changes no belief and
+counts as ``none``: there is no system action that says a turn again."""
 
 BYCONSTRAINTS, BYNAME, BYALTERNATIVES, FINISHED = METHODS[1:]
 

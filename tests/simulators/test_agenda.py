@@ -386,3 +386,26 @@ def test_a_booking_detail_is_answered_even_while_facts_are_untold() -> None:
     assert respond(user, "request(people)") == (Act(ActType.INFORM, "people", "2"),)
     said = respond(user, "reqmore()")  # asked what else: the facts first, the booking after
     assert said == (Act(ActType.REQUEST, "phone"),) and user.agenda[-1].type is ActType.BOOK
+
+
+def test_a_user_asking_to_repeat_takes_nothing_in_and_a_repeat_costs_no_patience() -> None:
+    user, _ = start(goal(), behaviour(patience=2, ask_repeat=1.0))
+    for _ in range(3):  # the same request again and again: answered with repeat(), no hang-up
+        turn = user.respond(parse_acts("request(food)"))
+        assert turn.acts == (Act(ActType.REPEAT),) and not turn.ended
+    assert user.patience == 2 and user.agenda[-1].type is ActType.INFORM
+
+
+def test_the_repeat_addition_draws_nothing_when_off() -> None:
+    """A profile with ask_repeat at 0 keeps PyDial's random stream: PyDial's draws and no more."""
+    standard = PROFILES["standard"]
+    on = standard.with_changes({"ask_repeat": [0.1, 0.3]})
+    off_stream, on_stream, pydial_stream = (RandomStream(np.random.default_rng(7)) for _ in "abc")
+    off_user, on_user = standard.sample(off_stream), on.sample(on_stream)
+    assert off_user.ask_repeat == 0.0 and 0.1 <= on_user.ask_repeat <= 0.3
+    assert off_user._replace(ask_repeat=0.0) == on_user._replace(ask_repeat=0.0)
+    for name in PROBABILITIES[:-1]:  # what PyDial draws: each probability, then the patience
+        pydial_stream.uniform(*standard.ranges[name])
+    pydial_stream.below(standard.patience[1] - standard.patience[0] + 1)
+    after_pydial = pydial_stream.random()
+    assert off_stream.random() == after_pydial != on_stream.random()

@@ -189,3 +189,12 @@ def test_system_features_follow_the_last_turn() -> None:
     assert tracker.offer_happened
     tracker.system_acted((act(ActType.NOMATCH, "food", FOOD[0]),))
     assert tracker.nomatch and tracker.offered_set == 0 and tracker.offered == first
+
+
+def test_repeat_changes_no_slot_belief_and_counts_as_no_discourse_act() -> None:
+    tracker = offered_tracker()
+    belief = {slot: dict(values) for slot, values in tracker.belief.items()}
+    requested = dict(tracker.requested)
+    tracker.update(one(act(ActType.REPEAT)), ())
+    assert tracker.belief == belief and tracker.requested == requested
+    assert tracker.discourse[0] == 1.0  # "none": PyDial's discourse acts here have no repeat
