@@ -73,7 +73,8 @@ ACT_CUES = {
     "book": r"\bbook\b|\breserv(?:e|ation)\b",
     "reqalts": (
         r"\b(?:anything|something|somewhere|any ?where|any ?one) else\b|\bother (?:options?|ones?|places?)\b"
-        r"|\banother (?:one|option|place)\b|\balternatives?\b|\b(?:any|some) others\b"
+        r"|\banother\b|\balternatives?\b|\b(?:any|some) others\b|\bwhat else\b"
+        r"|\b(?:something|anything|a|any) (?:different|other)(?: (?:one|ones|option|options|place|places))?$"
     ),
     "repeat": (
         r"\brepeat\b|\bsay (?:that|it|this) again\b|\bwhat did you (?:just )?say\b|\bpardon\b"
@@ -104,7 +105,7 @@ QUESTION_CUE = (
 DENY_CUE = r"\bnot\b|\b(?:don'?t|do not) want\b|\brather not\b"
 """How a user says a value is not what they want (a regex over one lower-case sentence)."""
 
-CONFIRM_CUE = rf"^{FILLER}(?:is it|is the|is that|does it)\b"
+CONFIRM_CUE = rf"^{FILLER}(?:is it|is the|is that|is this|does it|do they|are they|does that)\b"
 """How a user asks whether the offered entity has a value (a regex over one lower-case sentence)."""
 
 NOT_ANY_CUE = r"^not any\b"
@@ -125,6 +126,14 @@ NAMED_CUE = r"(?:^|\b(?:the|their|its|and|also|plus|about)\s+|,\s*)$"
 """Before a slot's name, asks for it without a question ("and the price range"); tried on the
 text before the name. A slot one can inform is asked for without a question only so: after
 another word ("fair prices", "medium price range") the name belongs to a value not read."""
+
+ONE_PRONOUN_BEFORE = (
+    r"\b(?:another|this|that|the|which|any|no|each|every|a|an|some|other|different|similar|new"
+    r"|good|nice|best|first|second|last|next|about)\s+$"
+)
+ONE_PRONOUN_AFTER = r"\s+(?:with|that|which|of|serving|where|in the|on the|near)\b"
+"""Around ``one``, say that it stands for an entity, not the number ("another one", "one with
+wifi"); tried on the text before and after it."""
 
 TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
 """How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

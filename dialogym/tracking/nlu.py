@@ -65,6 +65,8 @@ from dialogym.domains.words import (
     DONTCARE_CUE,
     NAMED_CUE,
     NOT_ANY_CUE,
+    ONE_PRONOUN_AFTER,
+    ONE_PRONOUN_BEFORE,
     QUESTION_CUE,
     SAME_CUE,
     TYPE_CUE,
@@ -82,6 +84,8 @@ _ANY = re.compile(ANY_CUE)
 _SAME = re.compile(SAME_CUE)
 _NAMED = re.compile(NAMED_CUE)
 _WORD = re.compile(r"[a-z]+")
+_ONE_BEFORE = re.compile(ONE_PRONOUN_BEFORE)
+_ONE_AFTER = re.compile(ONE_PRONOUN_AFTER)
 _POSSESSIVE = re.compile(r"(?<=\w)'(?=s\b)")
 _FUZZY_LENGTH = 5
 """Words this long or longer may be misspelt by one edit and still be read as a value."""
@@ -195,9 +199,10 @@ class RuleNLU:
         ``asked`` is the slot the system just asked about, ``told`` what it just said.
         """
         before = len(acts)
-        found = list(self._pattern.finditer(sentence))
+        found = [m for m in self._pattern.finditer(sentence) if not _pronoun(sentence, m)]
         mentions = [self._mentions[m.group(1)] for m in found]
         named = [m[0][0] for m in mentions if m[0][1] is None]
+        named_at = [(m.start(), m.end(), self._mentions[m.group(1)][0][0]) for m in found]
         valued = [m for m in mentions if m[0][1] is not None]
         valued_slots = {slot for readings in valued for slot, _ in readings}
         anything = [  # "any part of town": any value of the slot named will do
@@ -237,7 +242,12 @@ class RuleNLU:
                 start = match.end()
                 if said is CONFIRM:  # one asks about what the system did not just say
                     readings = [r for r in readings if r not in told] or readings
-                chosen, others = _resolve(readings, named, asked)
+                nearest = sorted(  # the slot named closest to the value first
+                    (max(start - match.end(), match.start() - end), slot)
+                    for start, end, slot in named_at
+                    if slot in named and start != match.start()
+                )
+                chosen, others = _resolve(readings, [slot for _, slot in nearest], asked)
                 value_kind = DENY if denied else said
                 kind = DENY if denied else kind if kind is DENY else said
                 if others:
@@ -348,10 +358,17 @@ def _asked_slot(system_acts: Acts) -> str | None:
     return None
 
 
+def _pronoun(sentence: str, match: re.Match[str]) -> bool:
+    """Whether a value said as ``one`` is the pronoun ("another one", "one with wifi")."""
+    return match.group(1) == "one" and bool(
+        _ONE_BEFORE.search(sentence[: match.start()]) or _ONE_AFTER.match(sentence[match.end() :])
+    )
+
+
 def _resolve(
     readings: list[Mention], named: list[str], asked: str | None
 ) -> tuple[tuple[str, str | None], list[Mention]]:
-    """Pick the slot of an ambiguous value: named in the sentence, else asked, else first."""
+    """Pick the slot of an ambiguous value: named (``named``, nearest first), asked, or first."""
     if len(readings) == 1:
         return readings[0], []
     for preferred in (*named, asked):

@@ -292,3 +292,21 @@ def test_a_confirm_asks_about_what_the_system_did_not_say() -> None:
     nlu = RuleNLU(load_domain("laptop"))  # "budget" is a laptop type and a price range
     assert top(nlu, "Is it budget?", "inform(type=budget)") == "confirm(pricerange=budget)"
     assert top(nlu, "Is it budget?", "inform(pricerange=budget)") == "confirm(type=budget)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can you suggest another one?", "reqalts()"),
+        ("How about one with cheap prices?", "reqalts() & inform(pricerange=cheap)"),
+        ("A table for one, please.", "inform(people=1)"),
+    ],
+)
+def test_one_as_a_pronoun_is_no_number(restaurant: RuleNLU, text: str, expected: str) -> None:
+    assert top(restaurant, text) == expected
+
+
+def test_an_ambiguous_value_takes_the_slot_named_next_to_it() -> None:
+    nlu = RuleNLU(load_domain("laptop"))
+    text = "I'd like convertible type and budget price range."
+    assert top(nlu, text) == "inform(type=convertible) & inform(pricerange=budget)"
