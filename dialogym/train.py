@@ -13,6 +13,7 @@ The run folder receives:
 | ``evaluations.json``, ``evaluations.csv`` | one record per periodic evaluation |
 | ``checkpoint.zip``, ``checkpoint.json`` | the last checkpoint and the counters it was taken at |
 | ``tb/`` | TensorBoard logs (SB3's ``rollout/``, ``train/`` and dialogym's ``eval/``) |
+| ``warm_start.json`` | with ``--warm-start``: the corpus and what cloning it did (`WarmStartReport`) |
 | ``model.zip`` | the final agent (load it with ``dialogym evaluate --policy RUN/model.zip``) |
 | ``metrics.json`` | the final evaluation on ``test_episodes`` dialogues, wall time, budgets |
 | ``curves.png`` | success rate and return against training dialogues |
@@ -27,6 +28,12 @@ left by a dead process is taken over). Resuming removes only the temporaries of 
 (``.NAME.*``, left by a write cut short), nothing else in the folder; it continues the run as its
 ``config.yaml`` says, refuses flags that say otherwise, and leaves a finished run (one with
 ``metrics.json``) untouched.
+
+``--warm-start CORPUS.jsonl`` pretrains the fresh agent by behaviour cloning on a corpus from
+``dialogym simulate`` made in the same world (`dialogym.agents.warm_start`), then evaluates and
+checkpoints it as the run's first record (0 training dialogues) before RL starts. It happens
+once: ``warm_start.json`` records it, and ``--resume`` continues from the checkpoints without
+cloning again.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ from dialogym.agents import (
     get_algorithm,
     load_agent,
     make_vec_env,
+    warm_start,
 )
 from dialogym.agents.builders import check_device
 from dialogym.agents.plots import learning_curves
@@ -75,12 +83,14 @@ EVAL_SEED = 10_000
 TEST_SEED = 20_000
 """The final evaluation resets with ``TEST_SEED + seed``: dialogues never used during training."""
 RUN_FILES = (
-    "config.yaml", "evaluations.json", "evaluations.csv", "checkpoint.zip", "checkpoint.json",
-    "model.zip", "metrics.json", "curves.png",
+    "config.yaml", "warm_start.json", "evaluations.json", "evaluations.csv", "checkpoint.zip",
+    "checkpoint.json", "model.zip", "metrics.json", "curves.png",
 )  # fmt: skip
 """The files a run writes (atomically) into its folder: the only ones whose temporaries it removes."""
 LOCK_FILE = "run.lock"
 """Held (created exclusively, holding the pid) by the run writing a folder."""
+WARM_START_FILE = "warm_start.json"
+"""Written by a warm-started run: the corpus it cloned and how (`WarmStartReport`)."""
 
 
 def _alive(pid: int) -> bool:
@@ -195,6 +205,7 @@ def train(
     resume: bool = False,
     progress: bool = True,
     trust_model: bool = False,
+    warm_start_corpus: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -205,16 +216,25 @@ def train(
         progress: Show a progress bar on stderr.
         trust_model: Load ``checkpoint.zip`` as SB3 does, unpickling it (runs code from
             the file); dialogym's own checkpoints load without it.
+        warm_start_corpus: A corpus (JSONL from ``dialogym simulate``, made in ``config``'s
+            world) to pretrain the fresh agent on by behaviour cloning before RL; ignored when
+            resuming (the run's checkpoints hold the warm-started agent).
 
     Raises:
-        CommandError: another run holds ``run_dir``, or its checkpoint cannot be resumed.
+        CommandError: another run holds ``run_dir``, its checkpoint cannot be resumed, or the
+            corpus cannot be read, replayed, or is from another world.
     """
     with run_lock(Path(run_dir)):
-        return _train(config, Path(run_dir), resume, progress, trust_model)
+        return _train(config, Path(run_dir), resume, progress, trust_model, warm_start_corpus)
 
 
 def _train(
-    config: TrainConfig, run_dir: Path, resume: bool, progress: bool, trust_model: bool
+    config: TrainConfig,
+    run_dir: Path,
+    resume: bool,
+    progress: bool,
+    trust_model: bool,
+    warm_start_corpus: str | Path | None,
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
@@ -262,7 +282,8 @@ def _train(
     trained_before = elapsed
     evaluating = 0.0
 
-    def milestone(dialogues: int) -> bool:
+    def checkpoint(dialogues: int) -> dict[str, Any]:
+        """Evaluate, record and checkpoint after ``dialogues`` training dialogues."""
         nonlocal evaluating
         began = time.perf_counter()
         summary, _ = evaluate(eval_env, policy, config.eval_episodes, EVAL_SEED + config.seed)
@@ -276,9 +297,6 @@ def _train(
             "avg_turns": summary["avg_turns"],
         }
         records.append(record)
-        for key in ("success_rate", "avg_return", "avg_turns"):
-            model.logger.record(f"eval/{key}", record[key])
-        model.logger.dump(model.num_timesteps)
         write_evaluations(run_dir, records)
         write_atomically(run_dir / "checkpoint.zip", model_bytes(model))
         write_json(
@@ -286,8 +304,29 @@ def _train(
             {"dialogues": dialogues, "train_seconds": train_seconds, "evaluations": records},
         )
         evaluating += time.perf_counter() - began
+        return record
+
+    def milestone(dialogues: int) -> bool:
+        record = checkpoint(dialogues)
+        for key in ("success_rate", "avg_return", "avg_turns"):
+            model.logger.record(f"eval/{key}", record[key])
+        model.logger.dump(model.num_timesteps)
         target = config.target_success
-        return target is not None and summary["success_rate"] >= target
+        return target is not None and record["success_rate"] >= target
+
+    warm_started = resume and (run_dir / WARM_START_FILE).is_file()
+    if warm_start_corpus is not None and not resume:
+        try:
+            report = warm_start(
+                model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_kwargs,
+                reward_scale=config.learning_reward_scale, seed=config.seed,
+            )  # fmt: skip
+        except ValueError as error:
+            vec_env.close()
+            raise CommandError(f"--warm-start: {error}") from None
+        write_json(run_dir / WARM_START_FILE, report.to_dict())
+        checkpoint(0)  # the cloned agent, before RL: the curve's first point, resumable
+        warm_started = True
 
     budget = config.budget_dialogues
     schedules = []
@@ -328,7 +367,8 @@ def _train(
     }
     write_json(run_dir / "metrics.json", metrics)
     if records:
-        title = f"{config.algo} on {config.env} (seed {config.seed})"
+        title = f"{config.algo} on {config.env} (seed {config.seed}"
+        title += ", warm start)" if warm_started else ")"
         write_atomically(run_dir / "curves.png", learning_curves({config.algo: [records]}, title))
     return metrics
 
@@ -346,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-sSEED)")
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--warm-start", metavar="CORPUS.jsonl",
+        help="pretrain by behaviour cloning on a corpus from dialogym simulate (same world)",
+    )  # fmt: skip
     add_trust_model_flag(parser)
     for spec in dataclasses.fields(TrainConfig):
         flag = "--" + spec.name.replace("_", "-")
@@ -404,6 +448,10 @@ def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Pat
     conflicts = [f"--config {args.config}"] if "config" in args else []
     if "out" in args and Path(args.out).resolve() != run_dir.resolve():
         conflicts.append(f"--out {args.out}")
+    if "warm_start" in args:
+        cloned = recorded_warm_start(run_dir)
+        if cloned is None or Path(args.warm_start).resolve() != Path(cloned).resolve():
+            conflicts.append(f"--warm-start {args.warm_start} (saved: {cloned!r})")
     saved = config.to_dict()
     for spec in dataclasses.fields(TrainConfig):
         if spec.name not in args:
@@ -418,6 +466,15 @@ def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Pat
                 f" (saved: {saved[spec.name]!r})"
             )
     return conflicts
+
+
+def recorded_warm_start(run_dir: Path) -> str | None:
+    """The corpus a run was warm-started from (its ``warm_start.json``), or None."""
+    try:
+        corpus = json.loads((run_dir / WARM_START_FILE).read_text(encoding="utf-8"))["corpus"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return corpus if isinstance(corpus, str) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -453,7 +510,10 @@ def run(args: argparse.Namespace) -> int:
         if run_dir.exists() and not run_dir.is_dir():
             raise CommandError(f"--out: {run_dir} exists and is not a folder")
         make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
-        metrics = train(config, run_dir, progress=progress)
+        corpus = getattr(args, "warm_start", None)
+        if corpus is not None and not Path(corpus).is_file():
+            raise CommandError(f"--warm-start: {corpus} is not a file")
+        metrics = train(config, run_dir, progress=progress, warm_start_corpus=corpus)
     print(
         f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
         f" dialogues after {metrics['dialogues']} training dialogues"
