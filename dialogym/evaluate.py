@@ -7,8 +7,12 @@ Example::
     dialogym evaluate --env dialogym/PyDialEnv1-v0 --policy runs/x/model.zip \
         --transcripts dialogues.jsonl
 
-``--policy`` takes ``handcrafted``, ``random`` or the path of an agent saved by ``dialogym train``
-(``model.zip`` or ``checkpoint.zip``). Metrics: success rate and its Wilson 95% interval, average
+``--policy`` takes ``handcrafted``, ``greedy``, ``random``, ``llm`` or ``llm:MODEL`` (the LLM
+policy, `dialogym.policies.llm`; MODEL a known name, a transformers directory or a ``dialogym
+finetune`` output) or the path of an agent saved by ``dialogym train`` (``model.zip`` or
+``checkpoint.zip``). ``--num-envs N`` plays N dialogues at once (`DialogueVectorEnv`; the LLM
+policy scores them in one batch); dialogue k is then played with seed ``--seed`` + k, as
+``dialogym simulate`` plays it, so its figures and transcripts are those of a simulate corpus. Metrics: success rate and its Wilson 95% interval, average
 turns and return, hang-up rate, inform precision/recall/F1 and booking rate (see
 `dialogym.envs.rollout`). ``--transcripts`` writes one JSON object per dialogue: its goal,
 verdict, and every turn's acts, hypotheses and reward.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -36,8 +40,9 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
-from dialogym.envs.rollout import EpisodeResult, evaluate
-from dialogym.policies import BUILTIN_POLICIES, Policy, make_policy
+from dialogym.envs.rollout import EpisodeResult, evaluate, summarize
+from dialogym.models import ModelError
+from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, Policy, is_llm_policy, make_policy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--policy", default="handcrafted",
-        help=f"{', '.join(BUILTIN_POLICIES)} or a model.zip saved by dialogym train",
+        help=f"{', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}, {LLM_POLICY}:MODEL or a model.zip"
+        " saved by dialogym train",
+    )  # fmt: skip
+    parser.add_argument(
+        "--num-envs", type=int, default=1, metavar="N",
+        help="dialogues played at once (N > 1: dialogue k plays seed + k, as simulate does)",
     )  # fmt: skip
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to play")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the first reset")
@@ -98,19 +108,27 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def load_policy(name: str, env: Any, seed: int, trust: bool = False) -> Policy:
-    """A built-in policy by name, or a trained agent from its ``.zip`` file.
+    """A built-in policy by name, the LLM policy, or a trained agent from its ``.zip`` file.
 
-    The zip is unpickled only if ``trust`` (``--trust-model``); see `AgentPolicy.load`.
+    ``env`` is a (wrapped) `DialogueEnv` or a `DialogueVectorEnv`: the LLM policy is bound to
+    all of its dialogues, the others are built for its first. The zip is unpickled only if
+    ``trust`` (``--trust-model``); see `AgentPolicy.load`.
 
     Raises:
-        CommandError: neither a built-in name nor a loadable model file (one line).
+        CommandError: neither a built-in name nor a loadable model (one line).
     """
+    if is_llm_policy(name):
+        try:
+            return make_policy(name, env, seed=seed)
+        except (ModelError, ValueError) as error:
+            raise CommandError(f"--policy: {error}") from None
+    env = getattr(env, "envs", [env])[0]
     if name in BUILTIN_POLICIES:
         return make_policy(name, env, seed=seed)
     if not name.endswith(".zip"):
         raise CommandError(
-            f"--policy: unknown policy {name!r}; choose one of"
-            f" {', '.join(BUILTIN_POLICIES)} or give a model.zip path"
+            f"--policy: unknown policy {name!r}; choose one of {', '.join(BUILTIN_POLICIES)},"
+            f" {LLM_POLICY}, {LLM_POLICY}:MODEL or give a model.zip path"
         )
     from dialogym.agents import AgentPolicy  # torch and SB3 load only when needed
 
@@ -139,6 +157,82 @@ def transcript_record(env: Any, result: EpisodeResult, episode: int) -> dict[str
     }
 
 
+def play_batched(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    policy: str | Callable[[Any], Policy],
+    episodes: int,
+    seed: int,
+    num_envs: int,
+    deterministic: bool = True,
+    trust: bool = False,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> list[tuple[EpisodeResult, str]]:
+    """Play dialogues ``num_envs`` at a time, one batched ``predict`` per step.
+
+    Dialogue k is played with seed ``seed + k`` (as ``dialogym simulate`` plays it), whatever
+    ``num_envs`` is.
+
+    Args:
+        env_id: The environment id.
+        env_kwargs: Its arguments.
+        policy: A policy name (see `load_policy`; the LLM policy is bound to the vector env) or
+            a function that builds the policy for the `DialogueVectorEnv` it is given.
+        episodes: Dialogues to play.
+        seed: Seed of dialogue 0.
+        num_envs: Dialogues played at once.
+        deterministic: Passed to ``predict`` (``False``: a policy that can, samples).
+        trust: Unpickle a model zip (``--trust-model``).
+        on_episode: Called with each dialogue's result as it ends.
+
+    Returns:
+        Per dialogue, in order: how it went and its corpus line (JSON, as simulate writes it).
+    """
+    from dialogym.envs.vector import DialogueVectorEnv
+    from dialogym.simulate import _Dialogue, _line  # simulate's record code, not a copy
+
+    venv = DialogueVectorEnv(env_id, min(num_envs, episodes), **env_kwargs)
+    observations, _ = venv.reset_lists([seed + i for i in range(venv.num_envs)])
+    if isinstance(policy, str):
+        chosen = load_policy(policy, venv, seed, trust)
+    else:
+        chosen = policy(venv)
+    masked = venv.envs[0].masks
+    playing: list[_Dialogue | None] = [_Dialogue(i, chosen, env) for i, env in enumerate(venv.envs)]
+    numbers = iter(range(venv.num_envs, episodes))
+    starting: dict[int, int | None] = {}
+    finished: dict[int, tuple[EpisodeResult, str]] = {}
+
+    def restart_seed(slot: int) -> int | None:
+        number = next(numbers, None)
+        starting[slot] = number
+        return None if number is None else seed + number
+
+    while len(finished) < episodes:
+        masks = venv.action_masks() if masked else None
+        actions, _ = chosen.predict(observations, deterministic=deterministic, action_masks=masks)
+        starting.clear()
+        observations, rewards, _, truncated, infos = venv.step_lists(actions, restart_seed)
+        for slot, dialogue in enumerate(playing):
+            if dialogue is None:
+                continue
+            dialogue.episode_return += float(rewards[slot])
+            info = infos[slot].get("final_info", infos[slot])
+            dialogue.beliefs.append(info["belief"])
+            if slot not in starting:
+                continue
+            result = dialogue.result(info, bool(truncated[slot]))
+            finished[dialogue.number] = (
+                result,
+                _line(dialogue, result, env_id, env_kwargs, seed),
+            )
+            if on_episode is not None:
+                on_episode(result)
+            number = starting[slot]
+            playing[slot] = None if number is None else _Dialogue(number, chosen, venv.envs[slot])
+    return [finished[number] for number in range(episodes)]
+
+
 def _plain(value: Any) -> Any:
     """Acts as their one-line text, hypotheses as ``{"acts", "confidence"}``, the rest as is."""
     if isinstance(value, tuple) and value and isinstance(value[0], Hypothesis):
@@ -150,8 +244,9 @@ def _plain(value: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate as the parsed arguments say; print the table, write JSON if asked."""
-    if args.episodes < 1:
-        raise CommandError(f"--episodes: must be >= 1, got {args.episodes}")
+    for option, value in (("--episodes", args.episodes), ("--num-envs", args.num_envs)):
+        if value < 1:
+            raise CommandError(f"{option}: must be >= 1, got {value}")
     for option, path, keys in (
         ("--json", args.json, METRICS_KEYS),
         ("--transcripts", args.transcripts, DIALOGUE_KEYS),
@@ -160,6 +255,8 @@ def run(args: argparse.Namespace) -> int:
             check_output(path, option, keys, args.force)
     env_kwargs = parse_env_kwargs(args.env_kwarg)
     env = make_env(args.env, env_kwargs)
+    if args.num_envs > 1:
+        return _run_batched(args, env_kwargs)
     policy = load_policy(args.policy, env, args.seed, args.trust_model)
     shown = 0
     dialogues: list[str] = []
@@ -186,12 +283,32 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         **summary,
     }
+    _report(args, row, dialogues)
+    return 0
+
+
+def _run_batched(args: argparse.Namespace, env_kwargs: dict[str, Any]) -> int:
+    """``--num-envs N``: play with `play_batched`; report as `run` does."""
+    with tqdm(
+        total=args.episodes, desc=args.policy, disable=args.no_progress, file=sys.stderr
+    ) as bar:
+        played = play_batched(
+            args.env, env_kwargs, args.policy, args.episodes, args.seed, args.num_envs,
+            trust=args.trust_model, on_episode=lambda _: bar.update(),
+        )  # fmt: skip
+    summary = summarize([result for result, _ in played])
+    row = {"policy": args.policy, "env": args.env, "env_kwargs": env_kwargs, "seed": args.seed}
+    _report(args, {**row, "num_envs": args.num_envs, **summary}, [line for _, line in played])
+    return 0
+
+
+def _report(args: argparse.Namespace, row: dict[str, Any], dialogues: list[str]) -> None:
+    """Print the table; write the metrics and transcripts if asked."""
     print(format_table([row]))
     if args.json is not None:
         write_json(args.json, row)
     if args.transcripts is not None:
         write_atomically(args.transcripts, "".join(line + "\n" for line in dialogues))
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
