@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from dialogym import simulate
 from dialogym.acts import format_acts
 from dialogym.agents import (
     ALGORITHMS,
@@ -98,6 +99,18 @@ def test_replay_rebuilds_the_observations_the_teacher_acted_on(
     assert demonstrations.masks[rows, demonstrations.actions].all()  # the teacher's were allowed
     np.testing.assert_allclose(demonstrations.returns, 0.5 * returns, rtol=1e-5)
     assert demonstrations.turn_cost == 0.5
+
+
+@pytest.mark.parametrize("policy", ["handcrafted", "random"])
+def test_a_corpus_from_dialogym_simulate_replays(policy: str, tmp_path: Path) -> None:
+    path = tmp_path / "simulated.jsonl"
+    flags = [f"--env-kwarg={key}={value}" for key, value in KWARGS.items()]
+    assert simulate.main(["--env", ENV, *flags, "--policy", policy, "--episodes", "12",
+                          "--seed", "7", "--out", str(path), "--no-progress"]) == 0  # fmt: skip
+    demonstrations = replay_corpus(path, ENV, {"channel": "semantic"}, gamma=0.99)
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert demonstrations.dialogues == 12
+    assert len(demonstrations) == sum(len(line["transcript"]) - 1 for line in lines)
 
 
 @pytest.mark.parametrize("algo", sorted(ALGORITHMS))
