@@ -68,7 +68,8 @@ ACT_CUES = {
         rf"^{FILLER}(?:no|nope|not really)\b|\bthat'?s (?:wrong|not right|incorrect)\b|\bwrong\b"
     ),
     "affirm": (
-        rf"^{FILLER}(?:yes|yeah|yep|correct|right|sure|exactly)\b|\bthat'?s (?:right|correct)\b"
+        rf"^{FILLER}(?:yes|yeah|yea|yep|yup|uh huh|mhm|correct|right|sure|exactly|of course"
+        r"|absolutely|certainly)\b|\bthat'?s (?:right|correct)\b"
     ),
     "book": r"\bbook\b|\breserv(?:e|ation)\b",
     "reqalts": (
