@@ -58,7 +58,7 @@ def slot_words(slot: str) -> str:
     return SLOT_WORDS.get(slot) or slot.replace("_", " ").replace("-", " ")
 
 
-FILLER = r"(?:(?:uh|uhm|um|umm|er|erm|ah|oh|well|so|and)\W+)*"
+FILLER = r"(?:(?:uh|uhm|um|umm|hmm|hm|mm|er|erm|ah|oh|well|so|and|okay|ok)\W+)*"
 """Hesitations a cue that starts a sentence may follow ("uh yes i want ...")."""
 
 ACT_CUES = {
@@ -119,9 +119,13 @@ ANY_CUE = r"\bany (?:kind of |type of |sort of )?$"
 """Before a slot's name, says that any value will do ("any part of town"); tried on the text
 that comes before the slot's name in the sentence."""
 
-SAME_CUE = r"\b(?:that|this|the same|a similar|same) $"
-"""Before a slot's name, refers to a value already said ("in that price range"), which asks
-for nothing; tried on the text that comes before the slot's name in the sentence."""
+SAME_CUE = (
+    r"\b(?:that|this|the same|a similar|same) $"
+    r"|\b(?:in|on|at|near|around|from|within|like) (?:the|their|its|my|your) $"
+)
+"""Before a slot's name, refers to a value already said ("in that price range") or to a place
+("restaurants in the area", "I don't like the food"), which asks for nothing; tried on the text
+that comes before the slot's name in the sentence."""
 
 NAMED_CUE = r"(?:^|\b(?:the|their|its|and|also|plus|about)\s+|,\s*)$"
 """Before a slot's name, asks for it without a question ("and the price range"); tried on the
@@ -135,6 +139,14 @@ ONE_PRONOUN_BEFORE = (
 ONE_PRONOUN_AFTER = r"\s+(?:with|that|which|of|serving|where|in the|on the|near)\b"
 """Around ``one``, say that it stands for an entity, not the number ("another one", "one with
 wifi"); tried on the text before and after it."""
+
+COMMON_WORDS = frozenset(
+    "a an the so as is it its to too for of or and but if in on at by up out off all any some "
+    "ask can do go get see one two what how who yes no not just well very much more".split()
+)
+"""Everyday words that a domain may also use as a value (SFRestaurants has a restaurant "so",
+CamRestaurants one called "ask"). Said as such a value, one of them ends its sentence ("I want
+so."); followed by more words ("thank you so much", "can I ask for...") it is the word."""
 
 TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
 """How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

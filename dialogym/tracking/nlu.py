@@ -60,6 +60,7 @@ from dialogym.domains.words import (
     ACT_CUES,
     ALTERNATIVE_CUE,
     ANY_CUE,
+    COMMON_WORDS,
     CONFIRM_CUE,
     DENY_CUE,
     DONTCARE_CUE,
@@ -199,7 +200,7 @@ class RuleNLU:
         ``asked`` is the slot the system just asked about, ``told`` what it just said.
         """
         before = len(acts)
-        found = [m for m in self._pattern.finditer(sentence) if not _pronoun(sentence, m)]
+        found = [m for m in self._pattern.finditer(sentence) if not _plain_word(sentence, m)]
         mentions = [self._mentions[m.group(1)] for m in found]
         named = [m[0][0] for m in mentions if m[0][1] is None]
         named_at = [(m.start(), m.end(), self._mentions[m.group(1)][0][0]) for m in found]
@@ -358,11 +359,17 @@ def _asked_slot(system_acts: Acts) -> str | None:
     return None
 
 
-def _pronoun(sentence: str, match: re.Match[str]) -> bool:
-    """Whether a value said as ``one`` is the pronoun ("another one", "one with wifi")."""
-    return match.group(1) == "one" and bool(
-        _ONE_BEFORE.search(sentence[: match.start()]) or _ONE_AFTER.match(sentence[match.end() :])
-    )
+def _plain_word(sentence: str, match: re.Match[str]) -> bool:
+    """Whether a value's surface is meant as the everyday word it also is.
+
+    ``one`` is the pronoun around `ONE_PRONOUN_BEFORE` / `ONE_PRONOUN_AFTER` ("another one",
+    "one with wifi"); another of `COMMON_WORDS` is the word unless it ends the sentence.
+    """
+    surface, rest = match.group(1), sentence[match.end() :]
+    if surface == "one":
+        before = sentence[: match.start()]
+        return bool(_ONE_BEFORE.search(before) or _ONE_AFTER.match(rest))
+    return surface in COMMON_WORDS and bool(_WORD.search(rest))
 
 
 def _resolve(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -310,3 +312,20 @@ def test_an_ambiguous_value_takes_the_slot_named_next_to_it() -> None:
     nlu = RuleNLU(load_domain("laptop"))
     text = "I'd like convertible type and budget price range."
     assert top(nlu, text) == "inform(type=convertible) & inform(pricerange=budget)"
+
+
+def test_a_value_that_is_an_everyday_word_is_read_only_at_the_end(restaurant: RuleNLU) -> None:
+    domain = load_domain("restaurant")
+    synonyms = {**domain.synonyms, "food": {"thai": ("so",)}}
+    nlu = RuleNLU(dataclasses.replace(domain, synonyms=synonyms))
+    assert top(nlu, "Thank you so much.") == "thankyou()"
+    assert top(nlu, "I want so.") == "inform(food=thai)"
+
+
+@pytest.mark.parametrize("text", ["Hmm, yes.", "uh yeah", "Well, of course."])
+def test_affirm_after_hesitations(restaurant: RuleNLU, text: str) -> None:
+    assert top(restaurant, text, "confirm(area=north)") == "affirm()"
+
+
+def test_a_slot_named_as_a_place_asks_nothing(restaurant: RuleNLU) -> None:
+    assert top(restaurant, "Are there chinese restaurants in the area?") == "inform(food=chinese)"
