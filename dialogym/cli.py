@@ -33,6 +33,8 @@ COMMANDS = {
     "benchmark": "dialogym.benchmark",
     "simulate": "dialogym.simulate",
     "models": "dialogym.models",
+    "finetune": "dialogym.finetune",
+    "improve": "dialogym.improve",
 }
 """Sub-command name to the module whose ``main(argv)`` runs it."""
 

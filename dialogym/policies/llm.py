@@ -255,8 +255,15 @@ def _load_weights(model: Any, folder: Path, manifest: Mapping[str, Any]) -> tupl
     return names
 
 
-def save_policy_model(loaded: LoadedModel, trained: Sequence[str], out: Path) -> None:
+def save_policy_model(
+    loaded: LoadedModel,
+    trained: Sequence[str],
+    out: Path,
+    about: Mapping[str, Any] | None = None,
+) -> None:
     """Write a policy directory: the manifest, the trained tensors and the tokenizer.
+
+    ``about`` (JSON data: how the model was trained) goes into the manifest.
 
     Written beside ``out`` first and moved into place, so ``out`` is complete or absent. An
     existing ``out`` is replaced only if it is a policy directory (holds the manifest).
@@ -274,7 +281,12 @@ def save_policy_model(loaded: LoadedModel, trained: Sequence[str], out: Path) ->
     parameters = dict(loaded.model.named_parameters())
     tensors = {name: parameters[name].detach().float().contiguous().cpu() for name in trained}
     save_file(tensors, str(partial / WEIGHTS))
-    manifest = {"format": MANIFEST_FORMAT, "base": loaded.base, "trained": list(trained)}
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "base": loaded.base,
+        "trained": list(trained),
+        **(about or {}),
+    }
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     loaded.tokenizer.save_pretrained(partial)
     if out.exists():
