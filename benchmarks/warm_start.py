@@ -5,7 +5,9 @@ semantic channel) unless it exists, then trains MaskablePPO from scratch and war
 the corpus (``dialogym train --warm-start``) for each seed, evaluating every ``--eval-every``
 dialogues on ``--eval-episodes`` dialogues. Prints a Markdown table of the training dialogues
 each run needed to reach ``--target`` success (first evaluation at or above it, and the first
-from which every later evaluation stays there) and draws the success curves.
+from which every later evaluation stays there) and draws the success curves. ``--modes`` adds
+``warm-policy-only``: cloning the policy alone, the value head left untrained (the ablation of
+fitting it to the corpus's returns).
 
 Run folders go under ``--out`` (one per mode and seed); a finished run there is reused, an
 interrupted one resumed, so rerunning the command costs only what is missing.
@@ -26,13 +28,17 @@ from typing import Any
 import numpy as np
 
 from dialogym import simulate
-from dialogym.agents import TrainConfig
+from dialogym.agents import BehaviourCloning, TrainConfig
 from dialogym.cli import write_atomically
 from dialogym.train import train
 
 ENV = "dialogym/PyDialEnv3-v0"
-MODES = ("scratch", "warm")
-LABELS = {"scratch": "from scratch", "warm": "warm start (1,000 handcrafted dialogues)"}
+MODES: dict[str, tuple[str, BehaviourCloning | None]] = {
+    "scratch": ("from scratch", None),
+    "warm": ("warm start", BehaviourCloning()),
+    "warm-policy-only": ("warm start, value head not fitted", BehaviourCloning(value_weight=0)),
+}
+"""Each run mode: its label and how it clones the corpus (None: it does not)."""
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -51,7 +57,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--corpus-seed", type=int, default=100)
     parser.add_argument("--out", type=Path, default=Path("runs/warm-start"))
     parser.add_argument("--plot", type=Path, help="write the success curves here (PNG)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--modes", type=lambda text: text.split(","), default=["scratch", "warm"],
+        help=f"comma-separated, of {', '.join(MODES)}",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    unknown = [mode for mode in args.modes if mode not in MODES]
+    if unknown:
+        parser.error(f"--modes: unknown {', '.join(unknown)}; choose among {', '.join(MODES)}")
+    return args
 
 
 def teacher_corpus(args: argparse.Namespace, env_kwargs: dict[str, Any]) -> Path:
@@ -67,15 +81,20 @@ def teacher_corpus(args: argparse.Namespace, env_kwargs: dict[str, Any]) -> Path
     return corpus
 
 
-def run_once(config: TrainConfig, run_dir: Path, corpus: Path | None) -> list[dict[str, Any]]:
-    """Train (or reuse, or resume) one run; its periodic evaluations."""
+def run_once(
+    config: TrainConfig, run_dir: Path, corpus: Path, cloning: BehaviourCloning | None
+) -> list[dict[str, Any]]:
+    """Train (or reuse, or resume) one run, warm-started as ``cloning`` says; its evaluations."""
     if (run_dir / "config.yaml").is_file():
         saved = TrainConfig.load(run_dir / "config.yaml")
         if saved != config:
             sys.exit(f"{run_dir} holds another run's config; choose another --out")
     if not (run_dir / "metrics.json").is_file():
         resume = (run_dir / "checkpoint.json").is_file()
-        train(config, run_dir, resume=resume, progress=False, warm_start_corpus=corpus)
+        train(
+            config, run_dir, resume=resume, progress=False,
+            warm_start_corpus=None if cloning is None else corpus, warm_start_settings=cloning,
+        )  # fmt: skip
     records: list[dict[str, Any]] = json.loads((run_dir / "evaluations.json").read_text())
     return records
 
@@ -101,7 +120,8 @@ def plot(curves: dict[str, list[list[dict[str, Any]]]], target: float, title: st
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(7.5, 4.5))
-    for (mode, runs), colour in zip(curves.items(), ("tab:blue", "tab:orange"), strict=False):
+    colours = ("tab:blue", "tab:orange", "tab:green")
+    for (mode, runs), colour in zip(curves.items(), colours, strict=False):
         length = min(len(run) for run in runs)
         x = np.array([[r["dialogues"] for r in run[:length]] for run in runs]).mean(axis=0)
         y = np.array([[r["success_rate"] for r in run[:length]] for run in runs])
@@ -109,7 +129,7 @@ def plot(curves: dict[str, list[list[dict[str, Any]]]], target: float, title: st
             axis.plot([r["dialogues"] for r in run], [r["success_rate"] for r in run],
                       color=colour, alpha=0.25, linewidth=0.8)  # fmt: skip
         axis.plot(x, y.mean(axis=0), color=colour, linewidth=2,
-                  label=f"{LABELS[mode]}, mean of {len(runs)} seeds")  # fmt: skip
+                  label=f"{MODES[mode][0]}, mean of {len(runs)} seeds")  # fmt: skip
     axis.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:.0%} success")
     axis.set_xlabel("RL training dialogues")
     axis.set_ylabel("success rate (500 evaluation dialogues)")
@@ -129,43 +149,34 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     env_kwargs = {"domain": args.domain, "channel": "semantic"}
     corpus = teacher_corpus(args, env_kwargs)
-    curves: dict[str, list[list[dict[str, Any]]]] = {mode: [] for mode in MODES}
-    rows = []
-    for seed in range(args.seeds):
-        needed = {}
-        for mode in MODES:
+    curves: dict[str, list[list[dict[str, Any]]]] = {mode: [] for mode in args.modes}
+    print(f"| mode | seed | first evaluation ≥ {args.target:.0%} (dialogues) | ≥ {args.target:.0%}"
+          " from then on | test success (500) | agreement with teacher | cloning (s) |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for mode in args.modes:
+        for seed in range(args.seeds):
             config = TrainConfig(
                 env=ENV, env_kwargs=env_kwargs, algo="maskable_ppo", dialogues=args.dialogues,
                 seed=seed, eval_every=args.eval_every, eval_episodes=args.eval_episodes,
             )  # fmt: skip
             run_dir = args.out / f"{mode}-s{seed}"
-            records = run_once(config, run_dir, corpus if mode == "warm" else None)
+            records = run_once(config, run_dir, corpus, MODES[mode][1])
             curves[mode].append(records)
-            metrics = json.loads((run_dir / "metrics.json").read_text())
-            needed[mode] = (*reached(records, args.target), metrics["success_rate"])
-        rows.append((seed, needed))
-    print(f"| seed | from scratch: first ≥ {args.target:.0%} | stays from | test success |"
-          f" warm start: first ≥ {args.target:.0%} | stays from | test success |")  # fmt: skip
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for seed, needed in rows:
-        cells = [
-            f"{value}" if value is not None else "never" for m in MODES for value in needed[m][:2]
-        ]
-        tests = [f"{needed[m][2]:.3f}" for m in MODES]
-        print(
-            f"| {seed} | {cells[0]} | {cells[1]} | {tests[0]} | {cells[2]} | {cells[3]} | {tests[1]} |"
-        )
-    warm_report = json.loads((args.out / "warm-s0" / "warm_start.json").read_text())
-    print(
-        f"\nwarm start: {warm_report['dialogues']} dialogues, {warm_report['decisions']} decisions,"
-        f" agreement with the teacher {warm_report['agreement_before']:.3f} ->"
-        f" {warm_report['agreement_after']:.3f} in {warm_report['seconds']:.1f} s (seed 0)"
-    )
+            first, stays = reached(records, args.target)
+            test = json.loads((run_dir / "metrics.json").read_text())["success_rate"]
+            cloned = "–", "–"
+            if (run_dir / "warm_start.json").is_file():
+                report = json.loads((run_dir / "warm_start.json").read_text())
+                agree = f"{report['agreement_before']:.3f} → {report['agreement_after']:.3f}"
+                cloned = agree, f"{report['seconds']:.1f}"
+            print(f"| {MODES[mode][0]} | {seed} | {first if first is not None else 'never'} |"
+                  f" {stays if stays is not None else 'never'} | {test:.3f} | {cloned[0]} |"
+                  f" {cloned[1]} |")  # fmt: skip
     if args.plot:
-        title = (f"MaskablePPO on CamRestaurants env3 (semantic): from scratch vs warm start,"
-                 f" {args.seeds} seeds")  # fmt: skip
+        title = (f"MaskablePPO on CamRestaurants env3 (semantic channel), {args.seeds} seeds;"
+                 f" success on {args.eval_episodes} dialogues every {args.eval_every}")  # fmt: skip
         write_atomically(args.plot, plot(curves, args.target, title))
-        print(f"curves: {args.plot}")
+        print(f"\ncurves: {args.plot}")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ from stable_baselines3 import DQN
 
 from dialogym.agents import (
     AgentPolicy,
+    BehaviourCloning,
     DialogueCallback,
     DialogueSchedule,
     TrainConfig,
@@ -206,6 +207,7 @@ def train(
     progress: bool = True,
     trust_model: bool = False,
     warm_start_corpus: str | Path | None = None,
+    warm_start_settings: BehaviourCloning | None = None,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -219,13 +221,18 @@ def train(
         warm_start_corpus: A corpus (JSONL from ``dialogym simulate``, made in ``config``'s
             world) to pretrain the fresh agent on by behaviour cloning before RL; ignored when
             resuming (the run's checkpoints hold the warm-started agent).
+        warm_start_settings: Epochs, batch size, learning rate and value weight of the cloning
+            (default: `BehaviourCloning`'s).
 
     Raises:
         CommandError: another run holds ``run_dir``, its checkpoint cannot be resumed, or the
             corpus cannot be read, replayed, or is from another world.
     """
     with run_lock(Path(run_dir)):
-        return _train(config, Path(run_dir), resume, progress, trust_model, warm_start_corpus)
+        return _train(
+            config, Path(run_dir), resume, progress, trust_model,
+            warm_start_corpus, warm_start_settings or BehaviourCloning(),
+        )  # fmt: skip
 
 
 def _train(
@@ -235,6 +242,7 @@ def _train(
     progress: bool,
     trust_model: bool,
     warm_start_corpus: str | Path | None,
+    warm_start_settings: BehaviourCloning,
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
@@ -319,7 +327,7 @@ def _train(
         try:
             report = warm_start(
                 model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_kwargs,
-                reward_scale=config.learning_reward_scale, seed=config.seed,
+                warm_start_settings, config.learning_reward_scale, config.seed,
             )  # fmt: skip
         except ValueError as error:
             vec_env.close()
