@@ -1,0 +1,86 @@
+"""dialogym improve: rounds recorded (rounds.json, curve.png), the corpus grows by kept dialogues
+in simulate's format, an interrupted run resumes from its last finished round, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dialogym.finetune import main as finetune_main
+from dialogym.improve import main as improve_main
+from dialogym.models import where
+from dialogym.simulate import main as simulate_main
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ENV = ["--env", "dialogym/PyDialEnv1-v0", "--env-kwarg", "channel=semantic"]
+pytestmark = pytest.mark.skipif(where("smollm2") is None, reason="smollm2 is not on this machine")
+
+
+@pytest.fixture(scope="module")
+def start(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("start")
+    corpus = folder / "hdc.jsonl"
+    assert (
+        simulate_main(
+            [*ENV, "--episodes", "2", "--seed", "3", "--out", str(corpus), "--no-progress"]
+        )
+        == 0
+    )
+    policy = folder / "policy"
+    args = [
+        "--corpus",
+        str(corpus),
+        "--out",
+        str(policy),
+        "--max-examples",
+        "4",
+        "--batch",
+        "4",
+        "--layers",
+        "1",
+        "--no-progress",
+    ]
+    assert finetune_main(args) == 0
+    return corpus, policy
+
+
+def test_rounds_grow_the_corpus_and_resume(start: tuple[Path, Path], tmp_path: Path) -> None:
+    corpus, policy = start
+    run = tmp_path / "run"
+    args = [
+        *ENV, "--start", str(policy), "--corpus", str(corpus), "--rounds", "1", "--dialogues", "2",
+        "--eval-episodes", "2", "--num-envs", "2", "--max-examples", "4", "--keep", "return",
+        "--min-return", "-100", "--out", str(run),
+    ]  # fmt: skip
+    assert improve_main(args) == 0
+    rounds = json.loads((run / "rounds.json").read_text())
+    assert [r["round"] for r in rounds] == [0, 1]
+    assert rounds[0]["corpus_dialogues"] == 2 and rounds[1]["corpus_dialogues"] == 4  # both kept
+    assert rounds[1]["kept"] == 2
+    assert (run / "curve.png").read_bytes().startswith(b"\x89PNG")
+    lines = [json.loads(line) for line in (run / "corpus.jsonl").read_text().splitlines()]
+    assert {"env", "env_kwargs", "seed", "transcript", "success"} <= lines[-1].keys()
+    assert (run / "round-1" / "dialogym-llm.json").is_file()
+
+    # Interrupted after round 1 with a half-written round 2 in the corpus: resume cuts it back.
+    config = json.loads((run / "improve.json").read_text())
+    (run / "improve.json").write_text(json.dumps({**config, "rounds": 2}))
+    with (run / "corpus.jsonl").open("a") as stream:
+        stream.write(json.dumps(lines[-1]) + "\n")
+    assert improve_main(["--resume", str(run)]) == 0
+    rounds = json.loads((run / "rounds.json").read_text())
+    assert [r["round"] for r in rounds] == [0, 1, 2]
+    assert rounds[2]["corpus_dialogues"] == 6
+
+    assert improve_main(args) == 2  # a run is there already: --resume it
+
+
+def test_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert improve_main([*ENV, "--out", str(tmp_path / "r")]) == 2
+    assert "--start" in capsys.readouterr().err
+    assert improve_main([*ENV, "--start", "x", "--rounds", "0", "--out", str(tmp_path / "r")]) == 2
+    assert "--rounds: must be >= 1" in capsys.readouterr().err
