@@ -69,7 +69,8 @@ from dialogym.cli import (
 from dialogym.domains import load_domain
 from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
-from dialogym.policies import BUILTIN_POLICIES, make_policy
+from dialogym.models import ModelError
+from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
 from dialogym.train import TEST_SEED, run_lock, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
@@ -120,8 +121,15 @@ def domain_labels(domains: Sequence[str]) -> dict[str, str]:
 
 
 def fingerprint(argument: str) -> str:
-    """The SHA-256 of the file an argument names, or ``""`` for a name (a built-in)."""
+    """The SHA-256 of the file an argument names, or ``""`` for a name (a built-in).
+
+    ``llm:DIR`` names the weights of the policy directory DIR.
+    """
     path = Path(argument)
+    if is_llm_policy(argument):
+        from dialogym.policies.llm import WEIGHTS
+
+        path = Path(argument.partition(":")[2]) / WEIGHTS
     if not path.is_file():
         return ""
     digest = hashlib.sha256()
@@ -268,11 +276,11 @@ def run_cell(
         return {**metrics, "curve": curve}
     env = make_env(env_id, {"domain": domain})
     try:
-        if policy in BUILTIN_POLICIES:
+        if policy in BUILTIN_POLICIES or is_llm_policy(policy):
             agent: Any = make_policy(policy, env, seed=seed)
         else:
             agent = AgentPolicy.load(policy, env=env, trust=args.trust_model)
-    except ValueError as error:
+    except (ValueError, ModelError) as error:
         raise CommandError(f"--policy: {error}") from None
     summary, _ = evaluate(env, agent, args.episodes, TEST_SEED + seed)
     return {**summary, "curve": []}
@@ -281,6 +289,8 @@ def run_cell(
 def cell_dir(out: Path, domain: str, env_id: str, policy: str, seed: int) -> Path:
     """Where the training run of one cell goes (``domain``: its label, see `domain_labels`)."""
     label = Path(policy).parent.name if policy.endswith(".zip") else policy
+    if is_llm_policy(policy) and policy != LLM_POLICY:
+        label = f"{LLM_POLICY}-{Path(policy.partition(':')[2]).name}"
     return out / "runs" / domain / task_label(env_id) / f"{label}-s{seed}"
 
 
@@ -525,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", default=[], metavar="NAME|PATH",
-        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
+        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
     )  # fmt: skip
     parser.add_argument("--task", action="append", default=[], help="only these tasks (env1, ...)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell")
@@ -581,11 +591,13 @@ def run(args: argparse.Namespace) -> int:
     for policy in policies:
         if (
             policy not in BUILTIN_POLICIES
+            and not is_llm_policy(policy)
             and policy not in ALGORITHMS
             and not Path(policy).is_file()
         ):
             raise CommandError(
-                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *ALGORITHMS])} nor a model file"
+                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *ALGORITHMS])},"
+                f" {LLM_POLICY}[:MODEL] nor a model file"
             )
     for domain in domains:
         make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line

@@ -181,3 +181,15 @@ def test_a_malformed_policy_directory_is_one_line(
     (tmp_path / MANIFEST).write_text(manifest, encoding="utf-8")
     with pytest.raises(ModelError, match=message):
         load_model(tmp_path)
+
+
+def test_benchmark_names_llm_cells_by_the_policy_directory(tmp_path: Path) -> None:
+    from dialogym.benchmark import cell_dir, fingerprint
+
+    policy = tmp_path / "ft-1000"
+    policy.mkdir()
+    assert cell_dir(tmp_path, "dom", ENV, f"llm:{policy}", 0).name == "llm-ft-1000-s0"
+    assert cell_dir(tmp_path, "dom", ENV, "llm", 0).name == "llm-s0"
+    assert fingerprint(f"llm:{policy}") == ""
+    (policy / "weights.safetensors").write_bytes(b"weights")
+    assert len(fingerprint(f"llm:{policy}")) == 64  # retrained weights run the cell again
