@@ -5,12 +5,15 @@ dialogues (one generator and one encoder batch per step, sentence cache), and th
 (every observation's text encoded on its own, no cache). A warm-up of ``--warmup`` steps fills
 the cache first, as any training run does in its first seconds.
 
-LLM generator (SmolLM2): utterances/s with batches of 1 and of ``--batch`` distinct requests
-(no cache), on the CPU and, when there is one, on the GPU; then the whole language layer on the
-GPU (or ``--llm-device``): text channel, LLM generator, MiniLM encoder, ``--llm-envs`` parallel
-dialogues, steps/s and utterances/s. ``--no-llm`` skips the LLM figures.
+LLM generator (SmolLM2, or ``--model``: any name, directory or GGUF file): utterances/s with
+batches of 1 and of ``--batch`` distinct requests (no cache), on the CPU and, when there is one,
+on the GPU; then the whole language layer on the GPU (or ``--llm-device``): text channel, LLM
+generator, MiniLM encoder, ``--llm-envs`` parallel dialogues, steps/s and utterances/s.
+``--no-llm`` skips the LLM figures; ``--llm-only DEVICE`` prints only the LLM's utterances/s on
+that device, at each batch size of ``--batches`` (what ``benchmarks/gpu_check.sh`` runs).
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text_speed.py --steps 4000 --envs 16
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text_speed.py --llm-only cuda --batches 1,16,64,256
 """
 
 from __future__ import annotations
@@ -111,15 +114,29 @@ def distinct_requests(count: int) -> list[Request]:
 def llm_speed(llm: LLMGenerator, requests: Sequence[Request], batch: int) -> float:
     """Utterances/s for ``requests`` in batches of ``batch``, none of them in the cache."""
     llm.clear_cache()
+    llm.batch_size = max(llm.batch_size, batch)
     start = time.perf_counter()
     for first in range(0, len(requests), batch):
         llm.generate(requests[first : first + batch])
     return len(requests) / (time.perf_counter() - start)
 
 
-def llm_vector_speed(device: str, envs: int, rounds: int) -> tuple[float, float, float]:
+def llm_batch_speeds(model: str, device: str, batches: Sequence[int]) -> None:
+    """Print the LLM's utterances/s at each batch size (two batches' worth of requests, >= 8)."""
+    llm = LLMGenerator(load_domain("restaurant"), model=model, device=device)
+    requests = distinct_requests(2 * max(batches))
+    print(f"model: {model}, device: {llm.device}, dtype: {llm.model.dtype}")
+    for batch in batches:
+        timed = requests[: max(2 * batch, 8)]
+        speed = llm_speed(llm, timed, batch)
+        print(
+            f"LLM utterances/s, batch {batch:>3} ({device}): {speed:.2f} ({len(timed)} utterances)"
+        )
+
+
+def llm_vector_speed(model: str, device: str, envs: int, rounds: int) -> tuple[float, float, float]:
     """Steps/s, utterances/s and model-written sentences/s of the whole language layer."""
-    llm = LLMGenerator(load_domain("restaurant"), device=device)
+    llm = LLMGenerator(load_domain("restaurant"), model=model, device=device)
     encoder = TextEncoder("minilm", device=device)
     venv = DialogueVectorEnv(
         "dialogym/PyDialEnv1-v0", num_envs=envs, channel="text", obs="text",
@@ -147,7 +164,16 @@ def main() -> None:
     parser.add_argument("--llm-device", default=None, help="device of the whole-layer run")
     parser.add_argument("--llm-envs", type=int, default=64, help="dialogues of that run")
     parser.add_argument("--llm-rounds", type=int, default=None, help="its timed vector steps")
+    parser.add_argument("--model", default="smollm2", help="LLM: name, directory or GGUF file")
+    parser.add_argument(
+        "--llm-only", metavar="DEVICE", help="only the LLM's utterances/s on DEVICE, per batch"
+    )
+    parser.add_argument("--batches", default="1,16,64,256", help="batch sizes of --llm-only")
     args = parser.parse_args()
+    if args.llm_only:
+        batches = [int(batch) for batch in args.batches.split(",")]
+        llm_batch_speeds(args.model, args.llm_only, batches)
+        return
     encoder = TextEncoder("minilm", device=args.device)
     print(f"device: {encoder.device}")
     print(
@@ -169,14 +195,14 @@ def main() -> None:
         if device == "cuda" and not gpu:
             print("LLM utterances/s (cuda): no CUDA device on this machine")
             continue
-        llm = LLMGenerator(load_domain("restaurant"), device=device)
+        llm = LLMGenerator(load_domain("restaurant"), model=args.model, device=device)
         for batch in (1, args.batch):
             print(
                 f"LLM utterances/s, batch {batch:>2} ({device}): {llm_speed(llm, requests, batch):.2f}"
             )
     device = args.llm_device or ("cuda" if gpu else "cpu")
     rounds = args.llm_rounds or (20 if device == "cuda" else 2)
-    steps, utterances, sentences = llm_vector_speed(device, args.llm_envs, rounds)
+    steps, utterances, sentences = llm_vector_speed(args.model, device, args.llm_envs, rounds)
     print(
         f"text channel + LLM generator + MiniLM, {args.llm_envs} dialogues ({device}, {rounds} "
         f"steps): {steps:.1f} steps/s, {utterances:.1f} utterances/s, "

