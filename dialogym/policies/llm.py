@@ -530,8 +530,22 @@ class LLMPolicy:
         loaded = load_model(model, torch_device, inference_dtype(torch_device))
         return cls(bound_dialogues(env), loaded, seed)
 
+    def bound_to(self, env: Any) -> LLMPolicy:
+        """The same model bound to another env's dialogues (see `bound_dialogues`)."""
+        return LLMPolicy(bound_dialogues(env), self.loaded, window=self.window)
+
     def prompt(self, dialogue: Any) -> str:
-        """The prompt for a live dialogue's next move (`dialogue_prompt` of its transcript)."""
+        """The prompt for a live dialogue's next move (`dialogue_prompt` of its transcript).
+
+        Raises:
+            ValueError: the dialogue has not begun (the policy is bound to an env that is not
+                the one being played: bind it to that one, `bound_to`).
+        """
+        if not dialogue.transcript:
+            raise ValueError(
+                "env: the LLM policy's dialogue has not begun; bind the policy to the env being"
+                " played (LLMPolicy.bound_to)"
+            )
         exchanges = [exchange_of(turn) for turn in dialogue.transcript[-self.window :]]
         return dialogue_prompt(exchanges, dialogue.tracker.summary(), self.slots, self.window)
 

@@ -193,3 +193,15 @@ def test_benchmark_names_llm_cells_by_the_policy_directory(tmp_path: Path) -> No
     assert fingerprint(f"llm:{policy}") == ""
     (policy / "weights.safetensors").write_bytes(b"weights")
     assert len(fingerprint(f"llm:{policy}")) == 64  # retrained weights run the cell again
+
+
+def test_a_policy_bound_to_an_env_not_played_says_so(loaded: LoadedModel) -> None:
+    idle, played = gym.make(ENV), gym.make(ENV)
+    policy = bound(loaded, idle)
+    observation, _ = played.reset(seed=0)
+    with pytest.raises(ValueError, match="has not begun; bind the policy to the env being played"):
+        policy.predict(observation, action_masks=played.unwrapped.action_masks())
+    action, _ = policy.bound_to(played).predict(
+        observation, action_masks=played.unwrapped.action_masks()
+    )
+    assert played.unwrapped.action_masks()[int(action)]
