@@ -76,6 +76,7 @@ ACT_CUES = {
         r"\b(?:anything|something|somewhere|any ?where|any ?one) else\b|\bother (?:options?|ones?|places?)\b"
         r"|\banother\b|\balternatives?\b|\b(?:any|some) others\b|\bwhat else\b"
         r"|\b(?:something|anything|a|any) (?:different|other)(?: (?:one|ones|option|options|place|places))?$"
+        r"|\bnext (?:one|option|place|suggestion)\b|^next$"
     ),
     "repeat": (
         r"\brepeat\b|\bsay (?:that|it|this) again\b|\bwhat did you (?:just )?say\b|\bpardon\b"
@@ -93,7 +94,9 @@ DONTCARE_CUE = (
     r"\b(?:don'?t|do not|doesn'?t|does not|dose not|dosen'?t) (?:really )?(?:care|mind|matter)"
     r"|\b(?:no|not have a|not have any|n'?t have a|n'?t have any) preference\b"
     r"|\beither (?:one )?(?:is fine|will do|is ok|is okay|works)\b|\bwhatever\b|\bany\b.*\b(?:is fine|will do|is ok|is okay|works)\b"
-    r"|\bnot important\b|\bnot picky\b|\bdoes(?:n'?t| not) make a difference\b|^any$"
+    r"|\bnot important\b|\bnot picky\b|\bdoes(?:n'?t| not) make a difference\b"
+    r"|^(?:any|anything|anywhere|any ?where)(?: (?:is fine|will do|at all|really))?$"
+    r"|^any (?:part|area|place|kind|type|sort|price|thing|one)$"
 )
 """How a user says that any value of a slot will do (a regex over one lower-case sentence)."""
 
@@ -148,5 +151,8 @@ COMMON_WORDS = frozenset(
 CamRestaurants one called "ask"). Said as such a value, one of them ends its sentence ("I want
 so."); followed by more words ("thank you so much", "can I ask for...") it is the word."""
 
-TYPE_CUE = r"\b(?:looking for|find|need|want) an? ({entity_type})\b"
+TYPE_CUE = (
+    r"\b(?:looking for|searching for|search for|seeking|after|find|need|want|like|suggest|recommend"
+    r"|know of|is there) an? ({entity_type})\b"
+)
 """How a user says what it is looking for; ``{entity_type}`` is the domain's entity type."""

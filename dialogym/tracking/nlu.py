@@ -85,6 +85,8 @@ _ANY = re.compile(ANY_CUE)
 _SAME = re.compile(SAME_CUE)
 _NAMED = re.compile(NAMED_CUE)
 _WORD = re.compile(r"[a-z]+")
+_LINK = re.compile(r"\W*(?:(?:the|is|be|should|would|must|will)\W+)*")
+"""What may stand between a slot's name and its value ("near the castro", "price range: cheap")."""
 _ONE_BEFORE = re.compile(ONE_PRONOUN_BEFORE)
 _ONE_AFTER = re.compile(ONE_PRONOUN_AFTER)
 _POSSESSIVE = re.compile(r"(?<=\w)'(?=s\b)")
@@ -255,8 +257,12 @@ class RuleNLU:
                     alternatives.append((len(acts), [Act(value_kind, s, v) for s, v in others]))
                 acts.append(Act(value_kind, *chosen))
         question = _REQUEST.search(sentence) is not None
-        value_ends = {m.end() for m in found if self._mentions[m.group(1)][0][1] is not None}
-        asking = [  # an informable slot's name after a value ("cheap food") or "that" asks nothing
+        valued_at = [m for m in found if self._mentions[m.group(1)][0][1] is not None]
+        value_ends = {m.end() for m in valued_at}
+        value_starts = [  # where each value starts, and the slots it may belong to
+            (m.start(), {reading[0] for reading in self._mentions[m.group(1)]}) for m in valued_at
+        ]
+        asking = [  # an informable slot's name next to its value ("cheap food") or "that" asks nothing
             slot
             for m in found
             for slot, value in self._mentions[m.group(1)][:1]
@@ -266,6 +272,10 @@ class RuleNLU:
                 and (
                     _SAME.search(sentence[: m.start()])
                     or len(sentence[: m.start()].rstrip()) in value_ends
+                    or any(
+                        slot in slots and _LINK.fullmatch(sentence[m.end() : v])
+                        for v, slots in value_starts
+                    )
                     or not (question or _NAMED.search(sentence[: m.start()]))
                 )
             )

@@ -329,3 +329,29 @@ def test_affirm_after_hesitations(restaurant: RuleNLU, text: str) -> None:
 
 def test_a_slot_named_as_a_place_asks_nothing(restaurant: RuleNLU) -> None:
     assert top(restaurant, "Are there chinese restaurants in the area?") == "inform(food=chinese)"
+
+
+@pytest.mark.parametrize(
+    ("text", "system", "expected"),
+    [
+        ("any part", "request(area)", "inform(area=dontcare)"),
+        ("anywhere", "request(area)", "inform(area=dontcare)"),
+        ("any thai", "request(area)", "inform(food=thai)"),
+        ("next one", "offer(name=the salt lantern)", "reqalts()"),
+        ("what else", "offer(name=the salt lantern)", "reqalts()"),
+    ],
+)
+def test_short_answers(restaurant: RuleNLU, text: str, system: str, expected: str) -> None:
+    assert top(restaurant, text, system) == expected
+
+
+def test_a_slot_named_before_its_value_asks_nothing(restaurant: RuleNLU) -> None:
+    assert top(restaurant, "Price range: cheap.") == "inform(pricerange=cheap)"
+    assert top(restaurant, "The area should be the north.") == "inform(area=north)"
+    assert top(restaurant, "What price range is the salt lantern?") == (
+        "inform(name=the salt lantern) & request(pricerange)"
+    )
+
+
+def test_the_entity_type_in_other_words(restaurant: RuleNLU) -> None:
+    assert top(restaurant, "I'd like a restaurant.") == "inform(request_type=restaurant)"
