@@ -29,8 +29,10 @@ import numpy as np
 
 from dialogym import simulate
 from dialogym.agents import BehaviourCloning, TrainConfig
-from dialogym.cli import write_atomically
-from dialogym.train import train
+from dialogym.cli import make_env, write_atomically
+from dialogym.envs.rollout import evaluate
+from dialogym.policies import make_policy
+from dialogym.train import EVAL_SEED, train
 
 ENV = "dialogym/PyDialEnv3-v0"
 MODES: dict[str, tuple[str, BehaviourCloning | None]] = {
@@ -110,8 +112,19 @@ def reached(records: list[dict[str, Any]], target: float) -> tuple[int | None, i
     return first, stays
 
 
-def plot(curves: dict[str, list[list[dict[str, Any]]]], target: float, title: str) -> bytes:
-    """Success against training dialogues: each seed thin, the mean thick, the target dashed."""
+def teacher_success(env_kwargs: dict[str, Any], seeds: int, episodes: int) -> float:
+    """The handcrafted teacher's mean success on the runs' periodic evaluation dialogues."""
+    env = make_env(ENV, env_kwargs)
+    policy = make_policy("handcrafted", env.unwrapped)
+    rates = [evaluate(env, policy, episodes, EVAL_SEED + seed)[0]["success_rate"]
+             for seed in range(seeds)]  # fmt: skip
+    return float(np.mean(rates))
+
+
+def plot(
+    curves: dict[str, list[list[dict[str, Any]]]], target: float, teacher: float, title: str
+) -> bytes:
+    """Success against training dialogues: each seed thin, the mean thick, target and teacher."""
     import io
 
     import matplotlib
@@ -131,6 +144,8 @@ def plot(curves: dict[str, list[list[dict[str, Any]]]], target: float, title: st
         axis.plot(x, y.mean(axis=0), color=colour, linewidth=2,
                   label=f"{MODES[mode][0]}, mean of {len(runs)} seeds")  # fmt: skip
     axis.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:.0%} success")
+    axis.axhline(teacher, color="black", linestyle=":", linewidth=1,
+                 label=f"handcrafted teacher ({teacher:.1%})")  # fmt: skip
     axis.set_xlabel("RL training dialogues")
     axis.set_ylabel("success rate (500 evaluation dialogues)")
     axis.set_ylim(0.0, 1.02)
@@ -173,9 +188,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                   f" {stays if stays is not None else 'never'} | {test:.3f} | {cloned[0]} |"
                   f" {cloned[1]} |")  # fmt: skip
     if args.plot:
-        title = (f"MaskablePPO on CamRestaurants env3 (semantic channel), {args.seeds} seeds;"
-                 f" success on {args.eval_episodes} dialogues every {args.eval_every}")  # fmt: skip
-        write_atomically(args.plot, plot(curves, args.target, title))
+        title = (f"MaskablePPO on CamRestaurants env3 (semantic channel), {args.seeds} seeds\n"
+                 f"success on {args.eval_episodes} dialogues every {args.eval_every}")  # fmt: skip
+        teacher = teacher_success(env_kwargs, args.seeds, args.eval_episodes)
+        write_atomically(args.plot, plot(curves, args.target, teacher, title))
         print(f"\ncurves: {args.plot}")
 
 
