@@ -13,9 +13,9 @@ agent's own kind (Adam, or A2C's RMSprop, with the agent's settings):
 
 * **MaskablePPO, PPO, A2C**: cross-entropy of the teacher's action under the policy's action
   distribution (MaskablePPO's restricted to the allowed actions, as it acts), plus the value
-  head fitted to the observed discounted returns, weighted by the agent's ``vf_coef``: a value
-  head that already knows what the cloned policy earns keeps PPO's first advantages small, so
-  its first updates do not wreck the cloned policy.
+  head fitted to the observed discounted returns, weighted by the agent's ``vf_coef``, so that
+  RL starts with a critic that knows what the cloned policy earns (on CamRestaurants env3 it
+  made no measurable difference to MaskablePPO: docs/warm-start.md).
 * **DQN**: as in DQfD (Hester et al. 2018, "Deep Q-learning from Demonstrations"): the teacher's
   action's Q-value is regressed (Huber) on the observed discounted return, and a large-margin
   loss makes every other action's Q-value lower by at least one turn's cost; the target network
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -119,10 +120,19 @@ class BehaviourCloning:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: must be a positive integer, got {value!r}")
-        for name in ("learning_rate", "value_weight"):
+        for name, zero_allowed in (("learning_rate", False), ("value_weight", True)):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value >= 0):
-                raise ValueError(f"{name}: must be a number >= 0, got {value!r}")
+            if value is None:
+                continue
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if (
+                not number
+                or not math.isfinite(value)
+                or value < 0
+                or (value == 0 and not zero_allowed)
+            ):
+                bound = ">= 0" if zero_allowed else "> 0"
+                raise ValueError(f"{name}: must be a finite number {bound}, got {value!r}")
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,23 @@ def test_value_head_learns_the_returns_and_can_be_left_alone(
     behaviour_clone(model, algorithm, demonstrations, BehaviourCloning(epochs=2, value_weight=0))
     for before, after in zip(value_net, model.policy.value_net.parameters(), strict=True):
         assert torch.equal(before, after)
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({"epochs": 0}, "epochs: must be a positive integer, got 0"),
+        ({"batch_size": True}, "batch_size: must be a positive integer"),
+        ({"learning_rate": 0.0}, "learning_rate: must be a finite number > 0"),
+        ({"learning_rate": float("inf")}, "learning_rate: must be a finite number > 0"),
+        ({"value_weight": -1.0}, "value_weight: must be a finite number >= 0"),
+        ({"value_weight": float("nan")}, "value_weight: must be a finite number >= 0"),
+    ],
+)
+def test_bad_cloning_settings_are_refused(settings: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(needle)):
+        BehaviourCloning(**settings)
+    assert BehaviourCloning(value_weight=0).value_weight == 0
 
 
 def test_same_seed_same_cloned_agent(corpus: tuple[Path, np.ndarray, np.ndarray]) -> None:
