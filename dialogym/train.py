@@ -257,6 +257,7 @@ def _train(
         start_dialogues, elapsed, records = read_checkpoint(run_dir)
     else:
         write_atomically(run_dir / "config.yaml", config.to_yaml())
+        (run_dir / WARM_START_FILE).unlink(missing_ok=True)  # an earlier run's, in this folder
 
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
     vec_env = make_vec_env(
