@@ -65,7 +65,7 @@ def test_text_observations_are_deterministic_and_batched(minilm: TextEncoder) ->
 
 
 def test_missing_model_says_how_to_get_it() -> None:
-    with pytest.raises(ModelError, match="neither a known model"):
+    with pytest.raises(ModelError, match="give a known model"):
         resolve("no-such-model")
     with pytest.raises(ValueError, match="window"):
         TextEncoder("minilm", window=0)
