@@ -1,56 +1,79 @@
-"""The LLM generator's quality: the check's rejection rate, fallbacks, NLU accuracy on its text.
+"""The LLM generator's quality: round trip, content outside the acts, fallbacks, variety.
 
-Runs ``--dialogues`` dialogues (random allowed actions) in the text channel with the LLM
-generator, ``--envs`` at a time in the batched vector env, and prints:
+Plays dialogues (random allowed actions, PyDialEnv1 restaurant, text channel) with the LLM
+generator, ``--envs`` at a time in the batched vector env, until at least ``--accepted``
+distinct sentences written by the model have passed the faithfulness check (or ``--minutes``
+have passed), and prints:
 
-* the faithfulness check's rejection rate (per paraphrase tried), and the fallback rate: the
-  sentences said by their template drafts because every attempt was rejected;
-* the NLU's act-recovery accuracy (best hypothesis = the user's acts, as a set) on the user
-  utterances the LLM wrote in full (no sentence fell back), beside the same figure on the
-  utterances with a template sentence in them.
+* **round trip**, for the accepted user sentences: the share the NLU (`RuleNLU`, top
+  hypothesis) reads as exactly their acts, on the sentence alone (the check asks this, so it is
+  100% by construction) and, the figure that matters, on the whole user utterance in its
+  dialogue (the system's acts before it given, every sentence written by the model) as the
+  environment hears it;
+* **outside content**, for the accepted sentences of both speakers: the share holding a word
+  that is content outside the acts, counted independently of the check's word list: a word is
+  inside when it is a word of the acts' values, their synonyms or their slots' names, of the
+  domain's entity type, or of any phrasing the template generator has for the same acts (each
+  request rendered with 32 random streams). Everything else counts, the words the check's list
+  admits included; the most frequent such words are printed to be judged;
+* the **fallback** rate: sentences the check rejected ``attempts`` times, said by the template;
+* **distinct-2** of the LLM's utterances and of the template generator's for the same requests
+  (`text_variety.Variety`).
 
-Its speed (utterances/s, CPU and GPU) is `text_speed.py`'s.
+``--examples FILE`` writes a Markdown table of 20 accepted sentences (a fixed-seed sample) with
+their acts. Its speed (utterances/s, CPU and GPU) is `text_speed.py`'s.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/llm_quality.py --dialogues 100
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/llm_quality.py --accepted 1000 \
+        --examples /tmp/examples.md
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import re
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 import torch
-from text_speed import ZeroSource
+from text_variety import Variety
 
 import dialogym  # noqa: F401
-from dialogym.domains import load_domain
+from dialogym.acts import Acts, format_acts
+from dialogym.domains import DONTCARE, Domain, load_domain, words
 from dialogym.envs.vector import DialogueVectorEnv
-from dialogym.generators import LLMGenerator, Request, Speaker
+from dialogym.generators import LLMGenerator, Request, Speaker, TemplateGenerator
+from dialogym.generators.llm import Part
+from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
+
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+TEMPLATE_RENDERINGS = 32
 
 
 class Recorder:
-    """Passes requests to the LLM generator and keeps (request, text, fell back) of each."""
+    """Passes requests to the LLM generator; keeps each exchange's acts, texts and fallbacks."""
 
     def __init__(self, llm: LLMGenerator) -> None:
         self.llm = llm
         self.records: list[tuple[Request, str, int]] = []
-        self.sentences = 0
         self.last_fallbacks: tuple[int, ...] = ()
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
         texts = self.llm.generate(requests)
         self.last_fallbacks = self.llm.last_fallbacks
-        self.sentences += sum(
-            len(self.llm.drafts.sentences(r.speaker, r.acts, ZeroSource())) for r in requests
-        )
         self.records += zip(requests, texts, self.last_fallbacks, strict=True)
         return texts
 
+    def accepted(self) -> dict[Part, str]:
+        """The distinct sentences the model wrote and the check accepted."""
+        return {part: text for part, text in self.llm._cache.items() if text is not None}
 
-def run_dialogues(recorder: Recorder, dialogues: int, envs: int) -> int:
+
+def run_dialogues(recorder: Recorder, accepted: int, envs: int, minutes: float) -> int:
+    """Play until ``accepted`` sentences are accepted (or ``minutes`` pass); dialogues ended."""
     venv = DialogueVectorEnv(
         "dialogym/PyDialEnv1-v0", num_envs=envs, domain="restaurant", channel="text",
         generator=recorder,
@@ -58,56 +81,126 @@ def run_dialogues(recorder: Recorder, dialogues: int, envs: int) -> int:
     rng = np.random.default_rng(0)
     venv.reset(seed=0)
     ended = 0
-    while ended < dialogues:
+    deadline = time.perf_counter() + 60 * minutes
+    while len(recorder.accepted()) < accepted and time.perf_counter() < deadline:
         actions = [int(rng.choice(np.flatnonzero(m))) for m in venv.action_masks()]
         _, _, terminated, truncated, _ = venv.step(actions)
         ended += int(np.sum(terminated | truncated))
+        print(f"{len(recorder.accepted())} accepted, {ended} dialogues ended", flush=True)
     return ended
 
 
-def nlu_accuracy(records: list[tuple[Request, str, int]]) -> tuple[float, int, float, int]:
-    """Accuracy on user text the LLM wrote in full, and on user text with template sentences."""
-    nlu = RuleNLU(load_domain("restaurant"))
-    hits = {True: [0, 0], False: [0, 0]}  # fell back -> [right, total]
+class InsideWords:
+    """The words a sentence may use without adding content, gathered without the check."""
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+        self.templates = TemplateGenerator()
+        self.entity_type = (domain.entity_type or domain.name).lower()
+
+    def __call__(self, speaker: Speaker, acts: Acts) -> set[str]:
+        inside = {self.entity_type, f"{self.entity_type}s"}
+        for act in acts:
+            if act.slot is not None:
+                for name in (act.slot, *words.slot_names(act.slot, self.domain)):
+                    inside.update(WORD.findall(name.lower()))
+            if act.value is not None and act.value != DONTCARE:
+                synonyms = self.domain.synonyms.get(act.slot or "", {}).get(act.value, ())
+                for form in (act.value, *synonyms):
+                    inside.update(WORD.findall(form.lower()))
+        for seed in range(TEMPLATE_RENDERINGS):
+            stream = RandomStream(np.random.default_rng(seed))
+            inside.update(WORD.findall(self.templates.render(speaker, acts, stream).lower()))
+        return inside
+
+
+def round_trips(records: list[tuple[Request, str, int]], nlu: RuleNLU) -> tuple[int, int]:
+    """User utterances written by the model in full read back exactly in context: (hits, n)."""
+    hits = total = 0
     for (system, _, _), (user, text, fell_back) in zip(records[::2], records[1::2], strict=True):
         assert system.speaker is Speaker.SYSTEM and user.speaker is Speaker.USER
-        best = nlu.parse(text, system.acts)[0].acts
-        hits[fell_back > 0][0] += set(best) == set(user.acts)
-        hits[fell_back > 0][1] += 1
-    (llm_right, llm_n), (tpl_right, tpl_n) = hits[False], hits[True]
-    return llm_right / max(llm_n, 1), llm_n, tpl_right / max(tpl_n, 1), tpl_n
+        if fell_back:
+            continue
+        total += 1
+        hits += set(nlu.parse(text, system.acts)[0].acts) == set(user.acts)
+    return hits, total
+
+
+def examples_table(accepted: dict[Part, str], count: int = 20) -> str:
+    """A Markdown table of ``count`` accepted sentences (a fixed-seed sample) and their acts."""
+    picked = random.Random(0).sample(sorted(accepted, key=repr), min(count, len(accepted)))
+    rows = ["| speaker | acts | template draft | LLM sentence |", "| --- | --- | --- | --- |"]
+    for part in picked:
+        cells = (part.speaker.value, f"`{format_acts(part.acts)}`", part.draft, accepted[part])
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dialogues", type=int, default=100)
+    parser.add_argument("--accepted", type=int, default=1000, help="accepted sentences to get")
     parser.add_argument("--envs", type=int, default=16)
+    parser.add_argument("--minutes", type=float, default=float("inf"), help="stop playing then")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", default="smollm2", help="name, directory or GGUF file")
+    parser.add_argument("--examples", help="write 20 accepted sentences as a Markdown table")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    llm = LLMGenerator(load_domain("restaurant"), device=args.device)
+    domain = load_domain("restaurant")
+    llm = LLMGenerator(domain, model=args.model, device=args.device)
     recorder = Recorder(llm)
     start = time.perf_counter()
-    ended = run_dialogues(recorder, args.dialogues, args.envs)
+    ended = run_dialogues(recorder, args.accepted, args.envs, args.minutes)
     seconds = time.perf_counter() - start
     records = recorder.records
-    fallbacks = sum(fell_back for _, _, fell_back in records)
-    whole = sum(fell_back == 0 for _, _, fell_back in records)
-    unique = {(r.speaker, r.acts, text) for r, text, _ in records}
-    llm_acc, llm_n, tpl_acc, tpl_n = nlu_accuracy(records)
+    accepted = recorder.accepted()
+    nlu = RuleNLU(domain)
+    inside = InsideWords(domain)
+    user = [p for p in accepted if p.speaker is Speaker.USER]
+    alone = sum(set(nlu.parse(accepted[p])[0].acts) == set(p.acts) for p in user)
+    in_context, whole_user = round_trips(records, nlu)
+    outside_words: Counter[str] = Counter()
+    with_outside = 0
+    for part, text in accepted.items():
+        allowed = inside(part.speaker, part.acts)
+        outside = {w for w in WORD.findall(text.lower()) if w not in allowed}
+        with_outside += bool(outside)
+        outside_words.update(outside)
+    fallbacks = len(llm._cache) - len(accepted)
+    templates = TemplateGenerator()
+    llm_variety, template_variety = Variety(), Variety()
+    for number, (request, text, _) in enumerate(records):
+        llm_variety.add(text)
+        stream = RandomStream(np.random.default_rng(number))
+        template_variety.add(templates.render(request.speaker, request.acts, stream))
     print(
-        f"dialogues: {ended} ({len(records)} utterances, {recorder.sentences} sentences, "
-        f"{len(unique)} distinct utterances, {seconds:.0f} s)"
+        f"dialogues: {ended}, {len(records)} utterances, {len(llm._cache)} distinct sentences "
+        f"({llm.checked} paraphrases checked), {seconds:.0f} s"
+    )
+    print(f"accepted LLM sentences: {len(accepted)} ({len(user)} user)")
+    print(f"round trip, accepted user sentences alone: {alone / max(len(user), 1):.2%}")
+    print(
+        "round trip, user utterances written by the LLM in full, in context: "
+        f"{in_context / max(whole_user, 1):.2%} (n={whole_user})"
     )
     print(
-        f"faithfulness check rejection rate: {llm.rejected / max(llm.checked, 1):.1%} "
-        f"of {llm.checked} paraphrases ({llm.attempts} attempts per sentence)"
+        f"outside content (independent count), accepted sentences: "
+        f"{with_outside / max(len(accepted), 1):.2%} ({with_outside} of {len(accepted)})"
     )
-    print(f"fallback rate (sentences said by the template): {fallbacks / recorder.sentences:.1%}")
-    print(f"utterances written by the LLM in full: {whole / len(records):.1%}")
-    print(f"NLU act recovery on user utterances the LLM wrote: {llm_acc:.1%} (n={llm_n})")
-    print(f"NLU act recovery on user utterances with template sentences: {tpl_acc:.1%} (n={tpl_n})")
+    print(f"  most frequent outside words: {outside_words.most_common(15)}")
+    print(
+        f"fallback rate (distinct sentences said by the template): "
+        f"{fallbacks / max(len(llm._cache), 1):.1%}; check rejection rate "
+        f"{llm.rejected / max(llm.checked, 1):.1%} of paraphrases"
+    )
+    print(
+        f"distinct-2: LLM {llm_variety.distinct_2:.3f}, template {template_variety.distinct_2:.3f}"
+        f" (same {len(records)} requests)"
+    )
+    if args.examples:
+        with open(args.examples, "w", encoding="utf-8") as out:
+            out.write(examples_table(accepted))
 
 
 if __name__ == "__main__":

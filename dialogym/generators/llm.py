@@ -95,8 +95,8 @@ class FaithfulnessCheck:
       synonyms), the domain's entity type, or of the short lists of function, politeness and
       dialogue words and set phrases in ``dialogym/data/faithful_words.json`` (their purpose
       and source are named there). "Welcome to my blog", "a mythical creature", "a list of 7"
-      fail here. A system's question about a slot may name the slot's values ("how expensive
-      should it be?"). No negation outside its own words ("not", "no", "nothing"...), unless its
+      fail here. A system's question about a slot may name the slot's values after "how" or
+      "your" ("how expensive should it be?", "what is your budget?"). No negation outside its own words ("not", "no", "nothing"...), unless its
       acts deny, negate, find nothing, fail to book or say ``dontcare``: "the price isn't too
       expensive" turns ``inform(pricerange=expensive)`` round;
     * a user's utterance is read by the NLU (`dialogym.tracking.nlu.RuleNLU`, top hypothesis,
@@ -178,7 +178,12 @@ class FaithfulnessCheck:
             elif speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
                 return f"not said: {format_acts((act,))}"
         if speaker is Speaker.SYSTEM:  # "how expensive should it be?" asks about the price
-            own.update(f for slot in asked for f in self._slot_values.get(slot, ()))
+            own.update(
+                f"{lead} {form}"
+                for slot in asked
+                for form in self._slot_values.get(slot, ())
+                for lead in ("how", "your")
+            )
         rest = self._blank(said, own)
         other = self._ontology.search(rest)
         if other is not None:
@@ -300,12 +305,15 @@ _CLERK = re.compile(
     r"|\b(?:would|do|did) you (?:like|want|need|prefer|say|mean)\b|\bare you\b"
     r"|\b(?:can|may|could) i help\b|\bhelp you\b|\bi (?:recommend|suggest)\b"
     r"|\byour (?:booking|table|reservation|order)\b|\bwelcome\b|\bi(?:'m| am) afraid\b"
+    r"|\bi(?:'ll| will| can| could) (?:give|help|find|book|offer|recommend|get)\b"
+    r"|\b(?:give|offer|show|find|book) you\b|\bhere to help\b"
 )
 """What the system says and a user does not: asking what the other side wants, serving it."""
 _CUSTOMER = re.compile(
     r"\bi(?:'m| am) looking\b|\bi (?:want|need|prefer)\b|\bi'd (?:like|prefer|love)\b"
     r"|\bi would (?:like|prefer|love)\b|\b(?:can|could|may) i (?:have|get)\b"
     r"|\b(?:could|can) you (?:tell|give|find|book)\b|\bmy\b|\bfor me\b"
+    r"|\bi(?:'d| would) love\b|\bi'll have\b|\bi(?:'d| would) like to (?:try|have|eat|go)\b"
 )
 """What a user says and the system does not: what it wants, asking to be served."""
 

@@ -105,6 +105,9 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (SYSTEM, "request(pricerange)", "How much do you want to spend?", True),
         (SYSTEM, "request(pricerange)", "How expensive should it be?", True),  # a value, asked
         (SYSTEM, "request(pricerange)", "How expensive is the food?", False),  # another slot
+        (SYSTEM, "request(food)", "How about some chinese food?", False),  # offers a value
+        (USER, "request(phone)", "I'll give you the number, please.", False),  # the system's
+        (SYSTEM, "request(food)", "I'd love to try some food?", False),  # the user's
     ],
 )  # fmt: skip
 def test_check(
