@@ -127,3 +127,19 @@ def test_command_line(tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--episodes" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        (["--num-envs", "0"], "--num-envs: must be >= 1"),
+        (["--env-kwarg", "when=2024-01-01"], "--env-kwarg: a value cannot be written"),
+    ],
+)
+def test_bad_arguments_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], named: str
+) -> None:
+    out = tmp_path / "c.jsonl"
+    assert main([*arguments, "--episodes", "1", "--no-progress", "--out", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert named in error and error.count("\n") == 1 and not out.exists()
