@@ -139,7 +139,7 @@ def dialogue_prompt(
 
     >>> dialogue_prompt([Exchange("hello()", "inform(food=thai)")],
     ...                 {"food": ("thai", 0.93)}, ["food", "area"])
-    'Belief: food thai 0.9, area ?.\\nSystem: hello()\\nUser: inform(food=thai)\\nNext move:'
+    'Belief: food thai 0.9, area ?.\nSystem: hello()\nUser: inform(food=thai)\nNext move:'
     """
     said = []
     for slot in slots:
