@@ -202,7 +202,7 @@ _USER_DENY: Table = {
         "not {value}.",
         "I don't want {value}.",
         "I'd rather not go to {value}.",
-        "not {value}, please.",
+        "please, not {value}.",
         "I do not want {value}.",
         "I really don't want {value}.",
     ),
@@ -216,6 +216,20 @@ _USER_DENY: Table = {
     ),
 }
 _USER_CONFIRM: Table = {
+    "name": (
+        "is it {value}?",
+        "is that {value}?",
+        "is this {value}?",
+        "is it called {value}?",
+        "is the name {value}?",
+    ),
+    TYPE_SLOT: (
+        "is it a {value}?",
+        "is that a {value}?",
+        "is it really a {value}?",
+        "is that one a {value}?",
+        "is it a {value}, then?",
+    ),
     "food": (
         "does it serve {value} food?",
         "is it {value} food?",
@@ -262,6 +276,9 @@ _USER_REQUEST = (
     "could I get the {slot}?",
     "what would the {slot} be?",
     "do you know the {slot}?",
+    "I need the {slot}.",
+    "could you give me the {slot}?",
+    "please tell me the {slot}.",
 )
 _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
     ActType.HELLO: (
@@ -272,6 +289,8 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Hello there.",
         "Hi, hello.",
         "Hey there.",
+        "Hello, hi.",
+        "Hi, hello there.",
     ),
     ActType.AFFIRM: (
         "Yes.",
@@ -288,6 +307,10 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Right.",
         "Yes, correct.",
         "Sure, that's right.",
+        "Yes, that's correct.",
+        "Yeah, exactly.",
+        "Yep.",
+        "Correct, yes.",
     ),
     ActType.NEGATE: (
         "No.",
@@ -307,6 +330,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "I'd like another option.",
         "Anything else?",
         "What other places are there?",
+        "Do you have anything else?",
+        "Could you suggest something else?",
+        "Are there other options?",
     ),
     ActType.BOOK: (
         "Please book it.",
@@ -319,6 +345,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Let's book it.",
         "Book it for me, please.",
         "I'd like a reservation, please.",
+        "Go ahead and book it.",
+        "Could you book it for me?",
+        "I'd like to book, please.",
     ),
     ActType.THANKYOU: (
         "Thank you.",
@@ -329,6 +358,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Thanks for your help.",
         "Cheers.",
         "Thank you so much.",
+        "Many thanks.",
+        "Thanks, that's helpful.",
+        "Thank you kindly.",
     ),
     ActType.ACK: (
         "Okay.",
@@ -338,6 +370,8 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "All right.",
         "Okay, I see.",
         "Alright, I see.",
+        "Okay, got it.",
+        "Ok.",
     ),
     ActType.REPEAT: (
         "Sorry, could you repeat that?",
@@ -358,6 +392,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "That's all.",
         "Bye for now.",
         "Goodbye then.",
+        "Bye then.",
+        "That's all I need, goodbye.",
+        "Bye, have a nice day.",
         "Bye, see you.",
         "Goodbye for now.",
     ),
@@ -436,14 +473,12 @@ _USER_ALTERNATIVE = (
 """Another venue, with new constraints (``reqalts`` then the informs)."""
 _USER_REPLACE: Table = {
     "name": (
-        "not {denied}, I want {wanted}.",
-        "I want {wanted}, not {denied}.",
-        "I said {wanted}, not {denied}.",
-        "I don't want {denied}, I want {wanted}.",
-        "not {denied}, I'm looking for {wanted}.",
-        "I meant {wanted}, not {denied}.",
-        "not {denied}, I'd like {wanted}.",
-        "I'd rather have {wanted}, not {denied}.",
+        "not {denied}. I want {wanted}.",
+        "I said {wanted}. Not {denied}.",
+        "I don't want {denied}. I'd like {wanted}.",
+        "not {denied}. I'm looking for {wanted}.",
+        "I meant {wanted}. Not {denied}.",
+        "I'd rather not go to {denied}. I mean {wanted}.",
     ),
     "": (
         "not {denied}, I want {wanted} {slot}.",
@@ -456,7 +491,10 @@ _USER_REPLACE: Table = {
         "I'd rather have {wanted} {slot}, not {denied}.",
     ),
 }
-"""A denied value and the value wanted instead, in one sentence (deny first or inform first)."""
+"""A denied value and the value wanted instead, in one sentence (deny first or inform first).
+
+A name is said last in its sentence: the NLU reads a name that is a common word (``ask``,
+``so``) only there."""
 _USER_REQUESTS = (
     "what are the {slots}?",
     "what's the {slots}?",
@@ -570,6 +608,8 @@ _SYSTEM_REQUEST: Table = {
         "How many guests?",
         "How many will you be?",
         "A table for how many?",
+        "How large is your party?",
+        "For how many guests?",
     ),
     "day": (
         "Which day?",
@@ -579,6 +619,8 @@ _SYSTEM_REQUEST: Table = {
         "When would you like to come?",
         "Which day should I book?",
         "What day works for you?",
+        "On which day?",
+        "What day would suit you?",
         "Which day suits you?",
     ),
     "time": (
@@ -590,6 +632,8 @@ _SYSTEM_REQUEST: Table = {
         "What time suits you?",
         "What time works for you?",
         "At what time should I book it?",
+        "What time should I book?",
+        "When would you like the table?",
     ),
     "": (
         "What {slot} would you like?",
@@ -599,6 +643,8 @@ _SYSTEM_REQUEST: Table = {
         "What should the {slot} be?",
         "What {slot} do you need?",
         "Tell me the {slot} you want.",
+        "Which {slot} would suit you?",
+        "Is there a {slot} you prefer?",
     ),
 }
 _SYSTEM_FACT: Table = {
@@ -711,6 +757,9 @@ _SYSTEM_CONFIRM: Table = {
         "Am I right that you want {value} food?",
         "So you're after {value} food?",
         "Did I get that right, {value} food?",
+        "Is {value} food what you want?",
+        "I heard {value} food, is that correct?",
+        "So that's {value} food?",
         "Okay, {value} food?",
         "Are you looking for {value} food?",
     ),
@@ -725,6 +774,9 @@ _SYSTEM_CONFIRM: Table = {
         "Are you looking for the {value}?",
         "Okay, the {value}?",
         "Did I get that right, the {value}?",
+        "Is the {value} what you want?",
+        "I heard the {value}, is that correct?",
+        "So that's the {value}?",
     ),
     "pricerange": (
         "You want something {value}, is that right?",
@@ -737,6 +789,9 @@ _SYSTEM_CONFIRM: Table = {
         "Are you looking for something {value}?",
         "Okay, {value}?",
         "Did I get that right, {value} prices?",
+        "Is {value} what you want?",
+        "I heard {value}, is that correct?",
+        "So that's the {value} price range?",
     ),
     "": (
         "You want {value} {slot}, is that right?",
@@ -748,6 +803,8 @@ _SYSTEM_CONFIRM: Table = {
         "So the {slot} is {value}?",
         "Okay, {value} {slot}?",
         "Did I get that right, {value} {slot}?",
+        "Is {value} the {slot} you want?",
+        "I heard {value} for the {slot}, is that correct?",
     ),
 }
 _SYSTEM_CONFIRM_DONTCARE = (
@@ -831,6 +888,9 @@ _SYSTEM_SELECT = (
     "Should it be {options}?",
     "Would {options} suit you better?",
     "Which one: {options}?",
+    "Would you prefer {options}?",
+    "Shall I look for {options}?",
+    "What would you like, {options}?",
 )
 _SYSTEM_NOMATCH = (
     "Sorry, there is nothing with {parts}.",
@@ -839,6 +899,9 @@ _SYSTEM_NOMATCH = (
     "Sorry, I have no match for {parts}.",
     "Unfortunately there is nothing with {parts}.",
     "There is no place with {parts}, sorry.",
+    "Nothing matches {parts}, I'm afraid.",
+    "I found no place with {parts}.",
+    "No luck: nothing has {parts}.",
 )
 _SYSTEM_BOOK = (
     "I have booked it {parts}.",
@@ -848,6 +911,10 @@ _SYSTEM_BOOK = (
     "I've made the reservation {parts}.",
     "Your table is reserved {parts}.",
     "Booked! That's {parts}.",
+    "You're booked {parts}.",
+    "The reservation is made {parts}.",
+    "Booking confirmed {parts}.",
+    "I reserved a table {parts}.",
 )
 _SYSTEM_BOOK_FAILED = (
     "Sorry, I could not book it.",
@@ -870,6 +937,8 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Hello! What can I help you find?",
         "Hi! Tell me what you need.",
         "Good day, how may I help?",
+        "Hello and welcome! What do you need?",
+        "Hi, what can I find for you today?",
     ),
     ActType.REQMORE: (
         "Is there anything else I can help with?",
@@ -878,6 +947,9 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Do you need anything else?",
         "What else can I do for you?",
         "Is there something else you need?",
+        "Can I do anything else for you?",
+        "Would you like anything else?",
+        "Anything more I can help with?",
     ),
     ActType.BYE: (
         "Goodbye!",
@@ -886,6 +958,8 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Goodbye, and thanks for calling.",
         "Thanks, bye!",
         "Enjoy, goodbye!",
+        "Goodbye, take care!",
+        "Bye now!",
     ),
     ActType.NULL: (
         "Sorry, I can't do that.",
