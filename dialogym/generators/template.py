@@ -66,6 +66,9 @@ _USER_INFORM: Table = {
         "I need to find a {value}.",
         "I'd like a {value}.",
         "I'm searching for a {value}.",
+        "I'm hoping to find a {value}.",
+        "help me find a {value}, please.",
+        "could you find a {value} for me?",
     ),
     "name": (
         "I mean {value}.",
@@ -92,6 +95,8 @@ _USER_INFORM: Table = {
         "some {value} food, please.",
         "I'd like to try {value} food.",
         "we want {value} food.",
+        "I want {value} food.",
+        "the food should be {value}, please.",
     ),
     "area": (
         "somewhere in the {value}.",
@@ -279,6 +284,8 @@ _USER_REQUEST = (
     "I need the {slot}.",
     "could you give me the {slot}?",
     "please tell me the {slot}.",
+    "I want to know the {slot}.",
+    "what's their {slot}?",
 )
 _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
     ActType.HELLO: (
@@ -311,6 +318,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Yeah, exactly.",
         "Yep.",
         "Correct, yes.",
+        "Yes, you got it.",
+        "That's correct.",
+        "Yeah, right.",
     ),
     ActType.NEGATE: (
         "No.",
@@ -395,6 +405,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Bye then.",
         "That's all I need, goodbye.",
         "Bye, have a nice day.",
+        "Goodbye, all done.",
+        "Goodbye now.",
+        "Bye, that's all.",
         "Bye, see you.",
         "Goodbye for now.",
     ),
@@ -575,6 +588,10 @@ _SYSTEM_REQUEST: Table = {
         "Which cuisine would you like?",
         "What are you in the mood for?",
         "Any food you'd like in particular?",
+        "What cuisine do you prefer?",
+        "What would you like to eat?",
+        "Which kind of food?",
+        "What food are you after?",
     ),
     "area": (
         "Which part of town?",
@@ -587,6 +604,11 @@ _SYSTEM_REQUEST: Table = {
         "Any part of town in mind?",
         "Which part of the city?",
         "Where should I look?",
+        "What part of town do you prefer?",
+        "Where do you want to go?",
+        "Which neighbourhood?",
+        "Any area you prefer?",
+        "Where in the city?",
     ),
     "pricerange": (
         "What price range are you looking for?",
@@ -597,6 +619,9 @@ _SYSTEM_REQUEST: Table = {
         "What prices are you thinking of?",
         "Which price range suits you?",
         "Any price range in mind?",
+        "What's your price range?",
+        "What budget do you have in mind?",
+        "How much do you want to pay?",
         "How expensive should it be?",
     ),
     "people": (
@@ -607,9 +632,12 @@ _SYSTEM_REQUEST: Table = {
         "What is the size of your party?",
         "How many guests?",
         "How many will you be?",
+        "How many people should I book for?",
         "A table for how many?",
         "How large is your party?",
         "For how many guests?",
+        "How many people will come?",
+        "How many are you?",
     ),
     "day": (
         "Which day?",
@@ -620,6 +648,8 @@ _SYSTEM_REQUEST: Table = {
         "Which day should I book?",
         "What day works for you?",
         "On which day?",
+        "What day do you want?",
+        "When do you want to go?",
         "What day would suit you?",
         "Which day suits you?",
     ),
@@ -634,6 +664,8 @@ _SYSTEM_REQUEST: Table = {
         "At what time should I book it?",
         "What time should I book?",
         "When would you like the table?",
+        "What time should it be?",
+        "What time do you want?",
     ),
     "": (
         "What {slot} would you like?",
@@ -760,6 +792,8 @@ _SYSTEM_CONFIRM: Table = {
         "Is {value} food what you want?",
         "I heard {value} food, is that correct?",
         "So that's {value} food?",
+        "You said {value} food, right?",
+        "Should it be {value} food?",
         "Okay, {value} food?",
         "Are you looking for {value} food?",
     ),
@@ -777,6 +811,8 @@ _SYSTEM_CONFIRM: Table = {
         "Is the {value} what you want?",
         "I heard the {value}, is that correct?",
         "So that's the {value}?",
+        "You said the {value}, right?",
+        "Should it be in the {value}?",
     ),
     "pricerange": (
         "You want something {value}, is that right?",
@@ -792,6 +828,8 @@ _SYSTEM_CONFIRM: Table = {
         "Is {value} what you want?",
         "I heard {value}, is that correct?",
         "So that's the {value} price range?",
+        "You said {value}, right?",
+        "Should it be {value}?",
     ),
     "": (
         "You want {value} {slot}, is that right?",
@@ -805,6 +843,8 @@ _SYSTEM_CONFIRM: Table = {
         "Did I get that right, {value} {slot}?",
         "Is {value} the {slot} you want?",
         "I heard {value} for the {slot}, is that correct?",
+        "The {slot} should be {value}, right?",
+        "Is the {slot} {value}, then?",
     ),
 }
 _SYSTEM_CONFIRM_DONTCARE = (
@@ -815,6 +855,7 @@ _SYSTEM_CONFIRM_DONTCARE = (
     "Any {slot} will do, is that right?",
     "So you don't care about the {slot}?",
     "Okay, any {slot}?",
+    "You have no preference for the {slot}?",
 )
 _SYSTEM_OFFER = (
     "How about {value}?",
@@ -939,6 +980,14 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Good day, how may I help?",
         "Hello and welcome! What do you need?",
         "Hi, what can I find for you today?",
+        "Hey! What do you need today?",
+        "Hello there! What can I do for you?",
+        "Welcome! How can I be of help?",
+        "Hi! Looking for something?",
+        "Good day! How can I help you?",
+        "Hello, how can I assist you?",
+        "Hi, welcome! What do you need?",
+        "Welcome, how may I assist?",
     ),
     ActType.REQMORE: (
         "Is there anything else I can help with?",
@@ -949,6 +998,9 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Is there something else you need?",
         "Can I do anything else for you?",
         "Would you like anything else?",
+        "Need anything else?",
+        "Is that everything?",
+        "Can I help you with something else?",
         "Anything more I can help with?",
     ),
     ActType.BYE: (
@@ -959,6 +1011,9 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Thanks, bye!",
         "Enjoy, goodbye!",
         "Goodbye, take care!",
+        "See you, goodbye!",
+        "Have a good day, goodbye!",
+        "Goodbye and enjoy!",
         "Bye now!",
     ),
     ActType.NULL: (
@@ -1218,8 +1273,15 @@ def _details(details: Acts, rng: RandomSource) -> str:
     return " ".join(phrases)
 
 
+def _rotated(details: Acts, rng: RandomSource) -> Acts:
+    """The details in one of their rotations (``on friday at 19:30 for 4 people``)."""
+    turn = rng.below(len(details)) if len(details) > 1 else 0
+    return details[turn:] + details[:turn]
+
+
 def _booking(details: Acts, rng: RandomSource, book: bool) -> Sentence:
     """A booking request and its details, or the details alone, in one sentence."""
+    details = _rotated(details, rng)
     said = _details(details, rng)
     if book:
         return (Act(BOOK), *details), _pick(_USER_BOOK, rng).format(details=said)
@@ -1280,7 +1342,9 @@ def _system_sentences(acts: Acts, rng: RandomSource) -> list[Sentence]:
         details = tuple(a for a in acts if a.slot is not None)
         if not details or details[0].value in (None, "failed"):
             return [(acts, _pick(_SYSTEM_BOOK_FAILED, rng))]
-        return [(acts, _pick(_SYSTEM_BOOK, rng).format(parts=_details(details, rng)))]
+        return [
+            (acts, _pick(_SYSTEM_BOOK, rng).format(parts=_details(_rotated(details, rng), rng)))
+        ]
     facts = tuple(a for a in acts[1:] if a.type is INFORM and a.slot is not None)
     named = first is OFFER or (first is INFORM and acts[0].slot == "name")
     if named and acts[0].slot is not None and facts == acts[1:]:
