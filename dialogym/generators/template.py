@@ -113,6 +113,9 @@ _USER_INFORM: Table = {
         "I'm after the {value} area.",
         "the {value} would be great.",
         "I want to be in the {value}.",
+        "in the {value}, if possible.",
+        "I'd want something in the {value}.",
+        "the {value} part of town, please.",
     ),
     "pricerange": (
         "something in the {value} price range.",
@@ -166,6 +169,9 @@ _USER_INFORM: Table = {
         "at {value} if possible.",
         "we'd like a table at {value}.",
         "around {value} would be great.",
+        "perhaps at {value}.",
+        "say {value}, if possible.",
+        "at {value}, if you can.",
     ),
     "": (
         "I want {value} {slot}.",
@@ -321,6 +327,10 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Yes, you got it.",
         "That's correct.",
         "Yeah, right.",
+        "Yes, that is right.",
+        "Yep, exactly.",
+        "Exactly right.",
+        "Yes, that's it.",
     ),
     ActType.NEGATE: (
         "No.",
@@ -343,6 +353,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Do you have anything else?",
         "Could you suggest something else?",
         "Are there other options?",
+        "Is there another option?",
+        "Any alternatives?",
+        "Could you find something else?",
     ),
     ActType.BOOK: (
         "Please book it.",
@@ -358,6 +371,8 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Go ahead and book it.",
         "Could you book it for me?",
         "I'd like to book, please.",
+        "Please reserve it.",
+        "Book it now, please.",
     ),
     ActType.THANKYOU: (
         "Thank you.",
@@ -371,6 +386,8 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Many thanks.",
         "Thanks, that's helpful.",
         "Thank you kindly.",
+        "Thanks so much.",
+        "Thanks, great.",
     ),
     ActType.ACK: (
         "Okay.",
@@ -381,6 +398,8 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Okay, I see.",
         "Alright, I see.",
         "Okay, got it.",
+        "Okay, fine.",
+        "Alright, got it.",
         "Ok.",
     ),
     ActType.REPEAT: (
@@ -406,6 +425,9 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "That's all I need, goodbye.",
         "Bye, have a nice day.",
         "Goodbye, all done.",
+        "Bye, all done.",
+        "Goodbye, that's everything.",
+        "See you later.",
         "Goodbye now.",
         "Bye, that's all.",
         "Bye, see you.",
@@ -734,6 +756,9 @@ _SYSTEM_FACT: Table = {
         "It lists {value} as its {slot}.",
     ),
 }
+_SYSTEM_FACT["opening"] = ("It is open {value}.", "It opens {value}.", "Opening hours are {value}.")
+_SYSTEM_FACT["rating"] = ("It is rated {value}.", "It has a rating of {value}.")
+_SYSTEM_FACT["signature"] = ("Their signature dish is {value}.", "It is known for {value}.")
 _SYSTEM_FACT["addr"] = _SYSTEM_FACT["address"]
 _SYSTEM_NAME = (
     "About {value}:",
@@ -751,6 +776,10 @@ _SYSTEM_NAMED_FACT: Table = {
     "pricerange": ("{name} is in the {value} price range.", "Prices at {name} are {value}."),
     "phone": ("You can call {name} on {value}.", "{name} can be reached at {value}."),
     "address": ("{name} is at {value}.", "You'll find {name} at {value}."),
+    "postcode": ("{name} is in postcode {value}.", "The postcode of {name} is {value}."),
+    "opening": ("{name} is open {value}.", "{name} opens {value}."),
+    "rating": ("{name} is rated {value}.", "{name} has a rating of {value}."),
+    "signature": ("The signature dish of {name} is {value}.", "{name} is known for {value}."),
     "": (
         "The {slot} of {name} is {value}.",
         "For {name}, the {slot} is {value}.",
@@ -794,6 +823,8 @@ _SYSTEM_CONFIRM: Table = {
         "So that's {value} food?",
         "You said {value} food, right?",
         "Should it be {value} food?",
+        "Is it {value} food you want?",
+        "To confirm: {value} food?",
         "Okay, {value} food?",
         "Are you looking for {value} food?",
     ),
@@ -813,6 +844,8 @@ _SYSTEM_CONFIRM: Table = {
         "So that's the {value}?",
         "You said the {value}, right?",
         "Should it be in the {value}?",
+        "Is it the {value} you want?",
+        "To confirm: the {value}?",
     ),
     "pricerange": (
         "You want something {value}, is that right?",
@@ -830,6 +863,8 @@ _SYSTEM_CONFIRM: Table = {
         "So that's the {value} price range?",
         "You said {value}, right?",
         "Should it be {value}?",
+        "Is it {value} you want?",
+        "To confirm: {value}?",
     ),
     "": (
         "You want {value} {slot}, is that right?",
@@ -921,6 +956,8 @@ _SYSTEM_DISH = (
     "{pricerange} {food} cuisine",
     "{pricerange} {food} dishes",
     "{food} dishes at {pricerange} prices",
+    "{food} food, {pricerange}",
+    "{food} food that is {pricerange}",
 )
 _SYSTEM_SELECT = (
     "Would you like {options}?",
