@@ -1183,7 +1183,8 @@ def _user_group(acts: Acts, start: int, rng: RandomSource) -> tuple[int, Sentenc
             (act, *said),
             _pick(_USER_ALTERNATIVE, rng).format(constraints=phrase),
         )
-    if act.type is DENY and rest and _said(rest[0]) and rest[0].slot == act.slot:
+    replaced = act.value != DONTCARE and rest and _said(rest[0]) and rest[0].slot == act.slot
+    if act.type is DENY and replaced:
         return 2, _replacement(act, rest[0], rng)
     if act.type is REQUEST and act.slot is not None:
         asked = [act, *_request_run(rest)]
