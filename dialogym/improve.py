@@ -24,7 +24,8 @@ turns, corpus size, dialogues kept, the played dialogues' success, fine-tuning a
 and ``curve.png`` the success and return curves, both written atomically after each round.
 The run folder is locked while it runs (``run.lock``, as ``dialogym train`` does);
 ``dialogym improve --resume RUN`` continues an interrupted run from its last finished round
-with the settings of ``RUN/improve.json`` (the corpus cut back to that round's size).
+with the settings of ``RUN/improve.json`` (the corpus cut back to that round's size);
+``--resume RUN --rounds N`` also extends (or shortens) it to N rounds.
 """
 
 from __future__ import annotations
@@ -230,7 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--start", metavar="DIR", help="the policy to start from (llm model)")
     parser.add_argument("--corpus", metavar="CORPUS.jsonl", help="corpus the run starts with")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rounds", type=int, default=None,
+        help="rounds after round 0 (default 3); with --resume: extend the run to this many",
+    )  # fmt: skip
     parser.add_argument("--dialogues", type=int, default=100, help="dialogues played per round")
     parser.add_argument("--eval-episodes", type=int, default=100, help="test dialogues per round")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of test dialogue 0")
@@ -255,6 +259,12 @@ def run(args: argparse.Namespace) -> int:
             )
         except (OSError, ValueError, TypeError) as error:
             raise CommandError(f"--resume: {run_dir / CONFIG_FILE}: {error}") from None
+        if args.rounds is not None and args.rounds != config.rounds:
+            try:
+                config = ImproveConfig(**{**asdict(config), "rounds": args.rounds})
+            except ValueError as error:
+                raise CommandError(str(error)) from None
+            write_json(run_dir / CONFIG_FILE, asdict(config))
         records = improve(config, run_dir, resume=True)
     else:
         if args.out is None or args.start is None:
@@ -267,7 +277,8 @@ def run(args: argparse.Namespace) -> int:
                 epochs=args.epochs, learning_rate=args.lr, max_examples=args.max_examples
             )
             config = ImproveConfig(
-                args.env, parse_env_kwargs(args.env_kwarg), args.start, args.rounds,
+                args.env, parse_env_kwargs(args.env_kwarg), args.start,
+                3 if args.rounds is None else args.rounds,
                 args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return,
                 args.num_envs, args.corpus, asdict(settings),
             )  # fmt: skip

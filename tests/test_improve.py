@@ -66,12 +66,12 @@ def test_rounds_grow_the_corpus_and_resume(start: tuple[Path, Path], tmp_path: P
     assert {"env", "env_kwargs", "seed", "transcript", "success"} <= lines[-1].keys()
     assert (run / "round-1" / "dialogym-llm.json").is_file()
 
-    # Interrupted after round 1 with a half-written round 2 in the corpus: resume cuts it back.
-    config = json.loads((run / "improve.json").read_text())
-    (run / "improve.json").write_text(json.dumps({**config, "rounds": 2}))
+    # Interrupted with a half-written round 2 in the corpus: resume (extended to 2 rounds) cuts
+    # the corpus back to round 1's and plays round 2.
     with (run / "corpus.jsonl").open("a") as stream:
         stream.write(json.dumps(lines[-1]) + "\n")
-    assert improve_main(["--resume", str(run)]) == 0
+    assert improve_main(["--resume", str(run), "--rounds", "2"]) == 0
+    assert json.loads((run / "improve.json").read_text())["rounds"] == 2
     rounds = json.loads((run / "rounds.json").read_text())
     assert [r["round"] for r in rounds] == [0, 1, 2]
     assert rounds[2]["corpus_dialogues"] == 6
