@@ -104,16 +104,16 @@ _USER_INFORM: Table = {
         "I'd like the {value} area.",
         "it should be in the {value}.",
         "I'm looking for a place in the {value}.",
-        "the {value} part of town would be great.",
+        "the {value} part of town would be fine.",
         "somewhere around the {value} area.",
         "I want to stay in the {value}.",
         "I'd prefer the {value} of town.",
         "anywhere in the {value} is great.",
         "I'd like to be in the {value}.",
         "I'm after the {value} area.",
-        "the {value} would be great.",
+        "the {value} would be fine.",
         "I want to be in the {value}.",
-        "in the {value}, if possible.",
+        "in the {value}, if you can.",
         "I'd want something in the {value}.",
         "the {value} part of town, please.",
     ),
@@ -127,7 +127,7 @@ _USER_INFORM: Table = {
         "I'm after the {value} price range.",
         "I'd prefer {value} prices.",
         "something with {value} prices.",
-        "the {value} price range would be great.",
+        "the {value} price range would be fine.",
     ),
     "people": (
         "for {value} people.",
@@ -140,7 +140,6 @@ _USER_INFORM: Table = {
         "the table is for {value}.",
         "just {value} of us.",
         "a party of {value}, please.",
-        "we're a group of {value}.",
     ),
     "day": (
         "on {value}.",
@@ -151,9 +150,9 @@ _USER_INFORM: Table = {
         "we'll come on {value}.",
         "this {value}, please.",
         "for {value}.",
-        "on {value} if possible.",
+        "on {value} if you can.",
         "we'd like to go on {value}.",
-        "on {value} would be great.",
+        "on {value} would be fine.",
     ),
     "time": (
         "at {value}.",
@@ -166,11 +165,11 @@ _USER_INFORM: Table = {
         "we'd like to eat at {value}.",
         "at about {value}.",
         "some time around {value}.",
-        "at {value} if possible.",
+        "at {value} if you can.",
         "we'd like a table at {value}.",
-        "around {value} would be great.",
+        "around {value} would be fine.",
         "perhaps at {value}.",
-        "say {value}, if possible.",
+        "say {value}, if you can.",
         "at {value}, if you can.",
     ),
     "": (
@@ -231,7 +230,6 @@ _USER_CONFIRM: Table = {
         "is it {value}?",
         "is that {value}?",
         "is this {value}?",
-        "is it called {value}?",
         "is the name {value}?",
     ),
     TYPE_SLOT: (
@@ -368,7 +366,6 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Let's book it.",
         "Book it for me, please.",
         "I'd like a reservation, please.",
-        "Go ahead and book it.",
         "Could you book it for me?",
         "I'd like to book, please.",
         "Please reserve it.",
@@ -379,15 +376,12 @@ _USER_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Thanks.",
         "Thanks a lot.",
         "Thank you very much.",
-        "Great, thanks.",
         "Thanks for your help.",
         "Cheers.",
         "Thank you so much.",
         "Many thanks.",
-        "Thanks, that's helpful.",
         "Thank you kindly.",
         "Thanks so much.",
-        "Thanks, great.",
     ),
     ActType.ACK: (
         "Okay.",
@@ -442,9 +436,7 @@ _USER_OPENERS = (
     "Oh, ",
     "Er, ",
     "Ah, ",
-    "Umm, ",
     "Erm, ",
-    "Uhm, ",
     "Oh well, ",
     "Well, um, ",
 )
@@ -642,7 +634,7 @@ _SYSTEM_REQUEST: Table = {
         "Which price range suits you?",
         "Any price range in mind?",
         "What's your price range?",
-        "What budget do you have in mind?",
+        "What would you like to spend?",
         "How much do you want to pay?",
         "How expensive should it be?",
     ),
@@ -656,7 +648,6 @@ _SYSTEM_REQUEST: Table = {
         "How many will you be?",
         "How many people should I book for?",
         "A table for how many?",
-        "How large is your party?",
         "For how many guests?",
         "How many people will come?",
         "How many are you?",
@@ -756,9 +747,9 @@ _SYSTEM_FACT: Table = {
         "It lists {value} as its {slot}.",
     ),
 }
-_SYSTEM_FACT["opening"] = ("It is open {value}.", "It opens {value}.", "Opening hours are {value}.")
-_SYSTEM_FACT["rating"] = ("It is rated {value}.", "It has a rating of {value}.")
-_SYSTEM_FACT["signature"] = ("Their signature dish is {value}.", "It is known for {value}.")
+_SYSTEM_FACT["opening"] = ("Opening hours are {value}.", "The opening hours are {value}.")
+_SYSTEM_FACT["rating"] = ("It has a rating of {value}.", "Its rating is {value}.")
+_SYSTEM_FACT["signature"] = ("Their signature dish is {value}.", "The dish to try is {value}.")
 _SYSTEM_FACT["addr"] = _SYSTEM_FACT["address"]
 _SYSTEM_NAME = (
     "About {value}:",
@@ -777,9 +768,12 @@ _SYSTEM_NAMED_FACT: Table = {
     "phone": ("You can call {name} on {value}.", "{name} can be reached at {value}."),
     "address": ("{name} is at {value}.", "You'll find {name} at {value}."),
     "postcode": ("{name} is in postcode {value}.", "The postcode of {name} is {value}."),
-    "opening": ("{name} is open {value}.", "{name} opens {value}."),
-    "rating": ("{name} is rated {value}.", "{name} has a rating of {value}."),
-    "signature": ("The signature dish of {name} is {value}.", "{name} is known for {value}."),
+    "opening": ("The opening hours of {name} are {value}.", "{name} has opening hours of {value}."),
+    "rating": ("{name} has a rating of {value}.", "The rating of {name} is {value}."),
+    "signature": (
+        "The signature dish of {name} is {value}.",
+        "The dish to try at {name} is {value}.",
+    ),
     "": (
         "The {slot} of {name} is {value}.",
         "For {name}, the {slot} is {value}.",
@@ -819,7 +813,7 @@ _SYSTEM_CONFIRM: Table = {
         "So you're after {value} food?",
         "Did I get that right, {value} food?",
         "Is {value} food what you want?",
-        "I heard {value} food, is that correct?",
+        "So you want {value} food, is that correct?",
         "So that's {value} food?",
         "You said {value} food, right?",
         "Should it be {value} food?",
@@ -840,7 +834,7 @@ _SYSTEM_CONFIRM: Table = {
         "Okay, the {value}?",
         "Did I get that right, the {value}?",
         "Is the {value} what you want?",
-        "I heard the {value}, is that correct?",
+        "So you want the {value}, is that correct?",
         "So that's the {value}?",
         "You said the {value}, right?",
         "Should it be in the {value}?",
@@ -859,7 +853,7 @@ _SYSTEM_CONFIRM: Table = {
         "Okay, {value}?",
         "Did I get that right, {value} prices?",
         "Is {value} what you want?",
-        "I heard {value}, is that correct?",
+        "So you want something {value}, is that correct?",
         "So that's the {value} price range?",
         "You said {value}, right?",
         "Should it be {value}?",
@@ -877,7 +871,7 @@ _SYSTEM_CONFIRM: Table = {
         "Okay, {value} {slot}?",
         "Did I get that right, {value} {slot}?",
         "Is {value} the {slot} you want?",
-        "I heard {value} for the {slot}, is that correct?",
+        "So you want {value} for the {slot}, is that correct?",
         "The {slot} should be {value}, right?",
         "Is the {slot} {value}, then?",
     ),
@@ -936,14 +930,14 @@ _SYSTEM_OFFER_PLACE = (
     "{name}, {place}, serves {dish}.",
     "{place}, {name} serves {dish}.",
     "{name} offers {dish} {place}.",
-    "My suggestion is {name}: {dish} {place}.",
-    "{name} is one option: {dish} {place}.",
+    "I'd suggest {name}: {dish} {place}.",
+    "{name} is an option: {dish} {place}.",
     "One place is {name}, with {dish} {place}.",
     "You might like {name}; it has {dish} {place}.",
-    "Consider {name}, serving {dish} {place}.",
+    "Try {name}, serving {dish} {place}.",
     "{name} could work: it serves {dish} {place}.",
     "Let me suggest {name}, which serves {dish} {place}.",
-    "There's {name}, offering {dish} {place}.",
+    "There's {name}, with {dish} {place}.",
     "How does {name} sound? It has {dish} {place}.",
     "I'd go with {name}: {dish} {place}.",
 )
@@ -979,7 +973,6 @@ _SYSTEM_NOMATCH = (
     "There is no place with {parts}, sorry.",
     "Nothing matches {parts}, I'm afraid.",
     "I found no place with {parts}.",
-    "No luck: nothing has {parts}.",
 )
 _SYSTEM_BOOK = (
     "I have booked it {parts}.",
@@ -1044,20 +1037,15 @@ _SYSTEM_PLAIN: dict[ActType, tuple[str, ...]] = {
         "Goodbye!",
         "Thank you, goodbye.",
         "Bye, have a nice day!",
-        "Goodbye, and thanks for calling.",
         "Thanks, bye!",
-        "Enjoy, goodbye!",
-        "Goodbye, take care!",
         "See you, goodbye!",
         "Have a good day, goodbye!",
-        "Goodbye and enjoy!",
         "Bye now!",
     ),
     ActType.NULL: (
         "Sorry, I can't do that.",
         "Hmm, let me see.",
         "Sorry, I can't help with that.",
-        "One moment, please.",
         "I'm not sure I can do that.",
     ),
 }
@@ -1071,7 +1059,6 @@ _SYSTEM_OPENERS = (
     "Sure. ",
     "I see. ",
     "Got it. ",
-    "Understood. ",
     "Thanks. ",
     "Alright, so ",
 )
@@ -1138,9 +1125,10 @@ def _opened(sentences: list[Sentence], openers: Sequence[str], rng: RandomSource
     said, first = sentences[0]
     if rng.below(3) or any(a.value and first.startswith(a.value) for a in said):
         return
-    if not first.startswith(("I ", "I'")):
+    opener = _pick(openers, rng)
+    if not (opener.endswith(". ") or first.startswith(("I ", "I'"))):
         first = first[:1].lower() + first[1:]
-    sentences[0] = (said, _pick(openers, rng) + first)
+    sentences[0] = (said, opener + first)
 
 
 def _said(act: Act) -> bool:
