@@ -74,6 +74,7 @@ def test_cli_errors_are_one_line(
 
 
 @needs_model
+@pytest.mark.slow
 def test_finetune_save_load_evaluate_round_trip(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "policy"
     code = finetune_main(

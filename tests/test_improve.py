@@ -48,6 +48,7 @@ def start(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return corpus, policy
 
 
+@pytest.mark.slow
 def test_rounds_grow_the_corpus_and_resume(start: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, policy = start
     run = tmp_path / "run"
