@@ -10,7 +10,9 @@ batches of 1 and of ``--batch`` distinct requests (no cache), on the CPU and, wh
 on the GPU; then the whole language layer on the GPU (or ``--llm-device``): text channel, LLM
 generator, MiniLM encoder, ``--llm-envs`` parallel dialogues, steps/s and utterances/s.
 ``--no-llm`` skips the LLM figures; ``--llm-only DEVICE`` prints only the LLM's utterances/s on
-that device, at each batch size of ``--batches`` (what ``benchmarks/gpu_check.sh`` runs).
+that device, at each batch size of ``--batches`` (what ``benchmarks/gpu_check.sh`` runs);
+``--simulate-envs 1,16`` prints only the utterances/s of ``dialogym simulate --num-envs N`` with
+the LLM generator on the CPU (`simulate_speed`).
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text_speed.py --steps 4000 --envs 16
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/text_speed.py --llm-only cuda --batches 1,16,64,256
@@ -32,6 +34,7 @@ from dialogym.encoders.text import TextEncoder
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import Request, Speaker, TemplateGenerator
 from dialogym.generators.llm import LLMGenerator
+from dialogym.policies import HandcraftedPolicy
 
 
 def allowed(masks: np.ndarray, rng: np.random.Generator) -> list[int]:
@@ -134,6 +137,30 @@ def llm_batch_speeds(model: str, device: str, batches: Sequence[int]) -> None:
         )
 
 
+def simulate_speed(model: str, envs: int, steps: int) -> tuple[float, int]:
+    """Utterances/s of what ``dialogym simulate --num-envs envs`` runs with the LLM generator.
+
+    PyDialEnv3 (restaurant, text channel, belief observations), the handcrafted policy, ``steps``
+    vector steps timed after the first reset (each step: one generator batch of 2 x ``envs``
+    utterances, the openings of dialogues that restart included). Returns utterances/s and the
+    utterances timed.
+    """
+    llm = LLMGenerator(load_domain("restaurant"), model=model, device="cpu")
+    venv = DialogueVectorEnv("dialogym/PyDialEnv3-v0", num_envs=envs, channel="text", generator=llm)
+    policy = HandcraftedPolicy.for_env(venv.envs[0])
+    observations, _ = venv.reset_lists(0)
+    utterances = 0
+    start = time.perf_counter()
+    for _ in range(steps):
+        actions = [
+            policy.act(observation, env.action_masks())
+            for observation, env in zip(observations, venv.envs, strict=True)
+        ]
+        observations, _, terminated, truncated, _ = venv.step_lists(actions)
+        utterances += 2 * envs + 2 * int(np.sum(terminated | truncated))
+    return utterances / (time.perf_counter() - start), utterances
+
+
 def llm_vector_speed(model: str, device: str, envs: int, rounds: int) -> tuple[float, float, float]:
     """Steps/s, utterances/s and model-written sentences/s of the whole language layer."""
     llm = LLMGenerator(load_domain("restaurant"), model=model, device=device)
@@ -169,7 +196,16 @@ def main() -> None:
         "--llm-only", metavar="DEVICE", help="only the LLM's utterances/s on DEVICE, per batch"
     )
     parser.add_argument("--batches", default="1,16,64,256", help="batch sizes of --llm-only")
+    parser.add_argument("--simulate-envs", help="only simulate's LLM utterances/s at these N")
+    parser.add_argument("--simulate-steps", type=int, default=4, help="timed steps per N")
     args = parser.parse_args()
+    if args.simulate_envs:
+        for envs in (int(n) for n in args.simulate_envs.split(",")):
+            speed, said = simulate_speed(args.model, envs, args.simulate_steps)
+            print(
+                f"simulate, LLM generator, CPU, {envs:>2} env(s): {speed:.2f} utterances/s ({said})"
+            )
+        return
     if args.llm_only:
         batches = [int(batch) for batch in args.batches.split(",")]
         llm_batch_speeds(args.model, args.llm_only, batches)
