@@ -825,7 +825,6 @@ _SYSTEM_NAMED_FACT: Table = {
         "The information for {name}: the {slot} is {value}.",
         "I can tell you the {slot} of {name} is {value}.",
         "{name}'s {slot} is {value}.",
-        "Sure, the {slot} of {name} is {value}.",
         "Here you go: the {slot} of {name} is {value}.",
         "As for {name}, its {slot} is {value}.",
         "The {slot} you asked for, at {name}, is {value}.",
@@ -1013,11 +1012,9 @@ _SYSTEM_DISH = (
     "{pricerange} {food} food",
     "{food} food in the {pricerange} price range",
     "{food} food at {pricerange} prices",
-    "{food} cuisine, {pricerange}",
     "{pricerange} {food} cuisine",
     "{pricerange} {food} dishes",
     "{food} dishes at {pricerange} prices",
-    "{food} food, {pricerange}",
     "{food} food that is {pricerange}",
 )
 _SYSTEM_SELECT = (
