@@ -170,6 +170,8 @@ class FaithfulnessCheck:
                 own.update(self._slot_phrases(act.slot))
             if act.value == DONTCARE:
                 own.add(DONTCARE)
+                if speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
+                    return f"not said: {format_acts((act,))}"
             elif act.value is not None:
                 forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
                 if self._pattern(forms).search(said) is None:
@@ -195,6 +197,8 @@ class FaithfulnessCheck:
             return "wrong role"
         if _NEGATION.search(rest) and not any(_negative(act) for act in acts):
             return "negated"
+        if any(_repeats(_WORD.findall(sentence)) for sentence in _SENTENCE_END.split(rest)):
+            return "repeated"
         if speaker is Speaker.SYSTEM:
             return None  # the NLU reads users; a system's values are checked above
         reading = self.nlu.parse(text)[0].acts
@@ -255,6 +259,19 @@ def _wrong_role(speaker: Speaker, acts: Acts, sentences: list[str]) -> bool:
     return any("?" in s and not _SERVICE_QUESTION.search(s) for s in sentences)
 
 
+def _repeats(said: list[str]) -> bool:
+    """Whether a pair of words, not both of them function words, is said twice in a sentence.
+
+    "I'm sorry, I'm sorry", "to confirm, to confirm": a small model's loop, not a sentence.
+    """
+    pairs = [p for p in zip(said, said[1:], strict=False) if not set(p) <= _GLUE]
+    return len(pairs) != len(set(pairs))
+
+
+_GLUE = frozenset({"the", "a", "an", "in", "of", "for", "to", "and", "on", "at", "is", "it"})
+"""Words a sentence may repeat in pairs ("in the north ... in the cheap price range")."""
+
+
 def _negative(act: Act) -> bool:
     """Whether an act may be said with a negation ("not chinese", "nothing matches")."""
     return act.type in _NEGATIVE_ACTS or act.value in (DONTCARE, "failed")
@@ -303,9 +320,9 @@ _SERVICE_QUESTION = re.compile(
 _CLERK = re.compile(
     r"\byou(?:'re| are| were)? (?:looking|want|wanted|need|prefer)\b"
     r"|\b(?:would|do|did) you (?:like|want|need|prefer|say|mean)\b|\bare you\b"
-    r"|\b(?:can|may|could) i help\b|\bhelp you\b|\bi (?:recommend|suggest)\b"
+    r"|\b(?:can|may|could) i help\b|\bhelp you\b"
     r"|\byour (?:booking|table|reservation|order)\b|\bwelcome\b|\bi(?:'m| am) afraid\b"
-    r"|\bi(?:'ll| will| can| could) (?:give|help|find|book|offer|recommend|get)\b"
+    r"|\bi(?:'ll| will| can| could|'d| would)? ?(?:give|help|offer|recommend|suggest)\b"
     r"|\b(?:give|offer|show|find|book) you\b|\bhere to help\b"
 )
 """What the system says and a user does not: asking what the other side wants, serving it."""

@@ -106,6 +106,16 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (SYSTEM, "request(pricerange)", "How expensive should it be?", True),  # a value, asked
         (SYSTEM, "request(pricerange)", "How expensive is the food?", False),  # another slot
         (SYSTEM, "request(food)", "How about some chinese food?", False),  # offers a value
+        # What SmolLM2 wrote and a first version of this check let through:
+        (SYSTEM, "confirm(pricerange=dontcare)", "I'm sorry, I'm sorry, I'm sorry.", False),
+        (SYSTEM, "confirm(area=dontcare)", "I'm glad you're happy.", False),
+        (SYSTEM, "confirm(area=dontcare)", "You don't mind about the area, right?", True),
+        (USER, "inform(pricerange=moderate)", "I can suggest a moderate price, but I'd "
+         "recommend a little more.", False),
+        (SYSTEM, "confirm(food=thai)", "To confirm, to confirm, thai food?", False),
+        (SYSTEM, "confirm(food=greek)", "You want Greek food?", True),
+        (USER, "book()", "Can I book a table?", True),
+        (USER, "request(address)", "Where is it?", True),
         (USER, "request(phone)", "I'll give you the number, please.", False),  # the system's
         (SYSTEM, "request(food)", "I'd love to try some food?", False),  # the user's
     ],
