@@ -13,9 +13,9 @@ have passed), and prints:
 * **outside content**, for the accepted sentences of both speakers: the share holding a word
   that is content outside the acts, counted independently of the check's word list: a word is
   inside when it is a word of the acts' values, their synonyms or their slots' names, of the
-  domain's entity type, or of any phrasing the template generator has for the same acts (each
-  request rendered with 32 random streams). Everything else counts, the words the check's list
-  admits included; the most frequent such words are printed to be judged;
+  domain's entity type, or of the template generator's phrasings for the same speaker (values
+  taken out), less every slot-value word of the domain (`InsideWords`). Everything else counts, the words the check's
+  list admits included; the most frequent such words are printed to be judged;
 * the **fallback** rate: sentences the check rejected ``attempts`` times, said by the template;
 * **distinct-2** of the LLM's utterances and of the template generator's for the same requests
   (`text_variety.Variety`).
@@ -91,15 +91,40 @@ def run_dialogues(recorder: Recorder, accepted: int, envs: int, minutes: float) 
 
 
 class InsideWords:
-    """The words a sentence may use without adding content, gathered without the check."""
+    """The words a sentence may use without adding content, gathered without the check.
 
-    def __init__(self, domain: Domain) -> None:
+    A word is inside when it is a word of the acts' values, their synonyms or their slots'
+    names, of the domain's entity type, or of the template generator's phrasings for the same
+    speaker (every request of the run rendered with 32 random streams, its own values taken
+    out), less the words of any slot value of the domain.
+    """
+
+    def __init__(self, domain: Domain, requests: Sequence[Request]) -> None:
         self.domain = domain
-        self.templates = TemplateGenerator()
-        self.entity_type = (domain.entity_type or domain.name).lower()
+        entity_type = (domain.entity_type or domain.name).lower()
+        self.common = {entity_type, f"{entity_type}s"}
+        value_words = {
+            w
+            for table in (domain.informable, domain.booking)
+            for slot, values in table.items()
+            for value in values
+            for form in (value, *domain.synonyms.get(slot, {}).get(value, ()))
+            for w in WORD.findall(form.lower())
+        }
+        templates = TemplateGenerator()
+        self.phrasing: dict[Speaker, set[str]] = {Speaker.USER: set(), Speaker.SYSTEM: set()}
+        for speaker, acts in {(r.speaker, r.acts) for r in requests}:
+            for seed in range(TEMPLATE_RENDERINGS):
+                stream = RandomStream(np.random.default_rng(seed))
+                text = templates.render(speaker, acts, stream).lower()
+                for value in {act.value.lower() for act in acts if act.value is not None}:
+                    text = text.replace(value, " ")  # the acts' own values are not phrasing
+                self.phrasing[speaker].update(WORD.findall(text))
+        for words_of_speaker in self.phrasing.values():
+            words_of_speaker -= value_words
 
     def __call__(self, speaker: Speaker, acts: Acts) -> set[str]:
-        inside = {self.entity_type, f"{self.entity_type}s"}
+        inside = self.common | self.phrasing[speaker]
         for act in acts:
             if act.slot is not None:
                 for name in (act.slot, *words.slot_names(act.slot, self.domain)):
@@ -108,9 +133,6 @@ class InsideWords:
                 synonyms = self.domain.synonyms.get(act.slot or "", {}).get(act.value, ())
                 for form in (act.value, *synonyms):
                     inside.update(WORD.findall(form.lower()))
-        for seed in range(TEMPLATE_RENDERINGS):
-            stream = RandomStream(np.random.default_rng(seed))
-            inside.update(WORD.findall(self.templates.render(speaker, acts, stream).lower()))
         return inside
 
 
@@ -156,7 +178,7 @@ def main() -> None:
     records = recorder.records
     accepted = recorder.accepted()
     nlu = RuleNLU(domain)
-    inside = InsideWords(domain)
+    inside = InsideWords(domain, [request for request, _, _ in records])
     user = [p for p in accepted if p.speaker is Speaker.USER]
     alone = sum(set(nlu.parse(accepted[p])[0].acts) == set(p.acts) for p in user)
     in_context, whole_user = round_trips(records, nlu)
