@@ -171,7 +171,7 @@ RESTAURANT_SYNONYMS: dict[str, dict[str, list[str]]] = {
     "pricerange": {
         "cheap": ["inexpensive", "budget", "cheaply priced", "low cost", "affordable"],
         "moderate": ["moderately priced", "mid-priced", "mid priced", "reasonably priced"],
-        "expensive": ["pricey", "upmarket", "high-end", "fancy", "posh"],
+        "expensive": ["pricey", "upmarket", "high-end", "posh"],
     },
     "food": {
         "british": ["english", "traditional english"],
@@ -334,7 +334,7 @@ LAPTOP_COUNT = 160
 
 LAPTOP_SLOT_SYNONYMS: dict[str, list[str]] = {
     "type": ["kind of laptop", "type of laptop", "category"],
-    "brand": ["make", "manufacturer"],
+    "brand": ["manufacturer", "maker"],
     "weightrange": ["weight class"],
     "batteryrating": ["battery life"],
     "driverange": ["drive size", "storage"],

@@ -75,7 +75,7 @@ ACT_CUES = {
     "reqalts": (
         r"\b(?:anything|something|somewhere|any ?where|any ?one) else\b|\bother (?:options?|ones?|places?)\b"
         r"|\banother\b|\balternatives?\b|\b(?:any|some) others\b|\bwhat else\b"
-        r"|\b(?:something|anything|a|any) (?:different|other)(?: (?:one|ones|option|options|place|places))?$"
+        r"|\b(?:something|anything|a|any) (?:different|other)(?: (?:one|ones|option|options|place|places))?\W*$"
         r"|\bnext (?:one|option|place|suggestion)\b|^next$"
     ),
     "repeat": (
@@ -142,6 +142,10 @@ ONE_PRONOUN_BEFORE = (
 ONE_PRONOUN_AFTER = r"\s+(?:with|that|which|of|serving|where|in the|on the|near)\b"
 """Around ``one``, say that it stands for an entity, not the number ("another one", "one with
 wifi"); tried on the text before and after it."""
+
+SET_PHRASES = r"\bgood (?:morning|afternoon|evening|night|day|bye)\b"
+"""Set phrases whose words are not values ("good morning" against a laptop's battery rating
+``good``)."""
 
 COMMON_WORDS = frozenset(
     "a an the so as is it its to too for of or and but if in on at by up out off all any some "

@@ -70,6 +70,7 @@ from dialogym.domains.words import (
     ONE_PRONOUN_BEFORE,
     QUESTION_CUE,
     SAME_CUE,
+    SET_PHRASES,
     TYPE_CUE,
     slot_names,
 )
@@ -88,6 +89,7 @@ _WORD = re.compile(r"[a-z]+")
 _LINK = re.compile(r"\W*(?:(?:the|is|be|should|would|must|will)\W+)*")
 """What may stand between a slot's name and its value ("near the castro", "price range: cheap")."""
 _ONE_BEFORE = re.compile(ONE_PRONOUN_BEFORE)
+_SET_PHRASE = re.compile(SET_PHRASES)
 _ONE_AFTER = re.compile(ONE_PRONOUN_AFTER)
 _POSSESSIVE = re.compile(r"(?<=\w)'(?=s\b)")
 _FUZZY_LENGTH = 5
@@ -202,7 +204,13 @@ class RuleNLU:
         ``asked`` is the slot the system just asked about, ``told`` what it just said.
         """
         before = len(acts)
-        found = [m for m in self._pattern.finditer(sentence) if not _plain_word(sentence, m)]
+        phrases = [m.span() for m in _SET_PHRASE.finditer(sentence)]
+        found = [
+            m
+            for m in self._pattern.finditer(sentence)
+            if not _plain_word(sentence, m)
+            and not any(start <= m.start() < end for start, end in phrases)
+        ]
         mentions = [self._mentions[m.group(1)] for m in found]
         named = [m[0][0] for m in mentions if m[0][1] is None]
         named_at = [(m.start(), m.end(), self._mentions[m.group(1)][0][0]) for m in found]

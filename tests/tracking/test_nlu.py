@@ -355,3 +355,14 @@ def test_a_slot_named_before_its_value_asks_nothing(restaurant: RuleNLU) -> None
 
 def test_the_entity_type_in_other_words(restaurant: RuleNLU) -> None:
     assert top(restaurant, "I'd like a restaurant.") == "inform(request_type=restaurant)"
+
+
+def test_set_phrases_and_other_words_are_no_values() -> None:
+    laptop = RuleNLU(load_domain("laptop"))
+    assert top(laptop, "Good morning.") == "hello()"
+    assert top(laptop, "I need a good battery rating.") == "inform(batteryrating=good)"
+    assert top(laptop, "Can you make a reservation?") == "book()"
+
+
+def test_a_different_place_is_reqalts(restaurant: RuleNLU) -> None:
+    assert top(restaurant, "Can you suggest a different place?") == "reqalts()"
