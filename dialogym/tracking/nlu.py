@@ -90,8 +90,15 @@ _LINK = re.compile(r"\W*(?:(?:the|is|be|should|would|must|will)\W+)*")
 """What may stand between a slot's name and its value ("near the castro", "price range: cheap")."""
 _ONE_BEFORE = re.compile(ONE_PRONOUN_BEFORE)
 _SET_PHRASE = re.compile(SET_PHRASES)
+_SUBJECT_BEFORE = re.compile(r"\b(?:i|we|you|they)\s+$")
 _ONE_AFTER = re.compile(ONE_PRONOUN_AFTER)
 _POSSESSIVE = re.compile(r"(?<=\w)'(?=s\b)")
+_CUE_WORDS = frozenset(
+    word
+    for cue in (*ACT_CUES.values(), ALTERNATIVE_CUE, CONFIRM_CUE, DENY_CUE, DONTCARE_CUE)
+    for word in _WORD.findall(cue)
+)
+"""Words of the cues: English the NLU reads as such, never respelt as a value ("place")."""
 _FUZZY_LENGTH = 5
 """Words this long or longer may be misspelt by one edit and still be read as a value."""
 _Cues = tuple[tuple[ActType, re.Pattern[str]], ...]
@@ -155,6 +162,7 @@ class RuleNLU:
             r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
         )
         self._vocabulary = frozenset(w for surface in surfaces for w in _WORD.findall(surface))
+        self._kept = self._vocabulary | _CUE_WORDS  # never respelt
         self._spelt: dict[str, str] = {}
 
     def parse(self, text: str, system_acts: Acts = ()) -> Hypotheses:
@@ -303,7 +311,7 @@ class RuleNLU:
         return _WORD.sub(lambda m: self._spelling(m.group(0)), text)
 
     def _spelling(self, word: str) -> str:
-        if len(word) < _FUZZY_LENGTH or word in self._vocabulary:
+        if len(word) < _FUZZY_LENGTH or word in self._kept:
             return word
         known = self._spelt.get(word)
         if known is None:
@@ -384,6 +392,8 @@ def _plain_word(sentence: str, match: re.Match[str]) -> bool:
     "one with wifi"); another of `COMMON_WORDS` is the word unless it ends the sentence.
     """
     surface, rest = match.group(1), sentence[match.end() :]
+    if _SUBJECT_BEFORE.search(sentence[: match.start()]):
+        return True  # a verb: "I fancy thai food", not the value "fancy"
     if surface == "one":
         before = sentence[: match.start()]
         return bool(_ONE_BEFORE.search(before) or _ONE_AFTER.match(rest))

@@ -16,7 +16,7 @@ from dialogym.policies import HandcraftedPolicy, RandomPolicy
 from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
 
-from ..conftest import CAMRESTAURANTS, shared_domain
+from ..conftest import CAMRESTAURANTS, requires_shared, shared_domain
 
 
 @pytest.fixture(scope="module")
@@ -366,3 +366,10 @@ def test_set_phrases_and_other_words_are_no_values() -> None:
 
 def test_a_different_place_is_reqalts(restaurant: RuleNLU) -> None:
     assert top(restaurant, "Can you suggest a different place?") == "reqalts()"
+
+
+@requires_shared(CAMRESTAURANTS)
+def test_a_value_word_after_a_subject_is_a_verb() -> None:
+    nlu = RuleNLU(load_domain(CAMRESTAURANTS))
+    assert top(nlu, "I fancy some thai food.") == "inform(food=thai)"
+    assert top(nlu, "A fancy restaurant, please.") == "inform(pricerange=expensive)"
