@@ -68,6 +68,7 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
 
     import dialogym  # noqa: F401  (registers the ids)
     from dialogym.envs.dialogue import DialogueEnv
+    from dialogym.models import ModelError
 
     try:
         env = gym.make(env_id, **env_kwargs, **extra)
@@ -77,6 +78,8 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
         raise CommandError(f"--env-kwarg: {error}") from None
     except ValueError as error:  # includes DomainError
         raise CommandError(str(error).splitlines()[0]) from None
+    except ModelError as error:  # a model named by generator= or encoder=
+        raise CommandError(f"--env-kwarg: {error}") from None
     if not isinstance(env.unwrapped, DialogueEnv):
         env.close()
         raise CommandError(f"--env: {env_id} is not a dialogym environment (dialogym/...)")

@@ -134,6 +134,8 @@ def test_command_line(tmp_path: Path) -> None:
     [
         (["--num-envs", "0"], "--num-envs: must be >= 1"),
         (["--env-kwarg", "when=2024-01-01"], "--env-kwarg: a value cannot be written"),
+        (["--env-kwarg", "generator=llm:/no/such/model.gguf"], "--env-kwarg: model:"),
+        (["--env-kwarg", "generator=poetry"], "generator: unknown generator 'poetry'"),
     ],
 )
 def test_bad_arguments_are_one_line(

@@ -41,18 +41,25 @@ Texts = tuple[str, str]
 def make_generator(
     generator: str | Generator, domain: Domain, device: str | None = None
 ) -> Generator:
-    """A generator from its name (``template``, ``llm``) or the generator itself."""
+    """A generator from its name (``template``, ``llm``, ``llm:MODEL``) or the generator itself.
+
+    ``MODEL`` is what `dialogym.models.resolve` takes: a known name, a local transformers
+    causal-LM directory or a GGUF file.
+    """
     if not isinstance(generator, str):
         return generator
     if generator == "template":
         from dialogym.generators import TemplateGenerator
 
         return TemplateGenerator()
-    if generator == "llm":
+    kind, _, model = generator.partition(":")
+    if kind == "llm":
         from dialogym.generators.llm import LLMGenerator
 
-        return LLMGenerator(domain, device=device)
-    raise ValueError(f"generator: unknown generator {generator!r}; choose one of {GENERATORS}")
+        return LLMGenerator(domain, model=model or "smollm2", device=device)
+    raise ValueError(
+        f"generator: unknown generator {generator!r}; choose one of {GENERATORS} or llm:MODEL"
+    )
 
 
 def make_encoder(encoder: str | PathLike[str] | TextEncoder, device: str | None) -> TextEncoder:
