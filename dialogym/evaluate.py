@@ -189,48 +189,18 @@ def play_batched(
         Per dialogue, in order: how it went and its corpus line (JSON, as simulate writes it).
     """
     from dialogym.envs.vector import DialogueVectorEnv
-    from dialogym.simulate import _Dialogue, _line  # simulate's record code, not a copy
+    from dialogym.simulate import play_dialogues  # simulate's player and records, not a copy
 
     venv = DialogueVectorEnv(env_id, min(num_envs, episodes), **env_kwargs)
-    observations, _ = venv.reset_lists([seed + i for i in range(venv.num_envs)])
     if isinstance(policy, str):
         chosen = load_policy(policy, venv, seed, trust)
     else:
         chosen = policy(venv)
-    masked = venv.envs[0].masks
-    playing: list[_Dialogue | None] = [_Dialogue(i, chosen, env) for i, env in enumerate(venv.envs)]
-    numbers = iter(range(venv.num_envs, episodes))
-    starting: dict[int, int | None] = {}
-    finished: dict[int, tuple[EpisodeResult, str]] = {}
-
-    def restart_seed(slot: int) -> int | None:
-        number = next(numbers, None)
-        starting[slot] = number
-        return None if number is None else seed + number
-
-    while len(finished) < episodes:
-        masks = venv.action_masks() if masked else None
-        actions, _ = chosen.predict(observations, deterministic=deterministic, action_masks=masks)
-        starting.clear()
-        observations, rewards, _, truncated, infos = venv.step_lists(actions, restart_seed)
-        for slot, dialogue in enumerate(playing):
-            if dialogue is None:
-                continue
-            dialogue.episode_return += float(rewards[slot])
-            info = infos[slot].get("final_info", infos[slot])
-            dialogue.beliefs.append(info["belief"])
-            if slot not in starting:
-                continue
-            result = dialogue.result(info, bool(truncated[slot]))
-            finished[dialogue.number] = (
-                result,
-                _line(dialogue, result, env_id, env_kwargs, seed),
-            )
-            if on_episode is not None:
-                on_episode(result)
-            number = starting[slot]
-            playing[slot] = None if number is None else _Dialogue(number, chosen, venv.envs[slot])
-    return [finished[number] for number in range(episodes)]
+    played = play_dialogues(
+        venv, env_id, env_kwargs, seed, episodes,
+        shared=chosen, deterministic=deterministic, on_episode=on_episode,
+    )  # fmt: skip
+    return [(result, line) for result, line, _ in played]
 
 
 def _plain(value: Any) -> Any:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,10 +88,10 @@ class _Dialogue:
         """Itself, so that `transcript_record` reads `transcript` as it does from an env."""
         return self
 
-    def act(self, observation: np.ndarray) -> int:
+    def act(self, observation: np.ndarray, deterministic: bool = True) -> int:
         """The policy's action for this dialogue's observation."""
         mask = self.env.action_masks() if self.env.masks else None
-        action, _ = self.policy.predict(observation, deterministic=True, action_masks=mask)
+        action, _ = self.policy.predict(observation, deterministic=deterministic, action_masks=mask)
         return int(action)
 
     def result(self, info: dict[str, Any], truncated: bool) -> EpisodeResult:
@@ -155,70 +155,122 @@ def run(args: argparse.Namespace) -> int:
             f"--env-kwarg: a value cannot be written to the corpus ({error})"
         ) from None
     env = make_env(args.env, env_kwargs)  # checks the arguments; its language is shared
-    shared_policy = None
-    if args.policy not in BUILTIN_POLICIES:
-        shared_policy = load_policy(args.policy, env, args.seed, args.trust_model)
-
-    def policy(number: int) -> Predictor:
-        """Dialogue ``number``'s policy (a built-in one seeded for that dialogue alone)."""
-        return shared_policy or load_policy(args.policy, env, args.seed + number)
-
     venv = DialogueVectorEnv(
         args.env, min(args.num_envs, args.episodes), **env_kwargs, language=env.unwrapped.language
     )
-    observations, _ = venv.reset_lists([args.seed + i for i in range(venv.num_envs)])
-    playing: list[_Dialogue | None] = [
-        _Dialogue(i, policy(i), slot) for i, slot in enumerate(venv.envs)
-    ]
-    numbers = iter(range(venv.num_envs, args.episodes))
-    starting: dict[int, int | None] = {}
-    """Slots that ended in this step, to the number of the dialogue each starts (or None)."""
-    finished: dict[int, tuple[EpisodeResult, str, int]] = {}
+    shared_policy, own_policy = None, None
+    if args.policy in BUILTIN_POLICIES:
 
-    def restart_seed(slot: int) -> int | None:
-        """Give an ended slot the next dialogue's number (none left: it plays on, unrecorded)."""
-        number = next(numbers, None)
-        starting[slot] = number
-        return None if number is None else args.seed + number
+        def own_policy(number: int) -> Predictor:
+            """Dialogue ``number``'s built-in policy, seeded for that dialogue alone."""
+            return load_policy(args.policy, env, args.seed + number)
+
+    else:  # one policy for all, bound to the vector env
+        shared_policy = load_policy(args.policy, venv, args.seed, args.trust_model)
 
     with tqdm(
         total=args.episodes, desc="simulate", disable=args.no_progress, file=sys.stderr
     ) as bar:
-        while len(finished) < args.episodes:
-            actions = [
-                0 if dialogue is None else dialogue.act(observation)
-                for dialogue, observation in zip(playing, observations, strict=True)
-            ]
-            starting.clear()
-            observations, rewards, _, truncated, infos = venv.step_lists(actions, restart_seed)
-            for slot, dialogue in enumerate(playing):
-                if dialogue is None:
-                    continue
-                dialogue.episode_return += float(rewards[slot])
-                info = infos[slot].get("final_info", infos[slot])
-                dialogue.beliefs.append(info["belief"])
-                if slot not in starting:
-                    continue
-                dialogue.fallbacks = info.get("generator_fallbacks", 0)
-                result = dialogue.result(info, bool(truncated[slot]))
-                line = _line(dialogue, result, args.env, env_kwargs, args.seed)
-                finished[dialogue.number] = (result, line, dialogue.fallbacks)
-                bar.update()
-                number = starting[slot]
-                if number is not None:
-                    playing[slot] = _Dialogue(number, policy(number), venv.envs[slot])
-                else:
-                    playing[slot] = None
-    ordered = [finished[number] for number in range(args.episodes)]
-    write_atomically(args.out, "".join(line + "\n" for _, line, _ in ordered))
-    summary = summarize([result for result, _, _ in ordered])
-    fallbacks = sum(count for _, _, count in ordered)
+        played = play_dialogues(
+            venv, args.env, env_kwargs, args.seed, args.episodes,
+            shared=shared_policy, per_dialogue=own_policy, on_episode=lambda _: bar.update(),
+        )  # fmt: skip
+    write_atomically(args.out, "".join(line + "\n" for _, line, _ in played))
+    summary = summarize([result for result, _, _ in played])
+    fallbacks = sum(count for _, _, count in played)
     print(
         f"wrote {args.episodes} dialogues to {args.out}: success {summary['success_rate']:.3f}, "
         f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, "
         f"{fallbacks} generator fallbacks"
     )
     return 0
+
+
+def play_dialogues(
+    venv: DialogueVectorEnv,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    seed: int,
+    episodes: int,
+    shared: Predictor | None = None,
+    per_dialogue: Callable[[int], Predictor] | None = None,
+    deterministic: bool = True,
+    on_episode: Callable[[EpisodeResult], None] | None = None,
+) -> list[tuple[EpisodeResult, str, int]]:
+    """Play ``episodes`` dialogues in the slots of ``venv``; dialogue k with seed ``seed + k``.
+
+    The corpus does not depend on ``venv.num_envs``. Each step is one generator batch.
+
+    Args:
+        venv: The vector env (its slots are reset here).
+        env_id: The environment id, for the corpus lines.
+        env_kwargs: Its arguments, for the corpus lines.
+        seed: Seed of dialogue 0.
+        episodes: Dialogues to play.
+        shared: One policy for every dialogue, bound to ``venv``: one batched ``predict`` per
+            step (the LLM policy, a trained agent).
+        per_dialogue: Otherwise, dialogue k's own policy (a built-in one seeded for it).
+        deterministic: Passed to ``predict`` (``False``: a policy that can, samples).
+        on_episode: Called with each dialogue's result as it ends.
+
+    Returns:
+        Per dialogue, in order: how it went, its corpus line (JSON) and its generator fallbacks.
+    """
+    if (shared is None) == (per_dialogue is None):
+        raise ValueError("play_dialogues: give exactly one of shared and per_dialogue")
+
+    def policy(number: int) -> Predictor:
+        return shared if shared is not None else per_dialogue(number)  # type: ignore[misc]
+
+    observations, _ = venv.reset_lists([seed + i for i in range(venv.num_envs)])
+    playing: list[_Dialogue | None] = [
+        _Dialogue(i, policy(i), slot) for i, slot in enumerate(venv.envs)
+    ]
+    numbers = iter(range(venv.num_envs, episodes))
+    starting: dict[int, int | None] = {}
+    """Slots that ended in this step, to the number of the dialogue each starts (or None)."""
+    finished: dict[int, tuple[EpisodeResult, str, int]] = {}
+    masked = venv.envs[0].masks
+
+    def restart_seed(slot: int) -> int | None:
+        """Give an ended slot the next dialogue's number (none left: it plays on, unrecorded)."""
+        number = next(numbers, None)
+        starting[slot] = number
+        return None if number is None else seed + number
+
+    while len(finished) < episodes:
+        actions: Sequence[int] | np.ndarray
+        if shared is not None:
+            masks = venv.action_masks() if masked else None
+            actions, _ = shared.predict(
+                observations, deterministic=deterministic, action_masks=masks
+            )
+        else:
+            actions = [
+                0 if dialogue is None else dialogue.act(observation, deterministic)
+                for dialogue, observation in zip(playing, observations, strict=True)
+            ]
+        starting.clear()
+        observations, rewards, _, truncated, infos = venv.step_lists(actions, restart_seed)
+        for slot, dialogue in enumerate(playing):
+            if dialogue is None:
+                continue
+            dialogue.episode_return += float(rewards[slot])
+            info = infos[slot].get("final_info", infos[slot])
+            dialogue.beliefs.append(info["belief"])
+            if slot not in starting:
+                continue
+            dialogue.fallbacks = info.get("generator_fallbacks", 0)
+            result = dialogue.result(info, bool(truncated[slot]))
+            line = _line(dialogue, result, env_id, env_kwargs, seed)
+            finished[dialogue.number] = (result, line, dialogue.fallbacks)
+            if on_episode is not None:
+                on_episode(result)
+            number = starting[slot]
+            playing[slot] = (
+                None if number is None else _Dialogue(number, policy(number), venv.envs[slot])
+            )
+    return [finished[number] for number in range(episodes)]
 
 
 def _line(

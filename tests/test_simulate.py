@@ -145,3 +145,13 @@ def test_bad_arguments_are_one_line(
     assert main([*arguments, "--episodes", "1", "--no-progress", "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert named in error and error.count("\n") == 1 and not out.exists()
+
+
+def test_an_llm_policy_writes_a_corpus_in_batches(tmp_path: Path) -> None:
+    """A policy that is not built in is one policy for every dialogue, bound to the vector env."""
+    out = tmp_path / "llm.jsonl"
+    arguments = ["--env", "dialogym/PyDialEnv1-v0", "--env-kwarg", "channel=semantic"]
+    arguments += ["--policy", "llm", "--episodes", "2", "--num-envs", "2", "--no-progress"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    lines = read(out)
+    assert [line["seed"] for line in lines] == [0, 1] and all(line["transcript"] for line in lines)
