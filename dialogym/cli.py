@@ -86,6 +86,22 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
     return env
 
 
+def env_parser(command: str, description: str, env_kwarg_help: str) -> argparse.ArgumentParser:
+    """A sub-command's parser, started with the ``--env`` and ``--env-kwarg`` options it shares.
+
+    Args:
+        command: The sub-command (``evaluate``...), for ``prog``.
+        description: What the command does.
+        env_kwarg_help: The help of ``--env-kwarg`` (its examples, its defaults).
+    """
+    parser = argparse.ArgumentParser(prog=f"dialogym {command}", description=description)
+    parser.add_argument("--env", default="dialogym/Dialogue-v0", help="environment id")
+    parser.add_argument(
+        "--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help=env_kwarg_help
+    )
+    return parser
+
+
 def non_negative_int(text: str) -> int:
     """An argparse type for seeds: an integer >= 0 (argparse reports anything else in one line).
 

@@ -33,6 +33,7 @@ from dialogym.cli import (
     CommandError,
     add_trust_model_flag,
     check_output,
+    env_parser,
     make_env,
     non_negative_int,
     parse_env_kwargs,
@@ -47,15 +48,11 @@ from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, Policy, is_llm_polic
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym evaluate``."""
-    parser = argparse.ArgumentParser(
-        prog="dialogym evaluate",
-        description="Evaluate a dialogue policy against the simulated user.",
+    parser = env_parser(
+        "evaluate",
+        "Evaluate a dialogue policy against the simulated user.",
+        "environment argument, repeatable (e.g. domain=laptop, ser=0.15, masks=false)",
     )
-    parser.add_argument("--env", default="dialogym/Dialogue-v0", help="environment id")
-    parser.add_argument(
-        "--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
-        help="environment argument, repeatable (e.g. domain=laptop, ser=0.15, masks=false)",
-    )  # fmt: skip
     parser.add_argument(
         "--policy", default="handcrafted",
         help=f"{', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}, {LLM_POLICY}:MODEL or a model.zip"

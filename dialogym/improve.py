@@ -41,6 +41,7 @@ from typing import Any
 
 from dialogym.cli import (
     CommandError,
+    env_parser,
     make_env,
     non_negative_int,
     parse_env_kwargs,
@@ -220,15 +221,11 @@ def _cut_corpus(corpus: Path, dialogues: int) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym improve``."""
-    parser = argparse.ArgumentParser(
-        prog="dialogym improve",
-        description="Rounds of: play with the LLM policy, keep the good dialogues, fine-tune.",
+    parser = env_parser(
+        "improve",
+        "Rounds of: play with the LLM policy, keep the good dialogues, fine-tune.",
+        "environment argument, repeatable (e.g. domain=PATH, channel=text)",
     )
-    parser.add_argument("--env", default="dialogym/Dialogue-v0", help="environment id")
-    parser.add_argument(
-        "--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
-        help="environment argument, repeatable (e.g. domain=PATH, channel=text)",
-    )  # fmt: skip
     parser.add_argument("--start", metavar="DIR", help="the policy to start from (llm model)")
     parser.add_argument("--corpus", metavar="CORPUS.jsonl", help="corpus the run starts with")
     parser.add_argument(

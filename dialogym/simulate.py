@@ -49,6 +49,7 @@ from dialogym.cli import (
     CommandError,
     add_trust_model_flag,
     check_output,
+    env_parser,
     make_env,
     non_negative_int,
     parse_env_kwargs,
@@ -113,14 +114,11 @@ class _Dialogue:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym simulate``."""
-    parser = argparse.ArgumentParser(
-        prog="dialogym simulate", description="Write simulated dialogues as a JSONL corpus."
+    parser = env_parser(
+        "simulate",
+        "Write simulated dialogues as a JSONL corpus.",
+        "environment argument, repeatable (default channel=text)",
     )
-    parser.add_argument("--env", default="dialogym/Dialogue-v0", help="environment id")
-    parser.add_argument(
-        "--env-kwarg", action="append", default=[], metavar="KEY=VALUE",
-        help="environment argument, repeatable (default channel=text)",
-    )  # fmt: skip
     parser.add_argument(
         "--policy", default="handcrafted", help="handcrafted, greedy, random or a model.zip"
     )
