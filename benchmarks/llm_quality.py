@@ -170,7 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     domain = load_domain("restaurant")
-    llm = LLMGenerator(domain, model=args.model, device=args.device)
+    llm = LLMGenerator(domain, RuleNLU(domain, nbest=1), model=args.model, device=args.device)
     recorder = Recorder(llm)
     start = time.perf_counter()
     ended = run_dialogues(recorder, args.accepted, args.envs, args.minutes)

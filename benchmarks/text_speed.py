@@ -35,6 +35,9 @@ from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import Request, Speaker, TemplateGenerator
 from dialogym.generators.llm import LLMGenerator
 from dialogym.policies import HandcraftedPolicy
+from dialogym.tracking.nlu import RuleNLU
+
+RESTAURANT = load_domain("restaurant")
 
 
 def allowed(masks: np.ndarray, rng: np.random.Generator) -> list[int]:
@@ -126,7 +129,7 @@ def llm_speed(llm: LLMGenerator, requests: Sequence[Request], batch: int) -> flo
 
 def llm_batch_speeds(model: str, device: str, batches: Sequence[int]) -> None:
     """Print the LLM's utterances/s at each batch size (two batches' worth of requests, >= 8)."""
-    llm = LLMGenerator(load_domain("restaurant"), model=model, device=device)
+    llm = LLMGenerator(RESTAURANT, RuleNLU(RESTAURANT, nbest=1), model=model, device=device)
     requests = distinct_requests(2 * max(batches))
     print(f"model: {model}, device: {llm.device}, dtype: {llm.model.dtype}")
     for batch in batches:
@@ -145,7 +148,7 @@ def simulate_speed(model: str, envs: int, steps: int) -> tuple[float, int]:
     utterances, the openings of dialogues that restart included). Returns utterances/s and the
     utterances timed.
     """
-    llm = LLMGenerator(load_domain("restaurant"), model=model, device="cpu")
+    llm = LLMGenerator(RESTAURANT, RuleNLU(RESTAURANT, nbest=1), model=model, device="cpu")
     venv = DialogueVectorEnv("dialogym/PyDialEnv3-v0", num_envs=envs, channel="text", generator=llm)
     policy = HandcraftedPolicy.for_env(venv.envs[0])
     observations, _ = venv.reset_lists(0)
@@ -163,7 +166,7 @@ def simulate_speed(model: str, envs: int, steps: int) -> tuple[float, int]:
 
 def llm_vector_speed(model: str, device: str, envs: int, rounds: int) -> tuple[float, float, float]:
     """Steps/s, utterances/s and model-written sentences/s of the whole language layer."""
-    llm = LLMGenerator(load_domain("restaurant"), model=model, device=device)
+    llm = LLMGenerator(RESTAURANT, RuleNLU(RESTAURANT, nbest=1), model=model, device=device)
     encoder = TextEncoder("minilm", device=device)
     venv = DialogueVectorEnv(
         "dialogym/PyDialEnv1-v0", num_envs=envs, channel="text", obs="text",
@@ -231,7 +234,9 @@ def main() -> None:
         if device == "cuda" and not gpu:
             print("LLM utterances/s (cuda): no CUDA device on this machine")
             continue
-        llm = LLMGenerator(load_domain("restaurant"), model=args.model, device=device)
+        llm = LLMGenerator(
+            RESTAURANT, RuleNLU(RESTAURANT, nbest=1), model=args.model, device=device
+        )
         for batch in (1, args.batch):
             print(
                 f"LLM utterances/s, batch {batch:>2} ({device}): {llm_speed(llm, requests, batch):.2f}"

@@ -55,8 +55,10 @@ def make_generator(
     kind, _, model = generator.partition(":")
     if kind == "llm":
         from dialogym.generators.llm import LLMGenerator
+        from dialogym.tracking.nlu import RuleNLU
 
-        return LLMGenerator(domain, model=model or "smollm2", device=device)
+        reader = RuleNLU(domain, nbest=1)
+        return LLMGenerator(domain, reader, model=model or "smollm2", device=device)
     raise ValueError(
         f"generator: unknown generator {generator!r}; choose one of {GENERATORS} or llm:MODEL"
     )

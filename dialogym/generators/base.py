@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import NamedTuple, Protocol
 
-from dialogym.acts import Acts
+from dialogym.acts import Acts, Hypotheses
 
 
 class Speaker(str, Enum):
@@ -46,4 +46,16 @@ class Generator(Protocol):
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
         """One utterance per request, in order."""
+        ...
+
+
+class Reader(Protocol):
+    """Reads an utterance back into acts: what a faithfulness check asks of an NLU.
+
+    `dialogym.tracking.nlu.RuleNLU` is one; the environment hands it to the LLM generator, so
+    that generators need not import the tracking layer.
+    """
+
+    def parse(self, text: str, system_acts: Acts = ()) -> Hypotheses:
+        """The n-best readings of ``text``, best first."""
         ...

@@ -42,10 +42,9 @@ from typing import Any, NamedTuple
 
 from dialogym.acts import Act, Acts, ActType, format_acts
 from dialogym.domains import DONTCARE, Domain, words
-from dialogym.generators.base import Request, Speaker
+from dialogym.generators.base import Reader, Request, Speaker
 from dialogym.generators.template import TemplateGenerator
 from dialogym.models import load_causal_lm, select_device
-from dialogym.tracking.nlu import RuleNLU
 
 _SYSTEM_PROMPT = (
     "Paraphrase what a customer (user) or an assistant (system) says. "
@@ -109,12 +108,15 @@ class FaithfulnessCheck:
       "tell me", its ``hello`` and ``bye`` have their cue words.
 
     Args:
-        domain: Supplies the values (informable and booking slots, entity names), their synonyms,
-            the slot names and the NLU's vocabulary.
+        domain: Supplies the values (informable and booking slots, entity names), their synonyms
+            and the slot names.
+        reader: Reads a user's sentence back (the environment's NLU, top hypothesis).
 
     >>> from dialogym.acts import parse_acts
     >>> from dialogym.domains import load_domain
-    >>> check = FaithfulnessCheck(load_domain("restaurant"))
+    >>> from dialogym.tracking.nlu import RuleNLU
+    >>> restaurant = load_domain("restaurant")
+    >>> check = FaithfulnessCheck(restaurant, RuleNLU(restaurant, nbest=1))
     >>> acts = parse_acts("inform(food=thai) & inform(area=centre)")
     >>> check(Speaker.USER, acts, "A Thai place downtown, please.")
     True
@@ -128,7 +130,7 @@ class FaithfulnessCheck:
     'wrong role'
     """
 
-    def __init__(self, domain: Domain) -> None:
+    def __init__(self, domain: Domain, reader: Reader) -> None:
         self.surfaces: dict[str, set[str]] = {}
         """Value to its surface forms (itself and its synonyms), lower-case."""
         for table in (domain.informable, domain.booking):
@@ -153,7 +155,7 @@ class FaithfulnessCheck:
         """Slot to the surface forms of its values."""
         entity_type = (domain.entity_type or domain.name).lower()
         self._known_words = FAITHFUL_WORDS | {entity_type, f"{entity_type}s"}
-        self.nlu = RuleNLU(domain, nbest=1)
+        self.nlu = reader
 
     def __call__(self, speaker: Speaker, acts: Acts, text: str) -> bool:
         """True when ``text``, said by ``speaker``, says ``acts`` and nothing more."""
@@ -346,6 +348,7 @@ class LLMGenerator:
 
     Args:
         domain: The dialogue's domain (for the faithfulness check).
+        reader: The NLU the check reads user sentences back with (the environment's).
         model: Model name (``smollm2``, the default), local transformers causal-LM directory or
             GGUF file (`dialogym.models.resolve`); nothing in its files is run.
         device: ``cuda``, ``cpu``...; default CUDA when present, else CPU; bfloat16 on CUDA,
@@ -367,6 +370,7 @@ class LLMGenerator:
     def __init__(
         self,
         domain: Domain,
+        reader: Reader,
         model: str | PathLike[str] = "smollm2",
         device: str | None = None,
         variants: int = 4,
@@ -392,7 +396,7 @@ class LLMGenerator:
         tokenizer.padding_side = "left"  # decoder-only: new tokens follow the prompt directly
         self.tokenizer = tokenizer
         self.model = loaded.to(self.device).eval()
-        self.check = FaithfulnessCheck(domain)
+        self.check = FaithfulnessCheck(domain, reader)
         self.drafts = TemplateGenerator()
         self.variants = variants
         self.sample = sample

@@ -778,7 +778,7 @@ _SYSTEM_FACT: Table = {
         "The {slot} is {value}.",
         "The {slot} there is {value}.",
         "Its {slot}: {value}.",
-        "As for the {slot}, it's {value}.",
+        "For the {slot}, it's {value}.",
         "The {slot} would be {value}.",
         "It lists {value} as its {slot}.",
     ),

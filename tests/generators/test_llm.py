@@ -18,6 +18,7 @@ from dialogym.generators.llm import FaithfulnessCheck, LLMGenerator, _shot_messa
 from dialogym.models import ModelError
 from dialogym.policies import make_policy
 from dialogym.simulators import RandomStream
+from dialogym.tracking.nlu import RuleNLU
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -27,7 +28,9 @@ RESTAURANT = load_domain("restaurant")
 @pytest.fixture(scope="session")
 def llm() -> LLMGenerator:
     try:
-        return LLMGenerator(RESTAURANT, device="cpu", max_new_tokens=16)
+        return LLMGenerator(
+            RESTAURANT, RuleNLU(RESTAURANT, nbest=1), device="cpu", max_new_tokens=16
+        )
     except ModelError as error:
         pytest.skip(str(error))
 
@@ -51,7 +54,7 @@ def stream(seed: int = 0) -> RandomStream:
 
 @pytest.fixture(scope="module")
 def check() -> FaithfulnessCheck:
-    return FaithfulnessCheck(RESTAURANT)
+    return FaithfulnessCheck(RESTAURANT, RuleNLU(RESTAURANT, nbest=1))
 
 
 USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
@@ -158,7 +161,7 @@ def test_every_template_utterance_passes_the_check(
             action = policy.act(observation, mask) if seed % 2 else random_action
             observation, _, terminated, truncated, _ = env.step(action)
             done = terminated or truncated
-    check = FaithfulnessCheck(env.unwrapped.domain)
+    check = FaithfulnessCheck(env.unwrapped.domain, RuleNLU(env.unwrapped.domain, nbest=1))
     rejected = [said for said in recording.said if not check(*said)]
     assert len(recording.said) > 1000
     assert rejected == []
@@ -294,4 +297,4 @@ def test_prompt_is_the_chat_template_with_the_draft_last(llm: LLMGenerator) -> N
 @pytest.mark.parametrize("argument", ["variants", "attempts"])
 def test_counts_below_one_are_one_line_errors(argument: str) -> None:
     with pytest.raises(ValueError, match=rf"^{argument}: must be >= 1, got 0$"):
-        LLMGenerator(RESTAURANT, **{argument: 0})
+        LLMGenerator(RESTAURANT, RuleNLU(RESTAURANT, nbest=1), **{argument: 0})
