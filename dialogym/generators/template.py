@@ -1125,7 +1125,6 @@ _SYSTEM_OPENERS = (
     "Okay. ",
     "Alright. ",
     "Right. ",
-    "Let me see. ",
     "Okay, so ",
     "Well, ",
     "Sure. ",
@@ -1137,11 +1136,10 @@ _SYSTEM_OPENERS = (
     "Alright, ",
     "Okay then. ",
     "Right, so ",
-    "Let me check. ",
-    "Let me see, ",
     "Well then, ",
 )
-"""Words that may start the system's utterance, before anything but a greeting or goodbye."""
+"""Words that may start the system's utterance, before anything but a greeting or goodbye (none
+with "let me": the phrasings after them use it, and the check refuses a pair said twice)."""
 
 
 class TemplateGenerator:
