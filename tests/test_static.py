@@ -16,7 +16,9 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = run(sys.executable, "-m", "ruff", "check", "dialogym", "tests", "benchmarks", "scripts")
+    result = run(
+        sys.executable, "-m", "ruff", "check", "dialogym", "tests", "benchmarks", "scripts"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
