@@ -47,7 +47,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "--domain", default="/work/shared/data/pydial/CamRestaurants-rules.json",
+        "--domain", default="../shared/data/pydial/CamRestaurants-rules.json",
         help="domain file (PyDial's CamRestaurants rules)",
     )  # fmt: skip
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1")
