@@ -4,6 +4,7 @@ one batch per vector step, same seed same transcript. SmolLM2 is loaded once per
 from __future__ import annotations
 
 import os
+import re
 
 import gymnasium as gym
 import numpy as np
@@ -19,6 +20,8 @@ from dialogym.models import ModelError
 from dialogym.policies import make_policy
 from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
+
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -37,12 +40,12 @@ def llm() -> LLMGenerator:
 
 @pytest.fixture
 def fresh(llm: LLMGenerator) -> LLMGenerator:
-    """The session's generator with an empty cache, sampling (restored afterwards)."""
+    """The session's generator with an empty cache, sampling, constrained (restored after)."""
     llm.clear_cache()
-    llm.sample = True
+    llm.sample = llm.constrained = True
     yield llm
     llm.clear_cache()
-    llm.sample = True
+    llm.sample = llm.constrained = True
 
 
 def stream(seed: int = 0) -> RandomStream:
@@ -172,9 +175,10 @@ def test_every_template_utterance_passes_the_check(
 
 @pytest.mark.slow
 def test_greedy_output_is_the_models_own(fresh: LLMGenerator) -> None:
-    """Greedy text is what transformers' own generate writes for the whole prompt (no shared
-    prefix cache), kept if the check accepts it, else the draft is said."""
+    """Unconstrained greedy text is what transformers' own generate writes for the whole prompt
+    (no shared prefix cache), kept if the check accepts it, else the draft is said."""
     fresh.sample = False
+    fresh.constrained = False
     for seed, (speaker, acts) in enumerate(
         [(Speaker.SYSTEM, "request(area)"), (Speaker.USER, "inform(food=italian)")]
     ):
@@ -192,6 +196,43 @@ def test_greedy_output_is_the_models_own(fresh: LLMGenerator) -> None:
         faithful = fresh.check(part.speaker, part.acts, own)
         assert text == (own if faithful else part.draft)
         assert fresh.last_fallbacks == (0 if faithful else 1,)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", [False, True])
+def test_constrained_text_keeps_to_its_vocabulary(fresh: LLMGenerator, sample: bool) -> None:
+    """The model's own text, before the check: every word it finished is in its sentence's
+    vocabulary, and the word it ends in begins one; unconstrained, it strays."""
+    requests = [
+        Request(Speaker.SYSTEM, parse_acts("hello()"), stream(0)),
+        Request(Speaker.USER, parse_acts("inform(food=thai) & inform(area=north)"), stream(1)),
+        Request(Speaker.USER, parse_acts("request(phone)"), stream(2)),
+        Request(Speaker.SYSTEM, parse_acts("offer(name=pizza hut city centre)"), stream(3)),
+    ]
+    parts = [part for request in requests for part in fresh._plan(request)]
+    fresh.sample = sample
+    strays = 0
+    for constrained in (True, False):
+        fresh.constrained = constrained
+        for part, text in zip(parts, fresh._paraphrase(parts, attempt=0), strict=True):
+            vocabulary = fresh.vocabulary(part)
+            said = WORD.findall(text.lower().replace("\u2019", "'"))
+            assert said, text
+            if constrained:
+                assert all(word in vocabulary.words for word in said[:-1]), text
+                assert vocabulary.allows("", said[-1]), text
+            else:
+                strays += any(word not in vocabulary.words for word in said)
+    assert strays > 0
+
+
+def test_vocabulary_leaves_out_negations_and_act_words(llm: LLMGenerator) -> None:
+    [part] = llm._plan(Request(Speaker.USER, parse_acts("inform(food=thai)"), stream()))
+    vocabulary = llm.vocabulary(part)
+    assert {"thai", "food", "the", "i"} <= vocabulary.words
+    assert not {"not", "no", "yes", "correct", "north", "blog"} & vocabulary.words
+    [denial] = llm._plan(Request(Speaker.USER, parse_acts("negate()"), stream()))
+    assert "no" in llm.vocabulary(denial).words
 
 
 @pytest.mark.slow
