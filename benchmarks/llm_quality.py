@@ -14,8 +14,10 @@ have passed), and prints:
   that is content outside the acts, counted independently of the check's word list: a word is
   inside when it is a word of the acts' values, their synonyms or their slots' names, of the
   domain's entity type, or of the template generator's phrasings for the same speaker (values
-  taken out), less every slot-value word of the domain (`InsideWords`). Everything else counts, the words the check's
-  list admits included; the most frequent such words are printed to be judged;
+  taken out), less every slot-value word of the domain, or a closed-class word of English
+  (articles, pronouns, prepositions...: no content of their own, by the issue's definition)
+  (`InsideWords`). Everything else counts, the politeness and dialogue words the check's list
+  admits included; the most frequent such words are printed to be judged;
 * the **fallback** rate: sentences the check rejected ``attempts`` times, said by the template;
 * **distinct-2** of the LLM's utterances and of the template generator's for the same requests
   (`text_variety.Variety`).
@@ -45,7 +47,7 @@ from dialogym.acts import Acts, format_acts
 from dialogym.domains import DONTCARE, Domain, load_domain, words
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import LLMGenerator, Request, Speaker, TemplateGenerator
-from dialogym.generators.llm import Part
+from dialogym.generators.llm import FUNCTION_WORDS, Part
 from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
 
@@ -96,13 +98,13 @@ class InsideWords:
     A word is inside when it is a word of the acts' values, their synonyms or their slots'
     names, of the domain's entity type, or of the template generator's phrasings for the same
     speaker (every request of the run rendered with 32 random streams, its own values taken
-    out), less the words of any slot value of the domain.
+    out), less the words of any slot value of the domain; or a closed-class word.
     """
 
     def __init__(self, domain: Domain, requests: Sequence[Request]) -> None:
         self.domain = domain
         entity_type = (domain.entity_type or domain.name).lower()
-        self.common = {entity_type, f"{entity_type}s"}
+        self.common = {entity_type, f"{entity_type}s", *FUNCTION_WORDS}
         value_words = {
             w
             for table in (domain.informable, domain.booking)
@@ -167,10 +169,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="smollm2", help="name, directory or GGUF file")
     parser.add_argument("--examples", help="write 20 accepted sentences as a Markdown table")
+    parser.add_argument("--attempts", type=int, default=3, help="paraphrases tried per sentence")
+    parser.add_argument(
+        "--unconstrained", action="store_true", help="let the model write any word (no vocabulary)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     domain = load_domain("restaurant")
-    llm = LLMGenerator(domain, RuleNLU(domain, nbest=1), model=args.model, device=args.device)
+    llm = LLMGenerator(
+        domain, RuleNLU(domain, nbest=1), model=args.model, device=args.device,
+        attempts=args.attempts, constrained=not args.unconstrained,
+    )  # fmt: skip
     recorder = Recorder(llm)
     start = time.perf_counter()
     ended = run_dialogues(recorder, args.accepted, args.envs, args.minutes)
@@ -183,11 +192,12 @@ def main() -> None:
     alone = sum(set(nlu.parse(accepted[p])[0].acts) == set(p.acts) for p in user)
     in_context, whole_user = round_trips(records, nlu)
     outside_words: Counter[str] = Counter()
-    with_outside = 0
+    with_outside: list[str] = []
     for part, text in accepted.items():
         allowed = inside(part.speaker, part.acts)
         outside = {w for w in WORD.findall(text.lower()) if w not in allowed}
-        with_outside += bool(outside)
+        if outside:
+            with_outside.append(f"  {part.speaker.value}: {format_acts(part.acts)}: {text!r}")
         outside_words.update(outside)
     fallbacks = len(llm._cache) - len(accepted)
     templates = TemplateGenerator()
@@ -208,9 +218,10 @@ def main() -> None:
     )
     print(
         f"outside content (independent count), accepted sentences: "
-        f"{with_outside / max(len(accepted), 1):.2%} ({with_outside} of {len(accepted)})"
+        f"{len(with_outside) / max(len(accepted), 1):.2%} ({len(with_outside)} of {len(accepted)})"
     )
     print(f"  most frequent outside words: {outside_words.most_common(15)}")
+    print("\n".join(with_outside[:20]))
     print(
         f"fallback rate (distinct sentences said by the template): "
         f"{fallbacks / max(len(llm._cache), 1):.1%}; check rejection rate "

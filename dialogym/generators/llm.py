@@ -179,19 +179,17 @@ class FaithfulnessCheck:
         own: set[str] = set(FAITHFUL_PHRASES)  # what may be said: values, slot names, phrases
         asked = {act.slot for act in acts if act.type is ActType.REQUEST and act.slot}
         for act in acts:
+            if speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
+                return f"not said: {format_acts((act,))}"
             if act.slot is not None:
                 own.update(self._slot_phrases(act.slot))
             if act.value == DONTCARE:
                 own.add(DONTCARE)
-                if speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
-                    return f"not said: {format_acts((act,))}"
             elif act.value is not None:
                 forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
                 if self._pattern(forms).search(said) is None:
                     return f"missing value: {act.value}"
                 own |= forms
-            elif speaker is Speaker.SYSTEM and not _system_cued(act, sentences):
-                return f"not said: {format_acts((act,))}"
         if speaker is Speaker.SYSTEM:  # "how expensive should it be?" asks about the price
             own.update(
                 f"{lead} {form}"
@@ -210,7 +208,8 @@ class FaithfulnessCheck:
             return "wrong role"
         if _NEGATION.search(rest) and not any(_negative(act) for act in acts):
             return "negated"
-        if any(_repeats(_WORD.findall(sentence)) for sentence in _SENTENCE_END.split(rest)):
+        marked = self._marked(said, own)
+        if any(_repeats(_WORD.findall(s)) for s in _SENTENCE_END.split(marked)):
             return "repeated"
         if speaker is Speaker.SYSTEM:
             return None  # the NLU reads users; a system's values are checked above
@@ -243,6 +242,27 @@ class FaithfulnessCheck:
             for match in self._pattern((phrase,)).finditer(said):
                 covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
         return "".join(" " if hit else char for char, hit in zip(said, covered, strict=True))
+
+    def _marked(self, said: str, phrases: set[str]) -> str:
+        """``said`` with each occurrence of ``phrases`` replaced by one word naming the phrase.
+
+        "japanese food is a japanese food" repeats a pair of phrases; a long value's own
+        words ("... of up to 40 guests is available ...") are one word, never a repeat.
+        Longer phrases are marked first; a shorter one inside them is not marked again.
+        """
+        marks = [0] * len(said)
+        for number, phrase in enumerate(sorted(phrases, key=len, reverse=True), 1):
+            for match in self._pattern((phrase,)).finditer(said):
+                if not any(marks[match.start() : match.end()]):
+                    marks[match.start() : match.end()] = [number] * (match.end() - match.start())
+        pieces, previous = [], 0
+        for char, number in zip(said, marks, strict=True):
+            if number == 0:
+                pieces.append(char)
+            elif number != previous:
+                pieces.append(f" own{number} ")
+            previous = number
+        return "".join(pieces)
 
     def _slot_phrases(self, slot: str) -> set[str]:
         """The ways to name a slot (and their plurals), lower-case."""
@@ -303,7 +323,7 @@ class Vocabulary:
 
 
 def _system_cued(act: Act, sentences: list[str]) -> bool:
-    """Whether a system act without a value (or with ``dontcare``) is said in ``sentences``."""
+    """Whether ``sentences`` hold the cue a system act needs (a confirm's question...)."""
     cue = _SYSTEM_CUES.get(act.type)
     return cue is None or any(cue.search(s) for s in sentences)
 
@@ -379,7 +399,7 @@ _SYSTEM_CUES = {
     ActType.SELECT: _SYSTEM_QUESTION,
     ActType.REQMORE: _SYSTEM_QUESTION,
 }
-"""What a system act without a value must contain."""
+"""What a system act must contain (whatever its value)."""
 _USER_QUESTIONS = frozenset(
     {ActType.REQUEST, ActType.REQALTS, ActType.CONFIRM, ActType.BOOK, ActType.REPEAT}
 )

@@ -120,6 +120,9 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
          "recommend a little more.", False),
         (SYSTEM, "confirm(food=thai)", "To confirm, to confirm, thai food?", False),
         (SYSTEM, "confirm(food=greek)", "You want Greek food?", True),
+        (SYSTEM, "confirm(area=west)", "The west is a part of the west.", False),  # no question
+        (USER, "request(phone)", "A phone number is a phone number.", False),  # repeated
+        (USER, "inform(food=thai)", "Thai food is a thai food.", False),  # repeated
         (USER, "book()", "Can I book a table?", True),
         (USER, "request(address)", "Where is it?", True),
         (USER, "request(phone)", "I'll give you the number, please.", False),  # the system's
