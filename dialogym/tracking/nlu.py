@@ -157,6 +157,8 @@ class RuleNLU:
         entity_type = re.escape(_normalised(self.entity_type))
         self._type = re.compile(TYPE_CUE.format(entity_type=entity_type))
         self._type_word = re.compile(rf"\b{entity_type}\b")
+        self._other = re.compile(rf"\b(?:other|different) {entity_type}s?\b")
+        """Asking for alternatives by the entity type: "any other restaurants"."""
         ordered = sorted(surfaces, key=len, reverse=True)
         self._pattern = re.compile(
             r"(?<![\w:£$€])(" + "|".join(map(re.escape, ordered)) + r")(?![\w:])"
@@ -302,7 +304,7 @@ class RuleNLU:
         if asking and (kind is INFORM or question):
             acts.extend(Act(REQUEST, slot) for slot in dict.fromkeys(asking))
         for kind, pattern in _TRAILING_CUES:
-            if pattern.search(sentence):
+            if pattern.search(sentence) or (kind is REQALTS and self._other.search(sentence)):
                 acts.append(Act(kind))
         return len(acts) > before
 

@@ -161,6 +161,8 @@ def test_a_slot_said_as_before_is_no_request(restaurant: RuleNLU, text: str, exp
     ("text", "expected"),
     [
         ("How about french food?", "reqalts() & inform(food=french)"),
+        ("are there any other restaurants", "reqalts()"),  # the domain's entity type
+        ("a different restaurant please", "reqalts()"),
         ("what about indian food", "reqalts() & inform(food=indian)"),
         ("Uh, how about something in the north?", "reqalts() & inform(area=north)"),
         ("Is there anyone else?", "reqalts()"),
