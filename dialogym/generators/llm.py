@@ -658,8 +658,8 @@ class LLMGenerator:
 
         The words of `VOCABULARY_RENDERINGS` template renderings of its acts that the check
         knows, their own words (`FaithfulnessCheck.own_words`) and English's closed-class words
-        that say no act by themselves;
-        no negation unless an act may be said with one (the check would reject it).
+        that say no act by themselves; no negation unless an act may be said with one (the
+        check would reject it).
         """
         key = (part.speaker, part.acts)
         vocabulary = self._vocabularies.get(key)
