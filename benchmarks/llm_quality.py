@@ -97,8 +97,9 @@ class InsideWords:
 
     A word is inside when it is a word of the acts' values, their synonyms or their slots'
     names, of the domain's entity type, or of the template generator's phrasings for the same
-    speaker (every request of the run rendered with 32 random streams, its own values taken
-    out), less the words of any slot value of the domain; or a closed-class word.
+    speaker (every request of the run and every accepted sentence's acts rendered with 32
+    random streams, its own values taken out), less the words of any slot value of the domain;
+    or a closed-class word.
     """
 
     def __init__(self, domain: Domain, requests: Sequence[Request]) -> None:
@@ -187,7 +188,10 @@ def main() -> None:
     records = recorder.records
     accepted = recorder.accepted()
     nlu = RuleNLU(domain)
-    inside = InsideWords(domain, [request for request, _, _ in records])
+    sentences = [
+        Request(p.speaker, p.acts, RandomStream(np.random.default_rng(0))) for p in accepted
+    ]
+    inside = InsideWords(domain, [*(request for request, _, _ in records), *sentences])
     user = [p for p in accepted if p.speaker is Speaker.USER]
     alone = sum(set(nlu.parse(accepted[p])[0].acts) == set(p.acts) for p in user)
     in_context, whole_user = round_trips(records, nlu)

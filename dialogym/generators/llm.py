@@ -301,6 +301,11 @@ class Vocabulary:
         self.words = frozenset(words)
         self._starts = frozenset(w[:end] for w in self.words for end in range(1, len(w) + 1))
 
+    def finished(self, text: str) -> bool:
+        """Whether ``text`` (lower-case) does not end inside a word ("a table for 8 guest")."""
+        open_word = _OPEN_WORD.search(text)
+        return open_word is None or open_word.group() in self.words
+
     def allows(self, text: str, more: str) -> bool:
         """Whether ``text`` (lower-case, allowed so far) may go on with ``more`` (lower-case).
 
@@ -509,6 +514,13 @@ class LLMGenerator:
             w for w in FUNCTION_WORDS if tuple(reader.parse(w)[0].acts) in quiet
         )
         """The closed-class words that say no act by themselves ("yes", "okay" do)."""
+        self._value_words = (
+            frozenset(
+                w for forms in self.check.surfaces.values() for f in forms for w in _WORD.findall(f)
+            )
+            - FUNCTION_WORDS
+        )
+        """Words of the domain's values and names (a sentence says only its own)."""
         self._token_texts: list[str] | None = None
         newline = [i for i in range(len(tokenizer)) if "\n" in tokenizer.decode([i])]
         ends = [tokenizer.eos_token_id] if tokenizer.eos_token else []
@@ -658,8 +670,8 @@ class LLMGenerator:
 
         The words of `VOCABULARY_RENDERINGS` template renderings of its acts that the check
         knows, their own words (`FaithfulnessCheck.own_words`) and English's closed-class words
-        that say no act by themselves; no negation unless an act may be said with one (the
-        check would reject it).
+        that say no act by themselves; no word of another value ("city" of "city centre"), and
+        no negation unless an act may be said with one (the check would reject it).
         """
         key = (part.speaker, part.acts)
         vocabulary = self._vocabularies.get(key)
@@ -673,7 +685,7 @@ class LLMGenerator:
             )
             said = set(_WORD.findall(renderings.lower().replace("\u2019", "'")))
             own = self.check.own_words(part.acts)
-            words = (said & FAITHFUL_WORDS) | own | self._plain_words
+            words = ((said & FAITHFUL_WORDS) | own | self._plain_words) - (self._value_words - own)
             if not any(_negative(act) for act in part.acts):
                 words = {w for w in words if w in own or not _NEGATION.search(w)}
             vocabulary = Vocabulary(words)
@@ -731,6 +743,8 @@ class LLMGenerator:
                 ids = chosen[:, None]
                 positions = positions[:, -1:] + 1
                 mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
+        for row in picker.unfinished():
+            tokens[row] = []  # no text: the check rejects it
         return tokens
 
     def _postprocess(self, new_tokens: list[list[int]]) -> list[str]:
@@ -795,6 +809,15 @@ class _TokenPicker:
         self.stop = min(stops)
         self.texts = [""] * len(seeds)
         """Each row's text so far, lower-case."""
+        self.cut: set[int] = set()
+        """Rows ended because their vocabulary allowed no next token."""
+
+    def unfinished(self) -> set[int]:
+        """Rows whose sentence was cut, or stopped (out of tokens) inside a word."""
+        if self.vocabularies is None:
+            return set()
+        inside = {r for r, text in enumerate(self.texts) if not self.vocabularies[r].finished(text)}
+        return self.cut | inside
 
     def __call__(self, logits: Any, rows: Sequence[int]) -> Any:
         """The next token of each row; ``rows[i]`` is the batch row of ``logits[i]``."""
@@ -809,7 +832,8 @@ class _TokenPicker:
         for i, row in enumerate(rows):
             positions = self._allowed(row, indices[i])
             if not positions:
-                picks.append(self.stop)  # nothing it may say comes next: the sentence ends
+                picks.append(self.stop)  # nothing it may say comes next: the sentence is cut
+                self.cut.add(row)
                 continue
             pick = positions[0]
             if self.temperature is not None and len(positions) > 1:
@@ -828,7 +852,11 @@ class _TokenPicker:
         vocabulary, text = self.vocabularies[row], self.texts[row]
         positions = []
         for position, token in enumerate(candidates):
-            if token in self.stops or vocabulary.allows(text, self.token_texts[token]):
+            if (
+                vocabulary.finished(text)
+                if token in self.stops
+                else vocabulary.allows(text, self.token_texts[token])
+            ):
                 positions.append(position)
                 if len(positions) == self.top_k:
                     break

@@ -204,8 +204,8 @@ def test_greedy_output_is_the_models_own(fresh: LLMGenerator) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("sample", [False, True])
 def test_constrained_text_keeps_to_its_vocabulary(fresh: LLMGenerator, sample: bool) -> None:
-    """The model's own text, before the check: every word it finished is in its sentence's
-    vocabulary, and the word it ends in begins one; unconstrained, it strays."""
+    """The model's own text, before the check: every word is in its sentence's vocabulary (a
+    sentence cut inside a word is no text at all); unconstrained, it strays."""
     requests = [
         Request(Speaker.SYSTEM, parse_acts("hello()"), stream(0)),
         Request(Speaker.USER, parse_acts("inform(food=thai) & inform(area=north)"), stream(1)),
@@ -220,10 +220,8 @@ def test_constrained_text_keeps_to_its_vocabulary(fresh: LLMGenerator, sample: b
         for part, text in zip(parts, fresh._paraphrase(parts, attempt=0), strict=True):
             vocabulary = fresh.vocabulary(part)
             said = WORD.findall(text.lower().replace("\u2019", "'"))
-            assert said, text
             if constrained:
-                assert all(word in vocabulary.words for word in said[:-1]), text
-                assert vocabulary.allows("", said[-1]), text
+                assert all(word in vocabulary.words for word in said), text
             else:
                 strays += any(word not in vocabulary.words for word in said)
     assert strays > 0
@@ -233,7 +231,7 @@ def test_vocabulary_leaves_out_negations_and_act_words(llm: LLMGenerator) -> Non
     [part] = llm._plan(Request(Speaker.USER, parse_acts("inform(food=thai)"), stream()))
     vocabulary = llm.vocabulary(part)
     assert {"thai", "food", "the", "i"} <= vocabulary.words
-    assert not {"not", "no", "yes", "correct", "north", "blog"} & vocabulary.words
+    assert not {"not", "no", "yes", "correct", "north", "blog", "city"} & vocabulary.words
     [denial] = llm._plan(Request(Speaker.USER, parse_acts("negate()"), stream()))
     assert "no" in llm.vocabulary(denial).words
 
