@@ -52,7 +52,7 @@ from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-TEMPLATE_RENDERINGS = 32
+TEMPLATE_RENDERINGS = 128
 
 
 class Recorder:
@@ -97,7 +97,7 @@ class InsideWords:
 
     A word is inside when it is a word of the acts' values, their synonyms or their slots'
     names, of the domain's entity type, or of the template generator's phrasings for the same
-    speaker (every request of the run and every accepted sentence's acts rendered with 32
+    speaker (every request of the run and every accepted sentence's acts rendered with 128
     random streams, its own values taken out), less the words of any slot value of the domain;
     or a closed-class word.
     """
