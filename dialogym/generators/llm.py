@@ -105,9 +105,11 @@ class FaithfulnessCheck:
       dialogue words and set phrases in ``dialogym/data/faithful_words.json`` (their purpose
       and source are named there). "Welcome to my blog", "a mythical creature", "a list of 7"
       fail here. A system's question about a slot may name the slot's values after "how" or
-      "your" ("how expensive should it be?", "what is your budget?"). No negation outside its own words ("not", "no", "nothing"...), unless its
-      acts deny, negate, find nothing, fail to book or say ``dontcare``: "the price isn't too
-      expensive" turns ``inform(pricerange=expensive)`` round;
+      "your" ("how expensive should it be?", "what is your budget?"). No negation outside its
+      own words ("not", "no", "nothing"...), unless its acts deny, negate, find nothing, fail
+      to book or say ``dontcare``: "the price isn't too expensive" turns
+      ``inform(pricerange=expensive)`` round. No comparison ("more than", "at least"), which no
+      act says: "can you be more than 17:00?" is not ``inform(time=17:00)``;
     * a user's utterance is read by the NLU (`dialogym.tracking.nlu.RuleNLU`, top hypothesis,
       no system turn before it) as exactly its acts, as a set (the NLU reads users only);
     * it keeps its speaker's role: a user does not ask the system's questions or speak of what
@@ -208,6 +210,8 @@ class FaithfulnessCheck:
             return "wrong role"
         if _NEGATION.search(rest) and not any(_negative(act) for act in acts):
             return "negated"
+        if _COMPARATIVE.search(rest):
+            return "compared"
         marked = self._marked(said, own)
         if any(_repeats(_WORD.findall(s)) for s in _SENTENCE_END.split(marked)):
             return "repeated"
@@ -412,6 +416,11 @@ _USER_QUESTIONS = frozenset(
 _NEGATION = re.compile(r"\bnot\b|n't\b|\bno\b|\bnever\b|\bnothing\b|\bnone\b|\bneither\b|\bnor\b")
 """A negation: outside the acts that deny, it turns a value's meaning round ("the price isn't
 too expensive")."""
+_COMPARATIVE = re.compile(
+    r"\b(?:more|less|fewer|later|earlier|cheaper|bigger|smaller) than\b|\bat (?:least|most)\b"
+    r"|\b(?:up to|or (?:more|less|so))\b"
+)
+"""A comparison, which no act says: "more than 17:00" is not ``inform(time=17:00)``."""
 _NEGATIVE_ACTS = frozenset({ActType.DENY, ActType.NEGATE, ActType.NOMATCH, ActType.NULL})
 """Acts said with a negation."""
 _SERVICE_QUESTION = re.compile(

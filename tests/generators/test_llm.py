@@ -123,6 +123,8 @@ USER, SYSTEM = Speaker.USER, Speaker.SYSTEM
         (SYSTEM, "confirm(area=west)", "The west is a part of the west.", False),  # no question
         (USER, "request(phone)", "A phone number is a phone number.", False),  # repeated
         (USER, "inform(food=thai)", "Thai food is a thai food.", False),  # repeated
+        (USER, "inform(time=17:00)", "Can you be more than 17:00?", False),  # compared
+        (USER, "inform(people=8)", "A table for at least 8, please.", False),  # compared
         (USER, "book()", "Can I book a table?", True),
         (USER, "request(address)", "Where is it?", True),
         (USER, "request(phone)", "I'll give you the number, please.", False),  # the system's
