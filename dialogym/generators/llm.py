@@ -199,7 +199,7 @@ class FaithfulnessCheck:
                 for form in self._slot_values.get(slot, ())
                 for lead in ("how", "your")
             )
-        rest = self._blank(said, own)
+        rest, marked = self._covered(said, own)
         other = self._ontology.search(rest)
         if other is not None:
             return f"another value: {other.group()}"
@@ -212,7 +212,6 @@ class FaithfulnessCheck:
             return "negated"
         if _COMPARATIVE.search(rest):
             return "compared"
-        marked = self._marked(said, own)
         if any(_repeats(_WORD.findall(s)) for s in _SENTENCE_END.split(marked)):
             return "repeated"
         if speaker is Speaker.SYSTEM:
@@ -235,38 +234,29 @@ class FaithfulnessCheck:
                 phrases |= self.surfaces.get(act.value.lower(), {act.value.lower()})
         return {word for phrase in phrases for word in _WORD.findall(phrase)}
 
-    def _blank(self, said: str, phrases: set[str]) -> str:
-        """``said`` with every occurrence of ``phrases`` (as whole words) blanked out.
+    def _covered(self, said: str, phrases: set[str]) -> tuple[str, str]:
+        """``said`` with ``phrases`` (whole words) blanked out, and with each replaced by a word.
 
-        Occurrences may overlap ("small drive range": the value ``small``'s synonym ``small
-        drive`` and the slot name ``drive range``); every character any of them covers goes.
-        """
-        covered = bytearray(len(said))
-        for phrase in phrases:
-            for match in self._pattern((phrase,)).finditer(said):
-                covered[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
-        return "".join(" " if hit else char for char, hit in zip(said, covered, strict=True))
-
-    def _marked(self, said: str, phrases: set[str]) -> str:
-        """``said`` with each occurrence of ``phrases`` replaced by one word naming the phrase.
-
-        "japanese food is a japanese food" repeats a pair of phrases; a long value's own
-        words ("... of up to 40 guests is available ...") are one word, never a repeat.
-        Longer phrases are marked first; a shorter one inside them is not marked again.
+        The word names the phrase. Occurrences may overlap ("small drive range": the value ``small``'s synonym ``small
+        drive`` and the slot name ``drive range``); every character any of them covers is
+        blanked, and marked by the longest phrase that covers it. The marked text is what loops
+        are looked for in: "japanese food is a japanese food" repeats a pair of phrases, while a
+        long value's own words ("... of up to 40 guests is available ...") are one word.
         """
         marks = [0] * len(said)
         for number, phrase in enumerate(sorted(phrases, key=len, reverse=True), 1):
             for match in self._pattern((phrase,)).finditer(said):
-                if not any(marks[match.start() : match.end()]):
-                    marks[match.start() : match.end()] = [number] * (match.end() - match.start())
+                for at in range(match.start(), match.end()):
+                    marks[at] = marks[at] or number
+        blanked = "".join(" " if mark else char for char, mark in zip(said, marks, strict=True))
         pieces, previous = [], 0
-        for char, number in zip(said, marks, strict=True):
-            if number == 0:
+        for char, mark in zip(said, marks, strict=True):
+            if mark == 0:
                 pieces.append(char)
-            elif number != previous:
-                pieces.append(f" own{number} ")
-            previous = number
-        return "".join(pieces)
+            elif mark != previous:
+                pieces.append(f" own{mark} ")
+            previous = mark
+        return blanked, "".join(pieces)
 
     def _slot_phrases(self, slot: str) -> set[str]:
         """The ways to name a slot (and their plurals), lower-case."""
