@@ -10,10 +10,14 @@ Round 0 evaluates the ``--start`` policy. Each round then
 
 1. plays ``--dialogues`` dialogues with the current policy (sampling its choices from the
    softmax of the candidates' scores, so it tries moves beside its favourite; dialogue k of round
-   r has seed ``--seed`` + 1,000,000 + r × ``--dialogues`` + k, apart from the test seeds),
-2. keeps the successful ones (``--keep success``) or those with a return of at least
-   ``--min-return`` (``--keep return``) and appends them to ``corpus.jsonl`` (lines as
-   ``dialogym simulate`` writes them; the run starts from a copy of ``--corpus`` if given),
+   r has seed ``--seed`` + 1,000,000 + (r - 1) × ``--dialogues`` + k, apart from the test seeds),
+   each ``--attempts`` times (the same user and goal, other samples of the policy's choices),
+2. keeps, of each dialogue's attempts, the one with the highest return among those that
+   qualify: the successful ones (``--keep success``) or those with a return of at least
+   ``--min-return`` (``--keep return``); appends them to ``corpus.jsonl`` (lines as
+   ``dialogym simulate`` writes them; the run starts from a copy of ``--corpus`` if given).
+   With several attempts the corpus learns the shortest way the policy found to each goal, not
+   every way that happened to work (loops included),
 3. fine-tunes the current policy on the corpus (`dialogym.finetune`; ``--max-examples`` caps the
    examples per round, a fresh seeded subset each round) into ``round-R/``,
 4. evaluates it on ``--eval-episodes`` test dialogues (seeds ``--seed`` + k, the same every
@@ -49,7 +53,7 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
-from dialogym.envs.rollout import summarize
+from dialogym.envs.rollout import EpisodeResult, summarize
 from dialogym.evaluate import play_batched
 from dialogym.finetune import FinetuneSettings, corpus_examples, train_on
 from dialogym.models import ModelError, select_device
@@ -87,9 +91,10 @@ class ImproveConfig:
     num_envs: int = 16
     corpus: str | None = None
     finetune: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("rounds", "dialogues", "eval_episodes", "num_envs"):
+        for name in ("rounds", "dialogues", "eval_episodes", "num_envs", "attempts"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"--{name.replace('_', '-')}: must be >= 1, got {value!r}")
@@ -133,18 +138,17 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
         except ModelError as error:
             raise CommandError(f"--start: {error}") from None
         seed = config.seed + PLAY_SEED_OFFSET + (round_number - 1) * config.dialogues
-        played = play_batched(
-            config.env, config.env_kwargs, _bound(loaded, seed),
-            config.dialogues, seed, config.num_envs, deterministic=False,
-        )  # fmt: skip
+        attempts = []
+        for attempt in range(config.attempts):
+            attempts.append(play_batched(
+                config.env, config.env_kwargs, _bound(loaded, [seed, attempt]),
+                config.dialogues, seed, config.num_envs, deterministic=False,
+            ))  # fmt: skip
+        played = [dialogue for attempt in attempts for dialogue in attempt]
         kept = [
             line
-            for result, line in played
-            if (
-                result.success
-                if config.keep == "success"
-                else result.episode_return >= config.min_return
-            )
+            for line in (best_attempt(config, list(tries)) for tries in zip(*attempts, strict=True))
+            if line is not None
         ]
         existing = corpus.read_text(encoding="utf-8")
         write_atomically(corpus, existing + "".join(line + "\n" for line in kept))
@@ -199,7 +203,24 @@ def _evaluate(
     return record
 
 
-def _bound(loaded: LoadedModel, seed: int | None) -> Callable[[Any], LLMPolicy]:
+def best_attempt(config: ImproveConfig, tries: Sequence[tuple[EpisodeResult, str]]) -> str | None:
+    """The corpus line of a dialogue's best qualifying attempt (highest return, first on a tie).
+
+    ``tries``: each attempt's result and corpus line; ``None`` when no attempt qualifies.
+    """
+    qualifying = [
+        (result.episode_return, -index, line)
+        for index, (result, line) in enumerate(tries)
+        if (
+            result.success
+            if config.keep == "success"
+            else result.episode_return >= config.min_return
+        )
+    ]
+    return max(qualifying)[2] if qualifying else None
+
+
+def _bound(loaded: LoadedModel, seed: Sequence[int] | None) -> Callable[[Any], LLMPolicy]:
     """A function binding an LLM policy of ``loaded`` to the vector env it is given."""
     return lambda venv: LLMPolicy(venv.envs, loaded, seed=seed)
 
@@ -237,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of test dialogue 0")
     parser.add_argument("--keep", choices=KEEP_RULES, default="success")
     parser.add_argument("--min-return", type=float, default=0.0, help="with --keep return")
+    parser.add_argument(
+        "--attempts", type=int, default=1,
+        help="times each self-played dialogue is tried; the best qualifying attempt is kept",
+    )  # fmt: skip
     parser.add_argument("--num-envs", type=int, default=16, help="dialogues played at once")
     parser.add_argument("--epochs", type=int, default=1, help="fine-tuning epochs per round")
     parser.add_argument("--lr", type=float, default=FinetuneSettings.learning_rate)
@@ -277,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
                 args.env, parse_env_kwargs(args.env_kwarg), args.start,
                 3 if args.rounds is None else args.rounds,
                 args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return,
-                args.num_envs, args.corpus, asdict(settings),
+                args.num_envs, args.corpus, asdict(settings), args.attempts,
             )  # fmt: skip
         except ValueError as error:
             raise CommandError(str(error)) from None

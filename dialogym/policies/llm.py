@@ -490,7 +490,8 @@ class LLMPolicy:
     Args:
         dialogues: The `DialogueEnv` of each row of a batch, in order.
         loaded: The model (`load_model`).
-        seed: Seed of the sampling when ``deterministic=False``.
+        seed: Seed of the sampling when ``deterministic=False`` (an int or a sequence of ints,
+            as `numpy.random.default_rng` takes it).
         window: How many last exchanges the prompt shows.
     """
 
@@ -498,7 +499,7 @@ class LLMPolicy:
         self,
         dialogues: Sequence[Any],
         loaded: LoadedModel,
-        seed: int | None = None,
+        seed: int | Sequence[int] | None = None,
         window: int = WINDOW,
     ) -> None:
         if not dialogues:
