@@ -23,8 +23,9 @@ Round 0 evaluates the ``--start`` policy. Each round then
 4. evaluates it on ``--eval-episodes`` test dialogues (seeds ``--seed`` + k, the same every
    round; greedy choices).
 
-``rounds.json`` gets one record per round (round, success and its Wilson interval, return,
-turns, corpus size, dialogues kept, the played dialogues' success, fine-tuning and wall time)
+``rounds.json`` gets one record per round (round, the dialogues played so far with every
+attempt counted, success and its Wilson interval, return, turns, corpus size, dialogues kept,
+the played dialogues' success, fine-tuning and wall time)
 and ``curve.png`` the success and return curves, both written atomically after each round.
 The run folder is locked while it runs (``run.lock``, as ``dialogym train`` does);
 ``dialogym improve --resume RUN`` continues an interrupted run from its last finished round
@@ -191,7 +192,7 @@ def _evaluate(
     text = corpus.read_text(encoding="utf-8")
     record = {
         "round": round_number,
-        "dialogues": round_number * config.dialogues,
+        "dialogues": round_number * config.dialogues * config.attempts,
         "success_rate": summary["success_rate"],
         "success_ci95": summary["success_ci95"],
         "avg_return": summary["avg_return"],

@@ -63,6 +63,7 @@ def test_rounds_grow_the_corpus_and_resume(start: tuple[Path, Path], tmp_path: P
     assert improve_main(args) == 0
     rounds = json.loads((run / "rounds.json").read_text())
     assert [r["round"] for r in rounds] == [0, 1]
+    assert [r["dialogues"] for r in rounds] == [0, 4]  # 2 dialogues, 2 attempts each
     assert rounds[0]["corpus_dialogues"] == 2 and rounds[1]["corpus_dialogues"] == 4  # both kept
     assert rounds[1]["kept"] == 2  # one attempt of each dialogue
     assert (run / "curve.png").read_bytes().startswith(b"\x89PNG")
