@@ -74,7 +74,12 @@ def test_interrupted_run_resumes_and_finishes(tmp_path: Path, how: signal.Signal
     out = tmp_path / "run"
     command = [sys.executable, "-m", "dialogym.cli", "train", "--out", str(out), "--no-progress",
                "--dialogues", "2000", "--eval-every", "100", "--eval-episodes", "5"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # A shell's background job inherits SIGINT ignored, and Python keeps it so: give the run
+    # the default disposition, as in a terminal.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.monotonic() + 120
     while not (out / "checkpoint.json").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
