@@ -148,7 +148,7 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
         played = [dialogue for attempt in attempts for dialogue in attempt]
         kept = [
             line
-            for line in (best_attempt(config, list(tries)) for tries in zip(*attempts, strict=True))
+            for line in (best_attempt(config, tries) for tries in zip(*attempts, strict=True))
             if line is not None
         ]
         existing = corpus.read_text(encoding="utf-8")

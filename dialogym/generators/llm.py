@@ -237,9 +237,9 @@ class FaithfulnessCheck:
     def _covered(self, said: str, phrases: set[str]) -> tuple[str, str]:
         """``said`` with ``phrases`` (whole words) blanked out, and with each replaced by a word.
 
-        The word names the phrase. Occurrences may overlap ("small drive range": the value ``small``'s synonym ``small
-        drive`` and the slot name ``drive range``); every character any of them covers is
-        blanked, and marked by the longest phrase that covers it. The marked text is what loops
+        The word names the phrase. Occurrences may overlap ("small drive range": the value
+        ``small``'s synonym ``small drive`` and the slot name ``drive range``); every character
+        any of them covers is blanked, and marked by the longest phrase that covers it. The marked text is what loops
         are looked for in: "japanese food is a japanese food" repeats a pair of phrases, while a
         long value's own words ("... of up to 40 guests is available ...") are one word.
         """
