@@ -1,7 +1,9 @@
 """The dialogue-act vocabulary shared by simulators, trackers, generators and environments.
 
 A dialogue act is a small immutable value: an act type, and optionally a slot and a value, as in
-``inform(food=italian)`` or ``request(phone)``. A turn is a tuple of acts.
+``inform(food=italian)`` or ``request(phone)``. A turn is a tuple of acts. An inform may leave
+its slot out (``inform(=dontcare)``, "I don't mind"): it then refers to the slot the system just
+asked about (`referred_slot`), as PyDial's slotless ``dontcare`` answers do.
 
 >>> act = Act(ActType.INFORM, "food", "italian")
 >>> str(act)
@@ -76,7 +78,11 @@ class Act(NamedTuple):
 
     def __str__(self) -> str:
         if self.slot is None:
-            return f"{self.type.value}()"
+            return (
+                f"{self.type.value}()"
+                if self.value is None
+                else f"{self.type.value}(={self.value})"
+            )
         if self.value is None:
             return f"{self.type.value}({self.slot})"
         return f"{self.type.value}({self.slot}={self.value})"
@@ -103,10 +109,12 @@ def format_acts(acts: Acts) -> str:
 
 
 def parse_act(text: str) -> Act:
-    """Parse one act written as ``type()``, ``type(slot)`` or ``type(slot=value)``.
+    """Parse one act written as ``type()``, ``type(slot)``, ``type(slot=value)`` or ``type(=value)``.
 
     >>> parse_act("inform(food=italian)")
     Act(type=<ActType.INFORM: 'inform'>, slot='food', value='italian')
+    >>> parse_act("inform(=dontcare)")
+    Act(type=<ActType.INFORM: 'inform'>, slot=None, value='dontcare')
 
     Raises:
         ValueError: the text is not an act, or names an unknown act type.
@@ -124,7 +132,7 @@ def parse_act(text: str) -> Act:
     if not body:
         return Act(act_type)
     slot, equals, value = body.partition("=")
-    return Act(act_type, slot.strip(), value.strip() if equals else None)
+    return Act(act_type, slot.strip() or None, value.strip() if equals else None)
 
 
 def parse_acts(text: str) -> Acts:
@@ -132,3 +140,30 @@ def parse_acts(text: str) -> Acts:
     if text.strip() in ("", "null()"):
         return ()
     return tuple(parse_act(part) for part in text.split("&"))
+
+
+def referred_slot(system_acts: Acts) -> str | None:
+    """The slot a slotless inform answers (PyDial's ``this``).
+
+    The last slot the system asked about, offered a choice of or confirmed in ``system_acts``;
+    None when it did none of these.
+    """
+    slot = None
+    for act in system_acts:
+        if act.type is REQUEST or act.type is SELECT or act.type is CONFIRM:
+            slot = act.slot
+    return slot
+
+
+def with_referred_slots(acts: Acts, system_acts: Acts) -> Acts:
+    """``acts`` with each slotless inform given the slot it refers to (`referred_slot`).
+
+    When the system's turn refers to no slot, they stay as they are.
+    """
+    slot = referred_slot(system_acts)
+    if slot is None:
+        return acts
+    return tuple(
+        act if act.slot is not None or act.value is None else act._replace(slot=slot)
+        for act in acts
+    )

@@ -208,6 +208,17 @@ _USER_DONTCARE = (
     "whatever {slot}, I don't mind.",
     "the {slot} doesn't matter at all.",
 )
+_USER_DONTCARE_SLOTLESS = (
+    "I don't mind.",
+    "it doesn't matter.",
+    "I don't care.",
+    "I have no preference.",
+    "whatever is fine.",
+    "it doesn't matter to me.",
+    "any is fine.",
+    "I really don't mind.",
+)
+"""A ``dontcare`` said without its slot (``inform(=dontcare)``): the system's question names it."""
 _USER_NOT_ANY = (
     "not any {slot} will do.",
     "not any {slot} is fine.",
@@ -1418,6 +1429,8 @@ def _user_sentence(act: Act, rng: RandomSource) -> str:
             return _pick(_USER_REQUEST, rng).format(slot=slot)
         if kind is ActType.CONFIRM:
             return _pick(_row(_USER_CONFIRM, act.slot), rng).format(slot=slot, value=act.value)
+    if kind is INFORM and act.value == DONTCARE:
+        return _pick(_USER_DONTCARE_SLOTLESS, rng)
     return _pick(_USER_PLAIN.get(kind, _USER_PLAIN[ActType.NULL]), rng)
 
 

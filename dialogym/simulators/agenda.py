@@ -39,10 +39,14 @@ Patience is never restored (PyDial's benchmark: ``oldstylepatience = False``). W
 differs from PyDial: a system ``book`` act and booking details are dialogym's (PyDial's domains
 have no booking); user acts are flat tuples (``negate(area=north)`` is
 ``negate() & inform(area=north)``, ``deny(area=south, area=north)`` is
-``deny(area=south) & inform(area=north)``); surface-only choices of PyDial (leaving the slot out
-of a ``dontcare`` answer, adding the venue's name to a request) are not simulated, since the
-tracker resolves them to the same acts; and the user never confirms or relaxes a constraint on
-the venue's name, which PyDial does only through a known defect of its goal bookkeeping.
+``deny(area=south) & inform(area=north)``); and the user never confirms or relaxes a constraint
+on the venue's name, which PyDial does only through a known defect of its goal bookkeeping.
+
+Like PyDial's user, a ``dontcare`` answer to a request or a select often leaves its slot out
+(``inform(=dontcare)``, "I don't mind": ``slotless_dontcare``, and always when the user makes up
+a "don't care" for a slot outside its goal). The tracker reads it as the slot just asked about,
+but the error channel can only confuse such a turn as a whole (PyDial caps a confusion by the
+act's first item), so a misheard "I don't mind" costs another question.
 """
 
 from __future__ import annotations
@@ -86,18 +90,28 @@ Item = tuple[str, str | None]
 
 _COMBINES = (INFORM, NEGATE, HELLO, AFFIRM)
 _FILTERED_BY = (INFORM, CONFIRM, AFFIRM)
+_ASKING = (REQUEST, SELECT)
+"""System turns after which a ``dontcare`` answer may leave its slot out (PyDial: request,
+confreq, select)."""
 
 
 @dataclass
 class Pending:
-    """One turn on the agenda: an act type and its slot-value pairs (PyDial's ``act(s=v, ...)``)."""
+    """One turn on the agenda: an act type and its slot-value pairs (PyDial's ``act(s=v, ...)``).
+
+    ``slotless``: the first item is said without its slot (``inform(=dontcare)``).
+    """
 
     type: ActType
     items: list[Item]
+    slotless: bool = False
 
     def acts(self) -> Acts:
         """The turn as a tuple of dialogym acts."""
         kind = self.type
+        if kind is INFORM and self.slotless:
+            (_, first), *rest = self.items
+            return (Act(INFORM, None, first), *(Act(INFORM, s, v) for s, v in rest))
         if kind is INFORM or kind is CONFIRM:
             return tuple(Act(kind, s, v) for s, v in self.items)
         if kind is REQUEST:
@@ -231,7 +245,8 @@ class AgendaUser:
         elif kind is BOOK:
             self._receive_booking(system_acts)
         else:  # null(), or an act the user has no reaction to: say the last turn again
-            self.agenda.append(Pending(self._last_turn.type, list(self._last_turn.items)))
+            last = self._last_turn
+            self.agenda.append(Pending(last.type, list(last.items), last.slotless))
 
     def _receive_reqmore(self) -> None:
         behaviour = self.behaviour
@@ -288,9 +303,12 @@ class AgendaUser:
             said = stream.choice(list(self.constraints.items()))
             self._push(INFORM, [said])
             return
-        if roll >= behaviour.repeat_constraint_when_asked + behaviour.invent_constraint_when_asked:
-            self.constraints[slot] = DONTCARE
         self._previous_values.setdefault(slot, set()).add(DONTCARE)
+        if roll < behaviour.repeat_constraint_when_asked + behaviour.invent_constraint_when_asked:
+            # PyDial's user says this "don't care" without a slot, whatever slotless_dontcare
+            self.agenda.append(Pending(INFORM, [(slot, DONTCARE)], slotless=True))
+            return
+        self.constraints[slot] = DONTCARE
         self._push(INFORM, [(slot, DONTCARE)])
 
     def _receive_confirm(self, items: list[Item]) -> None:
@@ -543,6 +561,14 @@ class AgendaUser:
                 for p in agenda
                 if not (p.type in _FILTERED_BY and any(s in said for s, _ in p.items))
             ]
+        if (
+            kind is INFORM
+            and turn.items
+            and turn.items[0][1] == DONTCARE
+            and self._last_system_type in _ASKING
+            and self.stream.random() < self.behaviour.slotless_dontcare
+        ):
+            turn.slotless = True  # "I don't mind", the slot left for the system to infer
         if kind in _COMBINES and self._last_system_type is not REQMORE:
             stream = self.stream
             combination = self.behaviour.inform_combination

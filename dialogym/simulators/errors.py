@@ -89,7 +89,7 @@ from dialogym.acts import (
     Hypotheses,
     Hypothesis,
 )
-from dialogym.domains import DONTCARE, Domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
 from dialogym.simulators.randomness import RandomStream
 
 SER_PRESETS: dict[str, float] = {"none": 0.0, "low": 0.15, "high": 0.30}
@@ -187,6 +187,23 @@ def _neighbours(words: tuple[str, ...], size: int, softening: float) -> dict[str
         kept += [(j, shared / len(tied)) for j in tied]
         table[word] = (tuple(words[j] for j, _ in kept), _cumulative([w for _, w in kept]))
     return table
+
+
+def _without(table: dict[str, _Draw], word: str) -> dict[str, _Draw]:
+    """``table`` with ``word`` removed from every word's neighbours (the rest renormalised).
+
+    PyDial never confuses a slot into the venue's name: it deletes ``name`` from each slot's
+    neighbours after choosing them.
+    """
+    trimmed: dict[str, _Draw] = {}
+    for key, (words, cumulative) in table.items():
+        weights = [
+            high - low for low, high in zip((0.0, *cumulative[:-1]), cumulative, strict=True)
+        ]
+        kept = [(w, p) for w, p in zip(words, weights, strict=True) if w != word and p > 0.0]
+        if kept:
+            trimmed[key] = (tuple(w for w, _ in kept), _cumulative([p for _, p in kept]))
+    return trimmed
 
 
 def _capped_lengths(weights: Sequence[float], nbest: int) -> tuple[float, ...]:
@@ -307,7 +324,7 @@ class ErrorModel:
         valued = {**domain.informable, **domain.booking}
         self._values = {slot: (*values, DONTCARE) for slot, values in valued.items()}
         slots = tuple(dict.fromkeys((*domain.requestable, *valued)))
-        self._slot_neighbours = _neighbours(slots, size, softening)
+        self._slot_neighbours = _without(_neighbours(slots, size, softening), domain.name_slot)
         tabled = [
             s
             for s in dict.fromkeys((*domain.system_requestable, domain.name_slot))
@@ -340,7 +357,7 @@ class ErrorModel:
         truth_key = frozenset(acts) if acts else _NULL_KEY
         readings: list[Acts] = []
         keys: list[frozenset[Act]] = []
-        items = [index for index, act in enumerate(acts) if act.slot is not None]
+        items = self._confusable_items(acts)
         for place in range(size):
             if place == truth_place:
                 readings.append(acts)
@@ -358,6 +375,18 @@ class ErrorModel:
         hypotheses = [Hypothesis(r, c * scale) for r, c in zip(readings, confidences, strict=True)]
         hypotheses.sort(key=_CONFIDENCE, reverse=True)
         return tuple(hypotheses)
+
+    @staticmethod
+    def _confusable_items(acts: Acts) -> list[int]:
+        """Indices of the acts whose slot or value a confusion may change.
+
+        PyDial decides what may be confused by the act's first item: none when the turn has no
+        item or its first item has no slot (a slotless ``inform(=dontcare)``), and then only the
+        act type changes.
+        """
+        items = [index for index, act in enumerate(acts) if act.slot is not None]
+        first = next((act for act in acts if act.slot is not None or act.value is not None), None)
+        return items if first is not None and first.slot is not None else []
 
     @staticmethod
     def _confidences(grids: _Grids, count: int, stream: RandomStream) -> list[float]:
@@ -416,9 +445,15 @@ class ErrorModel:
         return (Act(new_type), Act(INFORM, slot, value))
 
     def _confuse_slots(self, acts: Acts, stream: RandomStream) -> Acts:
-        """Every slot renamed to a near slot; a renamed slot with a value gets a random value."""
+        """Slots renamed to near slots; a renamed slot with a value gets a random value.
+
+        Renaming goes in order and stops at the first slotless item or the entity type, as
+        PyDial's does.
+        """
         changed = list(acts)
         for index, act in enumerate(acts):
+            if act.slot == TYPE_SLOT or (act.slot is None and act.value is not None):
+                break
             draw = self._slot_neighbours.get(act.slot) if act.slot is not None else None
             if draw is None:
                 continue
@@ -431,8 +466,8 @@ class ErrorModel:
         """One item's value changed to a near value of its slot; None if that item has no value."""
         index = items[stream.below(len(items))]
         act = acts[index]
-        if act.value is None or act.slot is None:
-            return None
+        if act.value is None or act.slot is None or act.slot == TYPE_SLOT:
+            return None  # nothing to change (PyDial leaves the entity type alone)
         table = self._value_neighbours.get(act.slot)
         draw = table.get(act.value) if table is not None else None
         if draw is not None:

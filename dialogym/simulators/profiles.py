@@ -69,6 +69,9 @@ class UserBehaviour(NamedTuple):
             (AffirmCombination).
         goodbye_when_done: Chance of leaving at once when everything is done and the system says
             anything but "anything else?".
+        slotless_dontcare: Chance of leaving the slot out of a ``dontcare`` answer to a system
+            ``request`` or ``select`` ("I don't mind": ``inform(=dontcare)``, NoSlotWithDontcare);
+            the error channel can then only confuse the whole act, as PyDial's does.
         ask_repeat: Chance, per system turn, of asking the system to say it again instead of
             reacting to it (``repeat()``); a dialogym addition, absent from PyDial's users, so
             0 in the built-in profiles.
@@ -100,6 +103,7 @@ class UserBehaviour(NamedTuple):
     ack: float
     affirm_combination: float
     goodbye_when_done: float
+    slotless_dontcare: float
     ask_repeat: float
     patience: int
 

@@ -57,10 +57,10 @@ from dialogym.acts import (
     OFFER,
     REQALTS,
     REQUEST,
-    SELECT,
     THANKYOU,
     Acts,
     Hypotheses,
+    referred_slot,
 )
 from dialogym.domains import DONTCARE, NOT_AVAILABLE, Database, Domain
 
@@ -243,7 +243,7 @@ class BeliefTracker:
                     if value is None:
                         continue
                     if slot is None:
-                        this_slot = this_slot or _this_slot(system_acts)
+                        this_slot = this_slot or referred_slot(system_acts)
                         slot = this_slot
                     if slot in belief:
                         if informed is None:
@@ -520,12 +520,3 @@ def _explicit_confirm(system_acts: Acts) -> tuple[str, str] | None:
                 return None  # PyDial affirms nothing when several slots were confirmed
             found = (act.slot, act.value)
     return found
-
-
-def _this_slot(system_acts: Acts) -> str | None:
-    """The slot an inform without one refers to: the last one the system asked, chose or confirmed."""
-    slot = None
-    for act in system_acts:
-        if act.type is REQUEST or act.type is SELECT or act.type is CONFIRM:
-            slot = act.slot
-    return slot

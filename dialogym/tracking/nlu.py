@@ -47,13 +47,13 @@ from dialogym.acts import (
     REPEAT,
     REQALTS,
     REQUEST,
-    SELECT,
     THANKYOU,
     Act,
     Acts,
     ActType,
     Hypotheses,
     Hypothesis,
+    referred_slot,
 )
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
 from dialogym.domains.words import (
@@ -173,7 +173,7 @@ class RuleNLU:
         Confidence is 1.0 when every sentence was understood without ambiguity, lower when a
         value could belong to several slots or a sentence was not understood at all.
         """
-        asked = _asked_slot(system_acts)
+        asked = referred_slot(system_acts)
         told = frozenset(
             (a.slot, a.value) for a in system_acts if a.type in (INFORM, OFFER) and a.slot
         )
@@ -249,6 +249,8 @@ class RuleNLU:
         if dontcare:
             kind = DENY if _NOT_ANY.search(sentence) else INFORM
             acts.extend(Act(kind, slot, DONTCARE) for slot in dict.fromkeys(dontcare))
+        elif dontcare_cue and not named and not valued and not _NOT_ANY.search(sentence):
+            acts.append(Act(INFORM, None, DONTCARE))  # "I don't mind", said to no question
         kind = INFORM
         if valued and not (dontcare and _NOT_ANY.search(sentence)):
             said = CONFIRM if _CONFIRM.search(sentence) else INFORM
@@ -377,14 +379,6 @@ def _surfaces(value: str, synonyms: Iterable[str]) -> set[str]:
     return {
         form[4:] if form.startswith("the ") and form[4:].strip() else form for form in normalised
     }
-
-
-def _asked_slot(system_acts: Acts) -> str | None:
-    """The slot the system just asked about, confirmed or offered a choice on."""
-    for act in reversed(system_acts):
-        if act.type in (REQUEST, CONFIRM, SELECT) and act.slot is not None:
-            return act.slot
-    return None
 
 
 def _plain_word(sentence: str, match: re.Match[str]) -> bool:

@@ -103,7 +103,7 @@ def test_with_a_venue_on_the_table_the_user_asks_instead_of_answering() -> None:
     ("chances", "expected", "constrained"),
     [
         ({"repeat_constraint_when_asked": 1.0}, "inform(food=british)", False),
-        ({"invent_constraint_when_asked": 1.0}, "inform(area=dontcare)", False),
+        ({"invent_constraint_when_asked": 1.0}, "inform(=dontcare)", False),
         ({}, "inform(area=dontcare)", True),
     ],
     ids=["repeats-a-constraint", "dontcare-not-kept", "dontcare-kept"],
@@ -112,6 +112,26 @@ def test_a_question_outside_the_goal(chances: dict, expected: str, constrained: 
     user, _ = start(goal(food="british"), behaviour(**chances))
     assert respond(user, "request(area)") == parse_acts(expected)
     assert ("area" in user.constraints) is constrained
+
+
+def test_a_dontcare_answer_to_a_request_or_select_may_leave_its_slot_out() -> None:
+    """PyDial's NoSlotWithDontcare: "I don't mind", the slot left to the system."""
+    wanted = goal(food="british", area=DONTCARE)
+    for asked in ("request(area)", "select(area=north) & select(area=south)"):
+        user, _ = start(wanted, behaviour(slotless_dontcare=1.0))
+        assert respond(user, asked) == (Act(ActType.INFORM, None, DONTCARE),)
+        user, _ = start(wanted, behaviour(slotless_dontcare=0.0))
+        assert respond(user, asked) == (Act(ActType.INFORM, "area", DONTCARE),)
+
+
+def test_a_slotless_dontcare_keeps_the_informs_combined_after_it_and_only_follows_questions() -> (
+    None
+):
+    user, _ = start(goal(area=DONTCARE, food="british"), behaviour(slotless_dontcare=1.0))
+    user.behaviour = user.behaviour._replace(inform_combination=1.0)  # after the first turn
+    assert respond(user, "request(area)") == parse_acts("inform(=dontcare) & inform(food=british)")
+    user, _ = start(goal(area=DONTCARE, food="british"), behaviour(slotless_dontcare=1.0))
+    assert respond(user, "hello()") == (Act(ActType.INFORM, "area", DONTCARE),)  # not a question
 
 
 def test_a_right_confirm_is_affirmed_alone_or_with_the_next_pending_inform() -> None:

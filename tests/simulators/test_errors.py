@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from dialogym.acts import Act, Acts, ActType, Hypotheses
-from dialogym.domains import DONTCARE, Domain, load_domain
+from dialogym.domains import DONTCARE, TYPE_SLOT, Domain, load_domain
 from dialogym.simulators import SER_PRESETS, ErrorModel, RandomStream
 from dialogym.simulators.errors import PARAMETER_SETS, _edit_distances
 
@@ -206,7 +206,7 @@ def test_confusions_of_every_turn_are_acts_of_the_domain(kind: str) -> None:
 def test_confusions_change_the_type_rename_slots_or_change_a_value() -> None:
     truth = TURNS["multi-inform"]
     changes = {"type": 0, "slot": 0, "value": 0}
-    for acts, hypotheses in corrupted(ErrorModel(RESTAURANT, 1.0), 200):
+    for acts, hypotheses in corrupted(ErrorModel(RESTAURANT, 1.0), 600):
         if acts is not truth:
             continue
         for hypothesis in hypotheses:
@@ -225,6 +225,53 @@ def test_confusions_change_the_type_rename_slots_or_change_a_value() -> None:
     assert 0.12 < changes["type"] / total < 0.28, changes
     assert 0.2 < changes["slot"] / total < 0.4, changes
     assert 0.4 < changes["value"] / total < 0.6, changes
+
+
+def confusions(truth: Acts, rounds: int = 300) -> list[Acts]:
+    """The wrong readings of ``truth`` (null() left out) in ``rounds`` lists at 100% errors."""
+    channel, randomness = ErrorModel(RESTAURANT, 1.0), stream(7)
+    return [
+        h.acts
+        for _ in range(rounds)
+        for h in channel.corrupt(truth, randomness)
+        if reading(h.acts) != reading(truth) and not is_null(h.acts)
+    ]
+
+
+def test_a_slotless_dontcare_is_only_ever_confused_as_a_whole() -> None:
+    """PyDial caps a confusion by the act's first item: without a slot, only the type changes."""
+    for truth in [
+        (Act(A.INFORM, None, DONTCARE),),
+        (Act(A.INFORM, None, DONTCARE), Act(A.INFORM, "food", FOOD)),
+    ]:
+        wrong = confusions(truth)
+        assert len(wrong) > 100
+        assert all(Act(A.INFORM, None, DONTCARE) not in acts for acts in wrong), truth
+        assert any(acts[0].type is not A.INFORM for acts in wrong)
+
+
+def test_the_entity_type_stops_renaming_and_keeps_its_value() -> None:
+    """PyDial's slot confusion stops at ``type``, and its value confusion leaves it alone."""
+    kind = Act(A.INFORM, TYPE_SLOT, "restaurant")
+    truth = (kind, Act(A.INFORM, "food", FOOD))
+    wrong = confusions(truth)
+    same_types = [acts for acts in wrong if all(a.type is A.INFORM for a in acts)]
+    assert len(same_types) > 100
+    # Only the food value can change: the type comes first, so no slot is renamed.
+    assert all(acts[0] == kind and acts[1].slot == "food" for acts in same_types if len(acts) == 2)
+    assert all(Act(A.INFORM, TYPE_SLOT, None) not in acts for acts in wrong)
+
+
+def test_no_slot_is_confused_into_the_venue_name() -> None:
+    renamed = [
+        act.slot
+        for slot in ("food", "area", "pricerange", "phone", "postcode")
+        for acts in confusions((Act(A.REQUEST, slot),), 100)
+        for act in acts
+        if act.type is A.REQUEST
+    ]
+    assert len(renamed) > 200
+    assert "name" not in renamed
 
 
 def edit_distance(first: str, second: str) -> int:
