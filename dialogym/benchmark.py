@@ -67,11 +67,13 @@ from dialogym.cli import (
     write_json,
 )
 from dialogym.domains import load_domain
+from dialogym.domains.domain import shorten
 from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
-from dialogym.train import TEST_SEED, run_lock, train
+from dialogym.runs import claim_run_folder, run_lock
+from dialogym.train import TEST_SEED, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
 """Named suites: environment ids, each run with ``domain=`` set to every ``--domain``."""
@@ -558,22 +560,71 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
     parser.add_argument("--out", default="runs/benchmark", help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--force", action="store_true",
+        help="write into an existing --out folder that dialogym did not make",
+    )  # fmt: skip
     add_trust_model_flag(parser)
     return parser
 
 
+CELLS_FILE = "cells.json"
+"""The finished cells of a benchmark folder (what a rerun skips)."""
+MAX_CELLS_BYTES = 256 * 1024**2
+"""The largest ``cells.json`` read back."""
+CELL_FIELDS: dict[str, type] = {
+    "domain_arg": str, "env": str, "task": str, "policy": str, "seed": int, "curve": list,
+}  # fmt: skip
+"""What a finished cell must hold besides its figures (`FIGURES`), and of what kind."""
+
+
+def _has(record: Any, fields: dict[str, type | tuple[type, ...]]) -> bool:
+    """Whether ``record`` is an object holding ``fields`` of their kinds (a bool is no number)."""
+    return isinstance(record, dict) and all(
+        not isinstance(record.get(name), bool) and isinstance(record.get(name), kind)
+        for name, kind in fields.items()
+    )
+
+
 def load_cells(path: Path, protocol: dict[str, int]) -> list[dict[str, Any]]:
-    """The finished cells of an earlier run of the same protocol in the same folder."""
+    """The finished cells of an earlier run of the same protocol in the same folder.
+
+    The file is read back bounded and checked (every cell holds `CELL_FIELDS` and the figures,
+    its curve records the training dialogues and the figures), so a broken one is refused in
+    one line.
+
+    Raises:
+        CommandError: unreadable or malformed file, or cells of another protocol.
+    """
     if not path.is_file():
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        if path.stat().st_size > MAX_CELLS_BYTES:
+            raise ValueError(f"larger than {MAX_CELLS_BYTES} bytes")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CommandError(f"--out: {path}: not a cells file ({message[:200]})") from None
     if not isinstance(data, dict) or data.get("protocol") != protocol:
         found = data.get("protocol") if isinstance(data, dict) else None
         raise CommandError(
-            f"--out: {path.parent} holds cells of another protocol ({found}, now {protocol});"
-            " choose another --out"
+            f"--out: {path.parent} holds cells of another protocol ({shorten(json.dumps(found), 200)}, now"
+            f" {protocol}); choose another --out"
         )
-    return list(data["cells"])
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        raise CommandError(f"--out: {path}: 'cells' must be a list")
+    figures: dict[str, type | tuple[type, ...]] = {key: (int, float) for key, *_ in FIGURES}
+    for index, cell in enumerate(cells):
+        if not _has(cell, {**CELL_FIELDS, **figures}) or not all(
+            _has(record, {"dialogues": int, **figures}) for record in cell["curve"]
+        ):
+            fields = ", ".join([*CELL_FIELDS, *figures])
+            raise CommandError(
+                f"--out: {path}: cell {index} is malformed (expected {fields}; curve records with"
+                " dialogues and the figures)"
+            )
+    return cells
 
 
 def run(args: argparse.Namespace) -> int:
@@ -602,8 +653,7 @@ def run(args: argparse.Namespace) -> int:
     for domain in domains:
         make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"--out: {out} exists and is not a folder")
+    claim_run_folder(out, "--out", args.force, {CELLS_FILE: frozenset({"protocol", "cells"})})
     with run_lock(out):
         return _run(args, out, tasks, domains, policies)
 
@@ -624,7 +674,7 @@ def _run(
     args: argparse.Namespace, out: Path, tasks: list[str], domains: list[str], policies: list[str]
 ) -> int:
     """`run`'s body, under the output folder's lock."""
-    done_path = out / "cells.json"
+    done_path = out / CELLS_FILE
     protocol = {name: getattr(args, name) for name in PYDIAL_PROTOCOL}
     cells = load_cells(done_path, protocol)
     labels = domain_labels(domains)

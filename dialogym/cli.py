@@ -4,7 +4,10 @@ Every sub-command reports bad input as one line on stderr (``dialogym CMD: error
 exits with status 2, never with a traceback.
 
 Outputs (``--json``, ``--out``, ``--transcripts``, run files) are written atomically (a temporary
-file in the same folder, then ``os.replace``) with the permissions the umask gives new files.
+file in the same folder, named ``.NAME.RANDOM.dialogym-tmp`` so that it matches no one else's
+file, then ``os.replace``) with the permissions the umask gives new files. Text that comes from
+data (a transcript shown with ``--show``, an error message) is printed with control characters
+escaped (`printable`).
 Before a command runs, `check_output` refuses an output path that is empty, a directory, a
 symbolic link, in a folder that cannot be written, or an existing file that is not an output of
 ours. A file is ours when its first JSON value (the whole file, or else its first line, read up
@@ -16,14 +19,16 @@ overwrites any regular file.
 from __future__ import annotations
 
 import argparse
+import glob
 import importlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -186,10 +191,20 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Write a file (text, or bytes as is) so that readers see either the old or the new content.
+TEMPORARY_SUFFIX = ".dialogym-tmp"
+"""Ends the name of every temporary `atomic_file` makes (``.NAME.RANDOM.dialogym-tmp``), so that
+a run removing the temporaries of its writes cut short never matches a file of someone else's
+(an editor's ``.config.yaml.swp``)."""
 
-    The file gets the permissions the umask gives a new file; a symbolic link is not replaced.
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary stream that replaces ``path`` when the block ends, so readers see old or new.
+
+    The content goes to a temporary in the same folder (``.NAME.RANDOM`` + `TEMPORARY_SUFFIX`),
+    flushed to disk, then renamed over ``path``; an error in the block removes the temporary
+    and leaves ``path`` as it was. The file gets the permissions the umask gives a new file; a
+    symbolic link is not replaced.
 
     Raises:
         CommandError: ``path`` is a symbolic link or a directory, or cannot be written.
@@ -200,16 +215,15 @@ def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
         raise CommandError(f"{target} is {kind}; refusing to replace it")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX
+        )
     except OSError as error:
         raise CommandError(f"{target}: cannot write ({error.strerror})") from None
     try:
         os.chmod(temporary, 0o666 & ~_umask())
-        binary = isinstance(text, bytes)
-        with os.fdopen(
-            handle, "wb" if binary else "w", encoding=None if binary else "utf-8"
-        ) as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, target)
@@ -218,9 +232,45 @@ def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
         raise
 
 
+def temporaries(folder: Path, name: str) -> list[Path]:
+    """The temporaries `atomic_file` left in ``folder`` for the file ``name`` (writes cut short)."""
+    return [
+        path
+        for path in folder.glob(f".{glob.escape(name)}.*{TEMPORARY_SUFFIX}")
+        if path.is_file() and not path.is_symlink()
+    ]
+
+
+def write_atomically(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write a file (text as UTF-8, or bytes as is) with `atomic_file`.
+
+    Raises:
+        CommandError: ``path`` is a symbolic link or a directory, or cannot be written.
+    """
+    with atomic_file(path) as stream:
+        stream.write(text.encode("utf-8") if isinstance(text, str) else text)
+
+
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write JSON atomically, indented, keys in insertion order."""
     write_atomically(path, json.dumps(data, indent=2) + "\n")
+
+
+def printable(text: str, newlines: bool = True) -> str:
+    r"""``text`` with every character a terminal could act on escaped, so data cannot drive it.
+
+    Control and other non-printable characters (ESC, bidirectional overrides...) are written
+    as their Python escapes; newlines and tabs are kept when ``newlines``.
+
+    >>> printable("red\x1b[31m\ttext\n"), printable("a\nb", newlines=False)
+    ('red\\x1b[31m\ttext\n', 'a\\nb')
+    """
+    return "".join(
+        char
+        if char.isprintable() or (newlines and char in "\n\t")
+        else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 def run_command(
@@ -234,7 +284,7 @@ def run_command(
     try:
         return body(args)
     except CommandError as error:
-        print(f"dialogym {name}: error: {error}", file=sys.stderr)
+        print(f"dialogym {name}: error: {printable(str(error), newlines=False)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"dialogym {name}: interrupted", file=sys.stderr)

@@ -37,6 +37,7 @@ from dialogym.cli import (
     make_env,
     non_negative_int,
     parse_env_kwargs,
+    printable,
     run_command,
     write_atomically,
     write_json,
@@ -237,7 +238,8 @@ def run(args: argparse.Namespace) -> int:
         if shown < args.show:
             shown += 1
             verdict = "success" if result.success else "failure"
-            bar.write(f"{env.unwrapped.transcript_text()}\n=> {verdict}\n")
+            # A domain's names and values reach the terminal escaped: data cannot drive it.
+            bar.write(f"{printable(env.unwrapped.transcript_text())}\n=> {verdict}\n")
 
     with tqdm(
         total=args.episodes, desc=args.policy, disable=args.no_progress, file=sys.stderr

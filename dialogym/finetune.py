@@ -8,7 +8,10 @@ Example::
     dialogym evaluate --env dialogym/PyDialEnv3-v0 --policy llm:runs/llm-hdc --num-envs 16
 
 The corpus is what ``dialogym simulate`` writes (``evaluate --transcripts`` and ``improve`` write
-the same lines). Every dialogue is replayed in its recorded world from its seed
+the same lines), read line by line (`dialogym.agents.warm_start.CorpusLimits`), never whole. The
+world its first line names (``env``, ``env_kwargs``) is checked as any file's is
+(`dialogym.envs.registration.checked_env`: a dialogym id, the env's own arguments, built-in
+models only). Every dialogue is replayed in that world from its seed
 (`dialogym.agents.warm_start.replay_corpus`, which also checks that it replays as recorded) to
 learn which actions were allowed at each turn. One example per system turn: the prompt the live
 policy would have seen before it (`dialogym.policies.llm.dialogue_prompt` on the recorded turns,
@@ -27,17 +30,19 @@ examples, the settings, the wall time and the agreement with the teacher on the 
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dialogym.cli import CommandError, non_negative_int, run_command
+from dialogym.cli import CommandError, make_env, non_negative_int, run_command
+from dialogym.domains.domain import excerpt
+from dialogym.envs.registration import checked_env
 from dialogym.models import ModelError, select_device
 from dialogym.policies.llm import (
     DEFAULT_MODEL,
@@ -100,92 +105,94 @@ class FinetuneSettings:
             raise ValueError(f"learning_rate: must be in (0, 1), got {self.learning_rate!r}")
 
 
-MAX_CORPUS_BYTES = 2 * 1024**3
-MAX_LINE_BYTES = 4 * 1024**2
+def corpus_world(path: Path) -> tuple[str, dict[str, Any]]:
+    """The world a corpus's first line names (``env``, ``env_kwargs``), checked as a file's.
+
+    Raises:
+        CommandError: unreadable corpus, or a world `checked_env` refuses (one line naming the
+            file, line and field).
+    """
+    from dialogym.agents.warm_start import corpus_records
+
+    try:
+        number, record = next(corpus_records(path))
+        return checked_env(record.get("env"), record.get("env_kwargs"), f"{path} line {number}")
+    except ValueError as error:
+        raise CommandError(f"--corpus: {error}") from None
 
 
-def corpus_examples(path: str | Path) -> tuple[list[Example], int, int]:
+def corpus_examples(
+    path: str | Path, world: tuple[str, Mapping[str, Any]] | None = None
+) -> tuple[list[Example], int, int]:
     """The deduplicated examples of a corpus, the dialogues read, and the decisions before dedup.
 
-    The corpus's first line names the world (``env``, ``env_kwargs``); every dialogue is
-    replayed there to learn the masks.
+    Every dialogue is replayed in ``world`` (default: the one the corpus's first line names,
+    `corpus_world`) to learn the masks. The file is read line by line, twice (the replay, then
+    the prompts), never whole.
+
+    Args:
+        path: The corpus (JSONL from ``dialogym simulate``).
+        world: The env id and arguments to replay in (``improve`` gives its own).
 
     Raises:
         CommandError: unreadable or malformed corpus, or a dialogue that does not replay (one
             line naming the file and line).
     """
-    from dialogym.agents.warm_start import replay_corpus
+    from dialogym.agents.warm_start import corpus_records, replay_corpus
 
     path = Path(path)
-    records = _read_records(path)
-    env_id, env_kwargs = records[0][1].get("env"), records[0][1].get("env_kwargs")
-    if not isinstance(env_id, str) or not isinstance(env_kwargs, dict):
-        raise CommandError(
-            f"--corpus: {path} line {records[0][0]}: no 'env' and 'env_kwargs' (write the corpus"
-            " with dialogym simulate, which records them)"
-        )
+    env_id, env_kwargs = corpus_world(path) if world is None else world
     try:
         replayed = replay_corpus(path, env_id, env_kwargs, gamma=1.0)
     except ValueError as error:
         raise CommandError(f"--corpus: {str(error).splitlines()[0]}") from None
-    import gymnasium as gym
-
-    env: Any = gym.make(env_id, **env_kwargs).unwrapped
+    env = make_env(env_id, dict(env_kwargs)).unwrapped
     action_names = env.action_names
+    env.close()
     slots = request_slots(action_names)
     examples: dict[Example, None] = {}
     decision = 0
-    for line, record in records:
+    dialogues = 0
+    for line, record in corpus_records(path):
         turns = record["transcript"]
         try:
             exchanges = [exchange_of(turn) for turn in turns]
+            beliefs = [_belief(turn) for turn in turns[:-1]]
         except ValueError as error:
             raise CommandError(f"--corpus: {path} line {line}: {error}") from None
         for k in range(1, len(turns)):
-            belief = turns[k - 1].get("belief")
-            if not isinstance(belief, dict):
-                raise CommandError(f"--corpus: {path} line {line} turn {k - 1}: no 'belief' object")
             mask = replayed.masks[decision]
             allowed = tuple(name for name, ok in zip(action_names, mask, strict=True) if ok)
-            prompt = dialogue_prompt(exchanges[:k], belief, slots)
+            prompt = dialogue_prompt(exchanges[:k], beliefs[k - 1], slots)
             examples[Example(prompt, allowed, allowed.index(turns[k]["action"]))] = None
             decision += 1
-    return list(examples), len(records), decision
+        dialogues += 1
+    return list(examples), dialogues, decision
 
 
-def _read_records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The corpus's dialogues with their line numbers, as JSON objects (bounded)."""
-    try:
-        size = path.stat().st_size
-        stream = path.open("rb")
-    except OSError as error:
-        raise CommandError(f"--corpus: cannot read {path} ({error.strerror})") from None
-    if size > MAX_CORPUS_BYTES:
-        stream.close()
-        raise CommandError(f"--corpus: {path} is larger than {MAX_CORPUS_BYTES} bytes")
-    records = []
-    with stream:
-        number = 0
-        while raw := stream.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if len(raw) > MAX_LINE_BYTES:
-                raise CommandError(
-                    f"--corpus: {path} line {number}: longer than {MAX_LINE_BYTES} bytes"
-                )
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw)
-            except (ValueError, RecursionError):
-                raise CommandError(f"--corpus: {path} line {number}: not JSON") from None
-            if not isinstance(record, dict) or not isinstance(record.get("transcript"), list):
-                raise CommandError(
-                    f"--corpus: {path} line {number}: not a simulate dialogue (no 'transcript' list)"
-                )
-            records.append((number, record))
-    if not records:
-        raise CommandError(f"--corpus: {path} holds no dialogue")
-    return records
+def _belief(turn: Mapping[str, Any]) -> dict[str, tuple[str, float]]:
+    """A recorded turn's ``belief``: slot to ``[value, probability]`` (text, a finite number).
+
+    Raises:
+        ValueError: a missing belief or a malformed entry (named).
+    """
+    belief = turn.get("belief")
+    if not isinstance(belief, dict):
+        raise ValueError(f"turn {turn.get('turn')!r}: no 'belief' object")
+    for slot, entry in belief.items():
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], int | float)
+            and not isinstance(entry[1], bool)
+            and math.isfinite(entry[1])
+        ):
+            raise ValueError(
+                f"turn {turn.get('turn')!r}: belief {slot[:80]!r}: expected [value (text),"
+                f" probability (a number)], got {excerpt(entry)}"
+            )
+    return {slot: (value, float(probability)) for slot, (value, probability) in belief.items()}
 
 
 def trained_tensors(model: Any, layers: int) -> list[str]:

@@ -27,7 +27,12 @@ Round 0 evaluates the ``--start`` policy. Each round then
 attempt counted, success and its Wilson interval, return, turns, corpus size, dialogues kept,
 the played dialogues' success, fine-tuning and wall time)
 and ``curve.png`` the success and return curves, both written atomically after each round.
-The run folder is locked while it runs (``run.lock``, as ``dialogym train`` does);
+``--out`` must be a new folder, an empty one or one dialogym made (``--force`` for another; never
+one holding a symbolic link: `dialogym.runs`), and is locked while the run writes it
+(``run.lock``, as ``dialogym train`` does). Corpora are read line by line within
+`dialogym.agents.warm_start.CorpusLimits`, never whole, and replayed in the run's world;
+``improve.json`` is checked when read back (its ``env`` and ``env_kwargs`` as any file's:
+`dialogym.envs.registration.checked_env`);
 ``dialogym improve --resume RUN`` continues an interrupted run from its last finished round
 with the settings of ``RUN/improve.json`` (the corpus cut back to that round's size);
 ``--resume RUN --rounds N`` also extends (or shortens) it to N rounds.
@@ -39,13 +44,14 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dialogym.cli import (
     CommandError,
+    atomic_file,
     env_parser,
     make_env,
     non_negative_int,
@@ -54,10 +60,11 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.envs.registration import checked_env
 from dialogym.envs.rollout import EpisodeResult, summarize
 from dialogym.evaluate import play_batched
 from dialogym.finetune import FinetuneSettings, corpus_examples, train_on
-from dialogym.models import ModelError, select_device
+from dialogym.models import MODELS, ModelError, select_device
 from dialogym.policies.llm import (
     LLMPolicy,
     LoadedModel,
@@ -65,12 +72,18 @@ from dialogym.policies.llm import (
     load_model,
     save_policy_model,
 )
-from dialogym.train import run_lock
+from dialogym.runs import claim_run_folder, remove_temporaries, run_lock
 
 CONFIG_FILE = "improve.json"
 ROUNDS_FILE = "rounds.json"
 CORPUS_FILE = "corpus.jsonl"
 CURVE_FILE = "curve.png"
+RUN_FILES = (CONFIG_FILE, ROUNDS_FILE, CORPUS_FILE, CURVE_FILE)
+"""The files a run writes (atomically) into its folder, besides the rounds' policy folders."""
+IMPROVE_OUTPUTS = {CONFIG_FILE: frozenset({"env", "env_kwargs", "start", "rounds"})}
+"""A file that makes a folder an improve run's (one made before run folders were marked)."""
+MAX_RUN_FILE_BYTES = 16 * 1024**2
+"""The largest ``improve.json`` or ``rounds.json`` read back."""
 PLAY_SEED_OFFSET = 1_000_000
 """Self-play seeds start this far past ``--seed`` (the test dialogues' seeds)."""
 KEEP_RULES = ("success", "return")
@@ -101,15 +114,64 @@ class ImproveConfig:
                 raise ValueError(f"--{name.replace('_', '-')}: must be >= 1, got {value!r}")
         if self.keep not in KEEP_RULES:
             raise ValueError(f"--keep: choose one of {', '.join(KEEP_RULES)}, got {self.keep!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"--seed: must be an integer >= 0, got {self.seed!r}")
+        if isinstance(self.min_return, bool) or not isinstance(self.min_return, int | float):
+            raise ValueError(f"--min-return: must be a number, got {self.min_return!r}")
+        for name in ("start", "corpus"):
+            value = getattr(self, name)
+            if not isinstance(value, str) and (name == "start" or value is not None):
+                raise ValueError(f"--{name}: must be a path or name, got {value!r}")
+        if not isinstance(self.finetune, dict):
+            raise ValueError(f"finetune: must be a mapping, got {self.finetune!r}")
+        try:
+            FinetuneSettings(**self.finetune)
+        except TypeError as error:
+            raise ValueError(f"finetune: {error}") from None
+
+    @classmethod
+    def load(cls, path: Path, named_by_user: frozenset[str]) -> ImproveConfig:
+        """Read a run's ``improve.json`` (untrusted: bounded, every field checked).
+
+        Args:
+            path: The file.
+            named_by_user: ``--env-kwarg`` values given: models it may name (`checked_env`).
+
+        Raises:
+            CommandError: one line naming the file (and the field).
+        """
+        try:
+            if path.stat().st_size > MAX_RUN_FILE_BYTES:
+                raise ValueError(f"larger than {MAX_RUN_FILE_BYTES} bytes")
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"expected an object, got {type(data).__name__}")
+            checked_env(data.get("env"), data.get("env_kwargs"), str(path), named_by_user)
+            return cls(**data)
+        except OSError as error:
+            raise CommandError(f"--resume: {path}: cannot read ({error.strerror})") from None
+        except (ValueError, TypeError, RecursionError) as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            prefix = "" if message.startswith(str(path)) else f"{path}: "
+            raise CommandError(f"--resume: {prefix}{message[:500]}") from None
 
 
-def improve(config: ImproveConfig, run_dir: Path, resume: bool = False) -> list[dict[str, Any]]:
+def improve(
+    config: ImproveConfig, run_dir: Path, resume: bool = False, force: bool = False
+) -> list[dict[str, Any]]:
     """Run (or continue) the rounds of self-improvement in ``run_dir``; the round records.
 
+    Args:
+        config: The run.
+        run_dir: Its folder (created, or dialogym's: see `dialogym.runs.claim_run_folder`).
+        resume: Continue the run ``run_dir`` holds.
+        force: Write into an existing folder that dialogym did not make (``--force``).
+
     Raises:
-        CommandError: the run folder is in use or inconsistent, or a model, corpus or env is
-            bad (one line).
+        CommandError: the run folder is not dialogym's, in use or inconsistent, or a model,
+            corpus or env is bad (one line).
     """
+    claim_run_folder(run_dir, "--resume" if resume else "--out", force, IMPROVE_OUTPUTS)
     with run_lock(run_dir):
         return _improve(config, run_dir, resume)
 
@@ -118,15 +180,15 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
     records: list[dict[str, Any]] = []
     corpus = run_dir / CORPUS_FILE
     if resume:
-        records = json.loads((run_dir / ROUNDS_FILE).read_text(encoding="utf-8")) if (
-            run_dir / ROUNDS_FILE
-        ).is_file() else []  # fmt: skip
+        records = _read_rounds(run_dir / ROUNDS_FILE)
+        remove_temporaries(run_dir, RUN_FILES)
         if records:
-            _cut_corpus(corpus, records[-1]["corpus_dialogues"])
+            _copy_corpus(corpus, corpus, records[-1]["corpus_dialogues"])
     else:
+        _copy_corpus(Path(config.corpus) if config.corpus else None, corpus)
         write_json(run_dir / CONFIG_FILE, asdict(config))
-        write_atomically(corpus, Path(config.corpus).read_bytes() if config.corpus else b"")
     settings = FinetuneSettings(**config.finetune)
+    world = (config.env, config.env_kwargs)
     device, _ = select_device(None)
     if not records:
         records.append(_evaluate(config, config.start, 0, corpus, {}))
@@ -134,10 +196,7 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
     for round_number in range(len(records), config.rounds + 1):
         started = time.perf_counter()
         current = config.start if round_number == 1 else str(run_dir / f"round-{round_number - 1}")
-        try:
-            loaded = load_model(current, device, inference_dtype(device))
-        except ModelError as error:
-            raise CommandError(f"--start: {error}") from None
+        loaded = _load(current, device, inference_dtype(device))
         seed = config.seed + PLAY_SEED_OFFSET + (round_number - 1) * config.dialogues
         attempts = []
         for attempt in range(config.attempts):
@@ -151,10 +210,9 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
             for line in (best_attempt(config, tries) for tries in zip(*attempts, strict=True))
             if line is not None
         ]
-        existing = corpus.read_text(encoding="utf-8")
-        write_atomically(corpus, existing + "".join(line + "\n" for line in kept))
-        examples, dialogues, _ = corpus_examples(corpus)
-        loaded = load_model(current, device)  # float32 to train
+        _copy_corpus(corpus, corpus, added=kept)
+        examples, _, _ = corpus_examples(corpus, world)
+        loaded = _load(current, device)  # float32 to train
         round_settings = FinetuneSettings(
             **{**asdict(settings), "seed": settings.seed + round_number}
         )
@@ -183,13 +241,12 @@ def _evaluate(
     """The round's record: its policy on the test dialogues, the corpus size, the times."""
     started = time.perf_counter() if started is None else started
     device, _ = select_device(None)
-    loaded = load_model(model, device, inference_dtype(device))
+    loaded = _load(model, device, inference_dtype(device))
     played = play_batched(
         config.env, config.env_kwargs, _bound(loaded, None),
         config.eval_episodes, config.seed, config.num_envs,
     )  # fmt: skip
     summary = summarize([result for result, _ in played])
-    text = corpus.read_text(encoding="utf-8")
     record = {
         "round": round_number,
         "dialogues": round_number * config.dialogues * config.attempts,
@@ -197,7 +254,7 @@ def _evaluate(
         "success_ci95": summary["success_ci95"],
         "avg_return": summary["avg_return"],
         "avg_turns": summary["avg_turns"],
-        "corpus_dialogues": sum(1 for line in text.splitlines() if line.strip()),
+        "corpus_dialogues": sum(1 for _ in _corpus_lines(corpus)),
         **extra,
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
@@ -226,6 +283,33 @@ def _bound(loaded: LoadedModel, seed: Sequence[int] | None) -> Callable[[Any], L
     return lambda venv: LLMPolicy(venv.envs, loaded, seed=seed)
 
 
+def _read_rounds(path: Path) -> list[dict[str, Any]]:
+    """The records of a run's ``rounds.json`` (none if it is not there yet), checked.
+
+    Raises:
+        CommandError: an unreadable, oversized or malformed file (one line naming it).
+    """
+    if not path.is_file():
+        return []
+    try:
+        if path.stat().st_size > MAX_RUN_FILE_BYTES:
+            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES} bytes")
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as error:
+        raise CommandError(f"--resume: {path}: not a rounds file ({error})") from None
+    if not isinstance(records, list) or not all(
+        isinstance(r, dict)
+        and isinstance(r.get("corpus_dialogues"), int)
+        and not isinstance(r["corpus_dialogues"], bool)
+        and r["corpus_dialogues"] >= 0
+        for r in records
+    ):
+        raise CommandError(
+            f"--resume: {path}: expected a list of round records, each with corpus_dialogues"
+        )
+    return records
+
+
 def _write_progress(run_dir: Path, records: list[dict[str, Any]]) -> None:
     """``rounds.json`` and ``curve.png``, atomically."""
     from dialogym.agents.plots import learning_curves
@@ -235,10 +319,47 @@ def _write_progress(run_dir: Path, records: list[dict[str, Any]]) -> None:
     write_atomically(run_dir / CURVE_FILE, learning_curves({"LLM policy": [records]}, title))
 
 
-def _cut_corpus(corpus: Path, dialogues: int) -> None:
-    """Keep the corpus's first ``dialogues`` lines (what the last finished round had)."""
-    lines = corpus.read_text(encoding="utf-8").splitlines(keepends=True)
-    write_atomically(corpus, "".join(lines[:dialogues]))
+def _load(model: str, device: Any, dtype: Any = None) -> LoadedModel:
+    """`load_model`, its errors one line naming the model (``--start`` or a round's folder)."""
+    try:
+        return load_model(model, device, dtype)
+    except ModelError as error:
+        raise CommandError(f"--start: {error}") from None
+
+
+def _corpus_lines(corpus: Path) -> Iterator[bytes]:
+    """A corpus's dialogue lines, one at a time, within `CorpusLimits` (never the whole file).
+
+    Raises:
+        CommandError: the file is too large, has a line too long, or cannot be read.
+    """
+    from dialogym.agents.warm_start import corpus_lines  # torch and SB3 load only when needed
+
+    try:
+        for _, raw in corpus_lines(corpus):
+            yield raw
+    except ValueError as error:
+        raise CommandError(f"--corpus: {error}") from None
+
+
+def _copy_corpus(
+    source: Path | None, corpus: Path, dialogues: int | None = None, added: Sequence[str] = ()
+) -> None:
+    """Write the run corpus atomically: ``source``'s first ``dialogues`` lines, then ``added``.
+
+    ``source`` (``--corpus``, or the run corpus itself) is read line by line within
+    `CorpusLimits`, never whole; None starts an empty corpus.
+
+    Raises:
+        CommandError: ``source`` is too large, has a line too long, or cannot be read.
+    """
+    with atomic_file(corpus) as stream:
+        lines = () if source is None else _corpus_lines(source)
+        for number, raw in enumerate(lines):
+            if dialogues is not None and number >= dialogues:
+                break
+            stream.write(raw if raw.endswith(b"\n") else raw + b"\n")
+        stream.write("".join(line + "\n" for line in added).encode("utf-8"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-examples", type=non_negative_int, default=0, metavar="N")
     parser.add_argument("--out", metavar="RUN", help="the run folder")
     parser.add_argument("--resume", metavar="RUN", help="continue an interrupted run")
+    parser.add_argument(
+        "--force", action="store_true",
+        help="write into an existing --out folder that dialogym did not make",
+    )  # fmt: skip
     return parser
 
 
@@ -276,19 +401,16 @@ def run(args: argparse.Namespace) -> int:
     """Improve as the parsed arguments say (or resume); print the rounds."""
     if args.resume is not None:
         run_dir = Path(args.resume)
-        try:
-            config = ImproveConfig(
-                **json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-            )
-        except (OSError, ValueError, TypeError) as error:
-            raise CommandError(f"--resume: {run_dir / CONFIG_FILE}: {error}") from None
+        given = parse_env_kwargs(args.env_kwarg).values()
+        named = frozenset(value for value in given if isinstance(value, str))
+        config = ImproveConfig.load(run_dir / CONFIG_FILE, named)
         if args.rounds is not None and args.rounds != config.rounds:
             try:
                 config = ImproveConfig(**{**asdict(config), "rounds": args.rounds})
             except ValueError as error:
                 raise CommandError(str(error)) from None
             write_json(run_dir / CONFIG_FILE, asdict(config))
-        records = improve(config, run_dir, resume=True)
+        records = improve(config, run_dir, resume=True, force=args.force)
     else:
         if args.out is None or args.start is None:
             raise CommandError("--out and --start are required (or --resume RUN)")
@@ -310,7 +432,12 @@ def run(args: argparse.Namespace) -> int:
         make_env(config.env, config.env_kwargs).close()  # one-line errors for a bad env
         if config.corpus is not None and not Path(config.corpus).is_file():
             raise CommandError(f"--corpus: {config.corpus} is not a file")
-        records = improve(config, run_dir)
+        if config.start not in MODELS and not Path(config.start).exists():
+            raise CommandError(
+                f"--start: {config.start!r} names no model: neither a model name"
+                f" ({', '.join(MODELS)}) nor a folder or file"
+            )
+        records = improve(config, run_dir, force=args.force)
     for record in records:
         print(
             f"round {record['round']}: success {record['success_rate']:.3f}, return"

@@ -19,9 +19,12 @@ turn with ``turn``, ``action`` (the summary action's name in ``env.unwrapped.act
 ``hypotheses`` (``acts``, ``confidence``), ``belief`` (slot to ``[value, probability]``) and
 ``reward``.
 
-**Replay.** A line is enough to play its dialogue again::
+**Replay.** A line is enough to play its dialogue again (a corpus is untrusted: check the world
+it names, `checked_env`, before building it; a bare ``gymnasium.make`` of an id such as
+``module:dialogym/...`` would import the module)::
 
-    env = gym.make(line["env"], **line["env_kwargs"]).unwrapped
+    env_id, env_kwargs = checked_env(line["env"], line["env_kwargs"], "corpus.jsonl line 1")
+    env = gym.make(env_id, **env_kwargs).unwrapped
     env.reset(seed=line["seed"])
     for turn in line["transcript"][1:]:
         env.step(env.action_names.index(turn["action"]))

@@ -17,17 +17,22 @@ The run folder receives:
 | ``model.zip`` | the final agent (load it with ``dialogym evaluate --policy RUN/model.zip``) |
 | ``metrics.json`` | the final evaluation on ``test_episodes`` dialogues, wall time, budgets |
 | ``curves.png`` | success rate and return against training dialogues |
-| ``run.lock`` | the pid of the run writing the folder, while it runs |
+| ``run.lock`` | locked by the run writing the folder (its pid and host), while it runs |
+| ``.dialogym-run`` | the mark of a run folder dialogym made |
 
 Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leaves no half-written
 file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
 empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
 
-A run holds ``run.lock`` while it writes: a second run into the same folder is refused (a lock
-left by a dead process is taken over). Resuming removes only the temporaries of the files above
-(``.NAME.*``, left by a write cut short), nothing else in the folder; it continues the run as its
-``config.yaml`` says, refuses flags that say otherwise, and leaves a finished run (one with
-``metrics.json``) untouched.
+``--out`` must be a new folder, an empty one or one dialogym made (`dialogym.runs`): another
+folder is written into only with ``--force``, and a folder holding a symbolic link never. A run
+holds ``run.lock`` (``flock``) while it writes: a second run into the same folder is refused,
+from any process namespace (a lock left by a dead process is taken over). Resuming removes only
+the temporaries of the files above (``.NAME.RANDOM.dialogym-tmp``, left by a write cut short),
+nothing else in the folder; it continues the run as its ``config.yaml`` says (whose ``env`` and
+``env_kwargs`` are checked as any file's: `dialogym.envs.registration.checked_env`; a model
+folder it names loads only if ``--env-kwarg`` names it too), refuses flags that say otherwise,
+and leaves a finished run (one with ``metrics.json``) untouched.
 
 ``--warm-start CORPUS.jsonl`` pretrains the fresh agent by behaviour cloning on a corpus from
 ``dialogym simulate`` made in the same world (`dialogym.agents.warm_start`), then evaluates and
@@ -43,11 +48,9 @@ import csv
 import dataclasses
 import io
 import json
-import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +81,7 @@ from dialogym.cli import (
     write_json,
 )
 from dialogym.envs.rollout import evaluate
+from dialogym.runs import claim_run_folder, remove_temporaries, run_lock
 
 EVAL_SEED = 10_000
 """Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
@@ -88,69 +92,13 @@ RUN_FILES = (
     "checkpoint.json", "model.zip", "metrics.json", "curves.png",
 )  # fmt: skip
 """The files a run writes (atomically) into its folder: the only ones whose temporaries it removes."""
-LOCK_FILE = "run.lock"
-"""Held (created exclusively, holding the pid) by the run writing a folder."""
+TRAIN_OUTPUTS = {
+    "checkpoint.json": frozenset({"dialogues", "train_seconds", "evaluations"}),
+    "metrics.json": frozenset({"algo", "dialogues", "timesteps", "success_rate"}),
+}
+"""Files that make a folder a training run's (one made before run folders were marked)."""
 WARM_START_FILE = "warm_start.json"
 """Written by a warm-started run: the corpus it cloned and how (`WarmStartReport`)."""
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process with this pid exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
-@contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """Hold ``run_dir/run.lock`` while the block runs; a lock of a dead process is taken over.
-
-    Raises:
-        CommandError: another live process holds the folder, or it cannot be created.
-    """
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(
-            f"--out: cannot create run folder {run_dir} ({error.strerror})"
-        ) from None
-    lock = run_dir / LOCK_FILE
-    for _ in range(2):
-        try:
-            handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text(encoding="utf-8").strip() or "0")
-            except (OSError, ValueError):
-                pid = 0
-            if pid > 0 and _alive(pid):
-                raise CommandError(
-                    f"{run_dir} is in use by another run (pid {pid}, {lock}); wait for it or"
-                    " choose another --out"
-                ) from None
-            lock.unlink(missing_ok=True)  # stale: its process is gone
-            continue
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(f"{os.getpid()}\n")
-        break
-    else:
-        raise CommandError(f"{run_dir}: could not take {lock}; another run is starting there")
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def remove_temporaries(run_dir: Path) -> None:
-    """Remove the temporaries of `RUN_FILES` left by writes cut short (``.NAME.*``), nothing else."""
-    for name in RUN_FILES:
-        for stale in run_dir.glob(f".{name}.*"):
-            if stale.is_file() and not stale.is_symlink():
-                stale.unlink()
 
 
 def read_checkpoint(run_dir: Path) -> tuple[int, float, list[dict[str, Any]]]:
@@ -208,12 +156,14 @@ def train(
     trust_model: bool = False,
     warm_start_corpus: str | Path | None = None,
     warm_start_settings: BehaviourCloning | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
     Args:
         config: The run.
-        run_dir: Folder for the run's files (created; locked while the run writes it).
+        run_dir: Folder for the run's files (created, or dialogym's: see
+            `dialogym.runs.claim_run_folder`; locked while the run writes it).
         resume: Continue from ``run_dir/checkpoint.zip`` instead of starting afresh.
         progress: Show a progress bar on stderr.
         trust_model: Load ``checkpoint.zip`` as SB3 does, unpickling it (runs code from
@@ -223,11 +173,14 @@ def train(
             resuming (the run's checkpoints hold the warm-started agent).
         warm_start_settings: Epochs, batch size, learning rate and value weight of the cloning
             (default: `BehaviourCloning`'s).
+        force: Write into an existing folder that dialogym did not make (``--force``).
 
     Raises:
-        CommandError: another run holds ``run_dir``, its checkpoint cannot be resumed, or the
-            corpus cannot be read, replayed, or is from another world.
+        CommandError: ``run_dir`` is not dialogym's (without ``force``) or holds a link,
+            another run holds it, its checkpoint cannot be resumed, or the corpus cannot be
+            read, replayed, or is from another world.
     """
+    claim_run_folder(Path(run_dir), "--resume" if resume else "--out", force, TRAIN_OUTPUTS)
     with run_lock(Path(run_dir)):
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
@@ -253,7 +206,7 @@ def _train(
     records: list[dict[str, Any]] = []
     elapsed = 0.0
     if resume:
-        remove_temporaries(run_dir)
+        remove_temporaries(run_dir, RUN_FILES)
         start_dialogues, elapsed, records = read_checkpoint(run_dir)
     else:
         write_atomically(run_dir / "config.yaml", config.to_yaml())
@@ -399,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--warm-start", metavar="CORPUS.jsonl",
         help="pretrain by behaviour cloning on a corpus from dialogym simulate (same world)",
     )  # fmt: skip
+    parser.add_argument(
+        "--force", action="store_true",
+        help="write into an existing --out folder that dialogym did not make",
+    )  # fmt: skip
     add_trust_model_flag(parser)
     for spec in dataclasses.fields(TrainConfig):
         flag = "--" + spec.name.replace("_", "-")
@@ -427,7 +384,7 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
     settings: dict[str, Any] = {}
     try:
         if "config" in args:
-            settings = TrainConfig.load(args.config).to_dict()
+            settings = TrainConfig.load(args.config, named_by_user(args)).to_dict()
         flags = {
             f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if f.name in args
         }
@@ -446,6 +403,15 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
     except ValueError as error:
         raise CommandError(f"--{error}") from None
     return config
+
+
+def named_by_user(args: argparse.Namespace) -> frozenset[str]:
+    """The ``--env-kwarg`` values given: models a config file may name (see `checked_env`)."""
+    try:
+        given = parse_env_kwargs(getattr(args, "env_kwargs", None) or [])
+    except CommandError:
+        return frozenset()  # reported by resolve_config
+    return frozenset(value for value in given.values() if isinstance(value, str))
 
 
 def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Path) -> list[str]:
@@ -496,7 +462,7 @@ def run(args: argparse.Namespace) -> int:
         if not (run_dir / "checkpoint.zip").is_file():
             raise CommandError(f"--resume: {run_dir} holds checkpoint.json but no checkpoint.zip")
         try:
-            config = TrainConfig.load(run_dir / "config.yaml")
+            config = TrainConfig.load(run_dir / "config.yaml", named_by_user(args))
         except ValueError as error:
             raise CommandError(f"--resume: {str(error).splitlines()[0]}") from None
         conflicts = resume_conflicts(args, config, run_dir)
@@ -510,19 +476,20 @@ def run(args: argparse.Namespace) -> int:
             print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
             return 0
         metrics = train(
-            config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args
-        )
+            config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args,
+            force="force" in args,
+        )  # fmt: skip
     else:
         config = resolve_config(args)
         name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
         run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
-        if run_dir.exists() and not run_dir.is_dir():
-            raise CommandError(f"--out: {run_dir} exists and is not a folder")
         make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")
-        metrics = train(config, run_dir, progress=progress, warm_start_corpus=corpus)
+        metrics = train(
+            config, run_dir, progress=progress, warm_start_corpus=corpus, force="force" in args
+        )
     print(
         f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
         f" dialogues after {metrics['dialogues']} training dialogues"

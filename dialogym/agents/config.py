@@ -7,7 +7,7 @@ or from code; the help text of each flag is the field's ``help`` metadata below.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -18,6 +18,7 @@ import yaml
 from dialogym.agents.builders import check_algo_kwargs, get_algorithm
 from dialogym.domains.domain import DomainError, excerpt, shorten
 from dialogym.domains.native import DOMAIN_YAML_TAGS, DomainLimits, check_yaml_events, read_text
+from dialogym.envs.registration import checked_env
 
 CONFIG_LIMITS = DomainLimits(
     max_file_bytes=1024 * 1024, max_depth=16, max_yaml_aliases=100, max_yaml_nodes=10_000
@@ -28,6 +29,10 @@ CONFIG_YAML_TAGS = DOMAIN_YAML_TAGS | {
     f"tag:yaml.org,2002:{kind}" for kind in ("int", "float", "bool")
 }
 """The explicit YAML tags a config file may use."""
+
+MAX_THREADS = 256
+"""The most torch CPU threads a run may ask for (far past any CPU's cores; libgomp aborts the
+process on a count it cannot start)."""
 
 MAX_MESSAGE_CHARS = 500
 """The longest error message about a config (a value it quotes is cut)."""
@@ -89,6 +94,8 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: must be a positive integer, got {value!r}")
+        if self.threads > MAX_THREADS:
+            raise ValueError(f"threads: must be at most {MAX_THREADS}, got {self.threads}")
         if self.reward_scale is not None and (
             isinstance(self.reward_scale, bool)
             or not isinstance(self.reward_scale, int | float)
@@ -149,11 +156,20 @@ class TrainConfig:
             raise ValueError(shorten(message, MAX_MESSAGE_CHARS)) from None
 
     @classmethod
-    def load(cls, path: str | PathLike[str]) -> TrainConfig:
+    def load(cls, path: str | PathLike[str], named_by_user: Collection[str] = ()) -> TrainConfig:
         """Read a YAML config file, within :data:`CONFIG_LIMITS` (size, aliases, nesting).
 
+        The file is untrusted: its ``env`` and ``env_kwargs`` must pass `checked_env` (a
+        dialogym id, the env's own arguments, no model the user did not name).
+
+        Args:
+            path: The file (a ``--config`` file, a run folder's ``config.yaml``).
+            named_by_user: Values the user gave on the command line (``--env-kwarg``): the
+                models the file may name besides the built-in ones.
+
         Raises:
-            ValueError: missing, malformed or oversized file, one line naming it.
+            ValueError: missing, malformed or oversized file, or a bad field: one line naming
+                the file (and the field).
         """
         path = Path(path)
         if not path.exists():
@@ -173,6 +189,10 @@ class TrainConfig:
             data = {}
         if not isinstance(data, Mapping):
             raise ValueError(f"{path}: expected a mapping of settings, got {type(data).__name__}")
+        if "env" in data or "env_kwargs" in data:
+            checked_env(
+                data.get("env", cls.env), data.get("env_kwargs", {}), str(path), named_by_user
+            )
         return cls.from_mapping(data, source=str(path))
 
     def to_dict(self) -> dict[str, Any]:

@@ -22,8 +22,8 @@ agent's own kind (Adam, or A2C's RMSprop, with the agent's settings):
   then copies the result.
 
 Corpus files are untrusted: they are read as JSON only, line by line, within `CorpusLimits`,
-and nothing they name is loaded: their env and env arguments must match the training env's
-(`check_same_world`), and the replay runs in the training env.
+and nothing they name is loaded: their env and env arguments must pass `checked_env` and match
+the training env's (`check_same_world`), and the replay runs in the training env.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from dialogym.acts import format_acts
 from dialogym.agents.builders import Algorithm
 from dialogym.agents.policy import AgentPolicy
 from dialogym.envs.dialogue import DialogueEnv
-from dialogym.envs.registration import ENTRY_POINT
+from dialogym.envs.registration import ENTRY_POINT, checked_env
 
 NO_EFFECT_ON_OBSERVATIONS = frozenset({"render_mode", "device", "reward"})
 """Env arguments that may differ between the corpus and the training env: they change no
@@ -200,13 +200,17 @@ def _field(record: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
     return value
 
 
-def read_corpus(
+def corpus_lines(
     path: str | PathLike[str], limits: CorpusLimits = CorpusLimits()
-) -> Iterator[_Dialogue]:
-    """The corpus's dialogues, line by line, each checked for the fields a replay needs.
+) -> Iterator[tuple[int, bytes]]:
+    """The corpus's non-blank lines with their numbers, read one at a time, within ``limits``.
+
+    Only one line (at most ``limits.max_line_bytes``) is in memory at a time, whatever the size
+    of the file.
 
     Raises:
-        ValueError: missing, oversized or malformed file, one line naming the file and line.
+        ValueError: missing or oversized file, a line too long, or too many dialogues; one line
+            naming the file (and line).
     """
     path = Path(path)
     try:
@@ -222,24 +226,51 @@ def read_corpus(
         dialogues = 0
         while raw := stream.readline(limits.max_line_bytes + 1):
             number += 1
-            where = f"{path} line {number}"
             if len(raw) > limits.max_line_bytes:
-                raise ValueError(f"{where}: longer than {limits.max_line_bytes} bytes")
+                raise ValueError(f"{path} line {number}: longer than {limits.max_line_bytes} bytes")
             if not raw.strip():
                 continue
             dialogues += 1
             if dialogues > limits.max_dialogues:
                 raise ValueError(f"{path}: more than {limits.max_dialogues} dialogues")
-            try:
-                record = json.loads(raw)
-            except (ValueError, RecursionError) as error:
-                problem = str(error).splitlines()[0] if str(error) else type(error).__name__
-                raise ValueError(f"{where}: not JSON ({problem[:200]})") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
-            yield _parse_dialogue(record, number, where)
-    if dialogues == 0:
+            yield number, raw
+
+
+def corpus_records(
+    path: str | PathLike[str], limits: CorpusLimits = CorpusLimits()
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The corpus's dialogues as JSON objects with their line numbers (`corpus_lines`).
+
+    Raises:
+        ValueError: as `corpus_lines`, a line that is not a JSON object, or no dialogue at all
+            (one line naming the file and line).
+    """
+    found = False
+    for number, raw in corpus_lines(path, limits):
+        where = f"{path} line {number}"
+        try:
+            record = json.loads(raw)
+        except (ValueError, RecursionError) as error:
+            problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ValueError(f"{where}: not JSON ({problem[:200]})") from None
+        if not isinstance(record, dict):
+            raise ValueError(f"{where}: expected a JSON object, got {type(record).__name__}")
+        found = True
+        yield number, record
+    if not found:
         raise ValueError(f"{path}: the corpus holds no dialogue")
+
+
+def read_corpus(
+    path: str | PathLike[str], limits: CorpusLimits = CorpusLimits()
+) -> Iterator[_Dialogue]:
+    """The corpus's dialogues, line by line, each checked for the fields a replay needs.
+
+    Raises:
+        ValueError: missing, oversized or malformed file, one line naming the file and line.
+    """
+    for number, record in corpus_records(path, limits):
+        yield _parse_dialogue(record, number, f"{path} line {number}")
 
 
 def _parse_dialogue(record: dict[str, Any], line: int, where: str) -> _Dialogue:
@@ -298,14 +329,16 @@ def check_same_world(
 ) -> None:
     """Refuse a corpus made in a world whose observations differ from the training env's.
 
+    The corpus's world is only compared, never built; it must still pass `checked_env` (the
+    models it names besides the built-in ones being the training env's).
+
     Raises:
         ValueError: one line naming ``where`` and the arguments that differ.
     """
     training = resolved_env_kwargs(env_id, env_kwargs)
-    try:
-        recorded = resolved_env_kwargs(corpus_env, corpus_kwargs)
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
+    named = frozenset(value for value in env_kwargs.values() if isinstance(value, str))
+    corpus_env, corpus_kwargs = checked_env(corpus_env, corpus_kwargs, where, named)
+    recorded = resolved_env_kwargs(corpus_env, corpus_kwargs)
     differing = sorted(key for key in training.keys() | recorded.keys() if
                        training.get(key) != recorded.get(key))  # fmt: skip
     if differing:
@@ -340,8 +373,9 @@ def replay_corpus(
 
     Args:
         path: The corpus (JSONL from ``dialogym simulate``).
-        env_id: The training env's id.
-        env_kwargs: The training env's arguments.
+        env_id: The training env's id (the caller's: one read from a file must pass
+            `checked_env` first, as `dialogym.finetune` does with the corpus's own).
+        env_kwargs: The training env's arguments (the same).
         gamma: Discount of the returns.
         reward_scale: Factor on the rewards (the one the agent learns from).
         limits: Bounds on the file.

@@ -17,7 +17,7 @@ import pytest
 
 from dialogym.benchmark import domain_labels, spreadsheet_safe
 from dialogym.cli import CommandError, check_output, write_atomically
-from dialogym.train import run_lock
+from dialogym.runs import claim_run_folder, run_lock
 
 
 def dialogym(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -183,15 +183,16 @@ def copy_run(run: Path, where: Path, finished: bool) -> Path:
 
 def test_resume_deletes_only_its_own_temporaries(finished_run: Path, tmp_path: Path) -> None:
     run = copy_run(finished_run, tmp_path / "run", finished=False)
-    for name in (".bashrc", ".env", ".gitignore"):
+    mine = (".bashrc", ".env", ".gitignore", ".config.yaml.swp", ".model.zip.orig")
+    for name in mine:  # an editor's swap file matches .NAME.* but is no temporary of ours
         (run / name).write_text("mine")
-    (run / ".model.zip.abc123").write_bytes(b"half")  # a write cut short by a kill
+    (run / ".model.zip.abc123.dialogym-tmp").write_bytes(b"half")  # a write cut short by a kill
     result = dialogym("train", "--resume", str(run), "--no-progress")
     assert result.returncode == 0, result.stderr
     assert (run / "metrics.json").is_file()
-    for name in (".bashrc", ".env", ".gitignore"):
+    for name in mine:
         assert (run / name).read_text() == "mine"
-    assert not (run / ".model.zip.abc123").exists()
+    assert not (run / ".model.zip.abc123.dialogym-tmp").exists()
     assert not (run / "run.lock").exists()
 
 
@@ -227,13 +228,13 @@ def test_resume_of_a_broken_run_is_a_one_line_error(finished_run: Path, tmp_path
 
 def test_a_run_folder_in_use_is_refused(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    run.mkdir()
-    (run / "run.lock").write_text(f"{os.getpid()}\n")  # this (live) process holds it
-    result = dialogym("train", "--out", str(run), "--no-progress", *TINY)
-    one_line_error(result, str(run), "in use by another run")
-    assert sorted(p.name for p in run.iterdir()) == ["run.lock"]
-    with pytest.raises(CommandError, match="in use"), run_lock(run):
-        pass
+    claim_run_folder(run, "--out")
+    with run_lock(run):  # this (live) process holds it
+        result = dialogym("train", "--out", str(run), "--no-progress", *TINY)
+        one_line_error(result, str(run), "in use by another run", f"pid {os.getpid()}")
+        assert sorted(p.name for p in run.iterdir()) == [".dialogym-run", "run.lock"]
+        with pytest.raises(CommandError, match="in use"), run_lock(run):
+            pass
 
 
 def test_two_trainings_into_one_folder_the_second_is_refused(tmp_path: Path) -> None:
@@ -263,7 +264,7 @@ def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
     run.mkdir()
     (run / "run.lock").write_text(dead.stdout)
     with run_lock(run):
-        assert (run / "run.lock").read_text().strip() == str(os.getpid())
+        assert (run / "run.lock").read_text().split()[0] == str(os.getpid())
         with pytest.raises(CommandError, match="in use"), run_lock(run):
             pass
     assert not (run / "run.lock").exists()
