@@ -114,8 +114,8 @@ class Pending:
             return (Act(INFORM, None, first), *(Act(INFORM, s, v) for s, v in rest))
         if kind is INFORM or kind is CONFIRM:
             return tuple(Act(kind, s, v) for s, v in self.items)
-        if kind is REQUEST:
-            return tuple(Act(REQUEST, s) for s, _ in self.items)
+        if kind is REQUEST:  # a value is the venue named in the question
+            return tuple(Act(REQUEST, s) if v is None else Act(INFORM, s, v) for s, v in self.items)
         if kind is DENY:
             (slot, wrong), *rest = self.items
             return (Act(DENY, slot, wrong), *(Act(INFORM, s, v) for s, v in rest))
@@ -484,8 +484,9 @@ class AgendaUser:
                     self._push(CONFIRM, [planned])
                     confirming = True
         if confirming:
+            every = stream.random() < behaviour.want_offer_facts_after_confirm
             for slot, value in items:
-                if slot in self.requests and value is not None:
+                if value is not None and (every or slot in self.requests):
                     self.requests[slot] = value
             return False
         return True
@@ -534,7 +535,8 @@ class AgendaUser:
 
     def _settle_on(self, venue: str) -> None:
         self.name_is = venue
-        self.name_not.clear()
+        if self.stream.random() >= self.behaviour.keep_refused_venues:
+            self.name_not.clear()
 
     def _forget_requests(self) -> None:
         for slot in self.requests:
@@ -569,6 +571,15 @@ class AgendaUser:
             and self.stream.random() < self.behaviour.slotless_dontcare
         ):
             turn.slotless = True  # "I don't mind", the slot left for the system to infer
+        venue = self.requests[self.name_slot]
+        if (
+            kind is REQUEST
+            and len(turn.items) == 1
+            and self._last_system_type is not REQMORE
+            and venue is not None
+            and self.stream.random() < self.behaviour.venue_in_request
+        ):
+            turn.items = [*turn.items, (self.name_slot, venue)]  # "... of X?"
         if kind in _COMBINES and self._last_system_type is not REQMORE:
             stream = self.stream
             combination = self.behaviour.inform_combination

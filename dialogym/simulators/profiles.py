@@ -72,6 +72,16 @@ class UserBehaviour(NamedTuple):
         slotless_dontcare: Chance of leaving the slot out of a ``dontcare`` answer to a system
             ``request`` or ``select`` ("I don't mind": ``inform(=dontcare)``, NoSlotWithDontcare);
             the error channel can then only confuse the whole act, as PyDial's does.
+        venue_in_request: Chance of naming the venue in a question about one of its facts
+            ("what is the phone number of X?": ``request(phone) & inform(name=X)``,
+            AddVenueNameToRequest).
+        keep_refused_venues: Chance that venues the user turned down stay turned down once it
+            settles on another (PyDial's goal keeps its ``name!=X`` constraints beside
+            ``name=Y``: 1 in PyDial's users).
+        want_offer_facts_after_confirm: Chance that, having asked to confirm a constraint the
+            offer did not name, the user also wants to hear every fact the offer named (PyDial's
+            ``fill_requests`` adds them to the goal's requests, so a later venue must tell them
+            too: 1 in PyDial's users).
         ask_repeat: Chance, per system turn, of asking the system to say it again instead of
             reacting to it (``repeat()``); a dialogym addition, absent from PyDial's users, so
             0 in the built-in profiles.
@@ -104,6 +114,9 @@ class UserBehaviour(NamedTuple):
     affirm_combination: float
     goodbye_when_done: float
     slotless_dontcare: float
+    venue_in_request: float
+    keep_refused_venues: float
+    want_offer_facts_after_confirm: float
     ask_repeat: float
     patience: int
 

@@ -249,6 +249,46 @@ def test_the_user_may_confirm_a_constraint_the_offer_did_not_name() -> None:
     assert said[0].slot in ("pricerange", "area") and said[0].value == ENTITY[said[0].slot]
 
 
+@pytest.mark.parametrize("want", [1.0, 0.0])
+def test_after_confirming_an_unnamed_constraint_the_user_wants_the_offers_facts(
+    want: float,
+) -> None:
+    """PyDial's fill_requests: the slots of the offer join the requests; a new venue must tell
+    them again before the dialogue can succeed."""
+    user, _ = start(
+        goal(), behaviour(confirm_random_constraint=1.0, want_offer_facts_after_confirm=want)
+    )
+    user.respond(offer(ENTITY, "food"))
+    assert ("food" in user.requests) is bool(want)
+    user.behaviour = user.behaviour._replace(confirm_random_constraint=0.0)
+    user.respond(offer(other_entity()))  # a new venue: what was told is forgotten
+    assert ("food" in user.requests and user.requests["food"] is None) is bool(want)
+
+
+@pytest.mark.parametrize("keep", [1.0, 0.0])
+def test_a_turned_down_venue_stays_turned_down_once_another_is_chosen(keep: float) -> None:
+    """PyDial's goal keeps ``name!=X`` beside the ``name=Y`` it settles on."""
+    user, _ = start(goal(), behaviour(reqalts_after_first_venue=1.0, keep_refused_venues=keep))
+    user.respond(offer(ENTITY, "food"))  # turned down: another one, please
+    second = other_entity()
+    user.respond(offer(second, "food"))
+    assert user.name_is == second["name"]
+    assert (ENTITY["name"] in user.name_not) is bool(keep)
+    reply = user.respond(offer(ENTITY, "food")).acts  # the first one again
+    assert (reply == (Act(ActType.REQALTS),)) is bool(keep)
+
+
+def test_a_question_about_the_venue_may_name_it() -> None:
+    """PyDial's AddVenueNameToRequest: "what is the phone number of X?"."""
+    user, _ = start(goal(), behaviour(venue_in_request=1.0))
+    assert user.respond(offer(ENTITY, "food")).acts == (
+        Act(ActType.REQUEST, "phone"),
+        Act(ActType.INFORM, "name", ENTITY["name"]),
+    )
+    user, _ = start(goal(), behaviour(venue_in_request=0.0))
+    assert user.respond(offer(ENTITY, "food")).acts == (Act(ActType.REQUEST, "phone"),)
+
+
 def test_the_user_may_overrule_a_correction_with_a_confirm_of_another_constraint() -> None:
     wrong_area = other_entity(area="north")
     user, _ = start(goal(), behaviour(overrule_correction=1.0))
