@@ -46,8 +46,17 @@ class HandcraftedPolicy(BeliefRulePolicy):
 
     dialogym's additions: in domains with booking, a wish to book the offered, fitting venue
     comes first (ask for a missing detail, then book). Every rule skips an action the mask
-    forbids (PyDial's handcrafted policy ignores masks; with the benchmark's masks they rarely
-    disagree); when every rule is masked, the first allowed action is taken.
+    forbids; when every rule is masked, the first allowed action is taken.
+
+    PyDial's handcrafted policy acts on the master actions, where nothing is masked, so it
+    carries out a first choice that the summary masks would forbid: with the benchmark's masks
+    that happens in 4.6% of decisions on Laptops11 env6 and 3.4% on CamRestaurants env6, nearly
+    always "offer an alternative" after one was offered. The environment never carries out a
+    masked action (the system says ``null()``, as for every learned policy), so a policy that
+    ignored masks here would not act as PyDial's does but waste the user's patience instead:
+    measured over 1000 dialogues, success would fall by 3 to 10 points on every task
+    (CamRestaurants env1 100% to 95.8%, env6 94.4% to 87.0%; Laptops11 env6 80.9% to 72.5%).
+    Taking the next rule is the nearest the summary actions come to PyDial's choice.
 
     Args:
         feature_names: The env's ``feature_names`` (belief observation layout).
