@@ -1,33 +1,43 @@
 """Loading saved agents without running code from the file (the model trust boundary).
 
-An SB3 model zip holds a JSON ``data`` file, some of whose entries are cloudpickle blobs
-(``":serialized:"``), and PyTorch tensor files (``*.pth``). ``BaseAlgorithm.load`` unpickles
-those blobs, and unpickling runs whatever code the blob names: a model file from elsewhere is a
-program. Here, by default, nothing is unpickled:
+An SB3 model zip holds a JSON ``data`` file and PyTorch tensor files (``*.pth``, themselves zip
+archives). ``BaseAlgorithm.load`` unpickles the ``":serialized:"`` entries of ``data`` (which
+runs whatever code a blob names), makes the env a ``data["env"]`` names (which imports the module
+before its ``:``), copies every other entry onto the agent (an entry named ``predict`` would
+replace the method) and sizes its buffers and updates from the stored settings. A model file
+from elsewhere is a program. Here, by default, one gate stands before SB3 (`safe_objects`):
 
-* the zip is read with bounded sizes and ``data`` parsed as JSON;
-* every serialized entry is rebuilt from plain data instead: the observation and action spaces
-  from the env the agent will act in (checked against the stored shapes) or from the stored
-  shapes and bounds, the policy class from the algorithm (checked against the stored name), the
-  schedules as constants from the stored numbers or the algorithm's defaults, the policy
-  arguments from their stored values (classes only from an allow-list of torch optimizers and
-  activations); rollout state (last observations, episode buffers) is dropped;
-* tensors are read only with ``torch.load(..., weights_only=True)`` (the optimizer state too,
-  so that ``dialogym train --resume`` continues a run as before).
+* the zip is read with bounded sizes; each ``.pth`` member must be one of the tensor files SB3
+  writes, a torch archive whose records are stored uncompressed (as ``torch.save`` writes them:
+  a deflated record could inflate to any size) within the member's own size, and readable with
+  ``torch.load(..., weights_only=True)``;
+* every entry of ``data``, plain or serialized, must be on the algorithm's allow-list, and SB3
+  gets the gate's value for each, never the file's: the observation and action spaces from the
+  env the agent will act in (checked against the stored shapes) or from the stored shapes and
+  bounds, the policy class from the algorithm (checked against the stored name), numbers and
+  flags checked for type and range, the policy arguments checked against the policy class's
+  own parameters (classes only from an allow-list of torch optimizers and activations), the
+  schedules as constants; ``env`` is not on the list (the env is never made from the file),
+  nor is any entry that is not a setting SB3 saves; rollout state, buffer classes and the
+  tensorboard folder are dropped (SB3 recreates them, the caller names the folder);
+* the work those settings size is bounded before anything is built: the policy's parameters
+  (`MAX_POLICY_PARAMETERS`), the rollout or replay buffer (`MAX_BUFFER_BYTES`), and the work of
+  one update (`MAX_UPDATE_WORK`: ``n_epochs`` x rows x parameters, ...).
 
-A zip that holds a serialized entry none of these rules covers is refused with a one-line error
-naming ``--trust-model``; ``trust=True`` (``--trust-model``) restores SB3's full load, for files
-whose origin the caller trusts.
+A file the gate refuses is a one-line ``ValueError`` naming the file, the entry and
+``--trust-model``; ``trust=True`` (``--trust-model``) restores SB3's full load, for files whose
+origin the caller trusts.
 """
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import math
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -38,22 +48,34 @@ import numpy as np
 
 from dialogym.agents.builders import ALGORITHMS, Algorithm
 
-MAX_MODEL_BYTES = 1 << 30
+MAX_MODEL_BYTES = 512 << 20
 """Largest model zip read (on disk, and its members uncompressed together)."""
 MAX_DATA_BYTES = 16 << 20
 """Largest ``data`` member (the JSON of an agent's settings is a few dozen KB)."""
 MAX_MEMBERS = 64
 """Most members in a model zip (SB3 writes six)."""
+MAX_RECORDS = 4096
+"""Most records in one ``.pth`` member (a few per tensor)."""
+TENSOR_FILES = ("policy.pth", "policy.optimizer.pth", "pytorch_variables.pth")
+"""The ``.pth`` members SB3 writes for the algorithms dialogym trains."""
+MAX_POLICY_PARAMETERS = 1 << 24
+"""Most parameters of a loaded policy (16.8 M: 64 MB of float32, 192 MB with Adam's state)."""
+MAX_DEPTH = 32
+"""Most hidden layers in a stored ``net_arch``."""
+MAX_BUFFER_BYTES = 1 << 30
+"""Largest rollout (PPO, A2C) or replay (DQN) buffer the stored settings may ask for."""
+MAX_UPDATE_WORK = 1 << 38
+"""Most multiply-adds of one update the stored settings may ask for (samples x parameters:
+about a minute of one CPU core)."""
+MAX_COUNT = 1 << 53
+"""Largest stored counter (timesteps, updates, episodes)."""
 
 TRUST_HINT = "pass --trust-model (trust=True) only if you trust where the file came from"
+MAX_UPDATES = 1 << 16
+"""Most gradient steps in one update (``n_epochs`` x minibatches; DQN's ``gradient_steps``)."""
 
 _CONSTANT = re.compile(r"ConstantSchedule\(val=([-+.\deE]+|inf|nan)\)")
 _CLASS = re.compile(r"<class '([\w.]+)'>")
-_DROPPED = ("_last_obs", "_last_original_obs", "_last_episode_starts", "ep_info_buffer",
-            "ep_success_buffer", "rollout_buffer_class", "replay_buffer_class",
-            "exploration_schedule")  # fmt: skip
-"""Serialized entries that are rebuilt as ``None``: SB3 recreates them (rollout state at the
-next ``learn``, buffer classes and DQN's ε schedule in ``_setup_model``)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +99,8 @@ class ModelFile:
         return ValueError(f"{self.path}: {reason}")
 
 
-def read_model_file(path: str | PathLike[str]) -> ModelFile:
-    """Read a model zip: bounded sizes, ``data`` a JSON object; nothing unpickled.
+def read_model_file(path: str | PathLike[str], trust: bool = False) -> ModelFile:
+    """Read a model zip: bounded sizes (unless ``trust``), ``data`` a JSON object; nothing unpickled.
 
     Raises:
         ValueError: missing, oversized or malformed file (one line, naming it).
@@ -87,17 +109,13 @@ def read_model_file(path: str | PathLike[str]) -> ModelFile:
     if not file.is_file():
         raise ValueError(f"{path}: no such model file")
     try:
-        if file.stat().st_size > MAX_MODEL_BYTES:
+        if file.stat().st_size > MAX_MODEL_BYTES and not trust:
             raise ValueError(f"larger than {MAX_MODEL_BYTES >> 20} MB")
         raw = file.read_bytes()
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             members = archive.infolist()
-            if len(members) > MAX_MEMBERS:
-                raise ValueError(f"{len(members)} members (at most {MAX_MEMBERS})")
-            if sum(member.file_size for member in members) > MAX_MODEL_BYTES:
-                raise ValueError(f"unpacks to more than {MAX_MODEL_BYTES >> 20} MB")
-            if archive.getinfo("data").file_size > MAX_DATA_BYTES:
-                raise ValueError(f"its data member is larger than {MAX_DATA_BYTES >> 20} MB")
+            if not trust:
+                _check_sizes(members, archive.getinfo("data"))
             data = json.loads(archive.read("data"))
     except (OSError, KeyError, ValueError, RecursionError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: not a saved agent ({_short(error)})") from None
@@ -107,6 +125,20 @@ def read_model_file(path: str | PathLike[str]) -> ModelFile:
         )
     names = tuple(member.filename for member in members if member.filename.endswith(".pth"))
     return ModelFile(str(path), raw, data, names)
+
+
+def _check_sizes(members: Sequence[zipfile.ZipInfo], data: zipfile.ZipInfo) -> None:
+    """The member count and inflated sizes a model zip may have.
+
+    Raises:
+        ValueError: too many members, or members that inflate past the limits.
+    """
+    if len(members) > MAX_MEMBERS:
+        raise ValueError(f"{len(members)} members (at most {MAX_MEMBERS})")
+    if sum(member.file_size for member in members) > MAX_MODEL_BYTES:
+        raise ValueError(f"unpacks to more than {MAX_MODEL_BYTES >> 20} MB")
+    if data.file_size > MAX_DATA_BYTES:
+        raise ValueError(f"its data member is larger than {MAX_DATA_BYTES >> 20} MB")
 
 
 def detect_algorithm(path: str | PathLike[str] | ModelFile) -> Algorithm:
@@ -144,8 +176,8 @@ def load_agent(
             the ones the agent gets.
         spaces: The observation and action spaces the agent will act in, when no ``env`` is
             attached (default: rebuilt from the stored shapes and bounds).
-        trust: Unpickle the file's serialized entries as SB3 does (runs code from the file:
-            only for files whose origin you trust).
+        trust: Load as SB3 does: unpickle the file's serialized entries and take its settings
+            as they are (runs code from the file: only for files whose origin you trust).
         algo_kwargs: The run's overrides of the algorithm's defaults: where a setting cannot be
             read without unpickling (DQN's ``train_freq``), it comes from these, then from the
             defaults.
@@ -157,15 +189,15 @@ def load_agent(
     Raises:
         ValueError: missing, malformed or untrusted file (one line, naming it).
     """
-    model = path if isinstance(path, ModelFile) else read_model_file(path)
+    model = path if isinstance(path, ModelFile) else read_model_file(path, trust)
     algorithm = detect_algorithm(model)
     if env is not None:
         spaces = (env.observation_space, env.action_space)
     if trust:
         custom: dict[str, Any] | None = None
     else:
-        _check_tensors(model)
         custom = safe_objects(model, algorithm, spaces, algo_kwargs or {})
+        _check_tensors(model)
     try:
         return algorithm.cls.load(
             io.BytesIO(model.raw), env=env, device=device, custom_objects=custom, **load_kwargs
@@ -174,60 +206,280 @@ def load_agent(
         raise model.fail(f"not a loadable {algorithm.name} agent ({_short(error)})") from None
 
 
+class _Refused(Exception):
+    """A stored value the gate does not take; its message says why."""
+
+
+Rule = Callable[[Any], Any]
+"""Turns a stored entry of ``data`` into the value SB3 gets, or raises `_Refused`."""
+
+
+def _number(low: float, high: float, *, integer: bool = False, optional: bool = False) -> Rule:
+    """A rule: a plain number (an integer if ``integer``; also null if ``optional``) in range."""
+    kind = ("an integer" if integer else "a number") + (" or null" if optional else "")
+
+    def rule(value: Any) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+            raise _Refused(f"must be {kind}, not {_excerpt(value)}")
+        if not low <= value <= high:
+            raise _Refused(f"must be within [{low:g}, {high:g}], not {_excerpt(value)}")
+        return value
+
+    return rule
+
+
+def _exactly(expected: Any) -> Rule:
+    """A rule: the value SB3 writes for the agents dialogym builds, and no other."""
+
+    def rule(value: Any) -> Any:
+        if value != expected or type(value) is not type(expected):
+            raise _Refused(f"must be {json.dumps(expected)}, not {_excerpt(value)}")
+        return value
+
+    return rule
+
+
+def _flag(value: Any) -> bool:
+    """A rule: true or false."""
+    if not isinstance(value, bool):
+        raise _Refused(f"must be true or false, not {_excerpt(value)}")
+    return value
+
+
+def _dropped(value: Any) -> None:
+    """A rule: whatever is stored, SB3 gets None (and recreates the thing, or goes without)."""
+    return None
+
+
+def _schedule(default: Any, low: float, high: float, optional: bool = False) -> Rule:
+    """A rule: a number, or the number of a stored constant schedule (else ``default``)."""
+    plain = _number(low, high, optional=optional)
+
+    def rule(value: Any) -> Any:
+        if isinstance(value, dict) and ":serialized:" in value:
+            found = _CONSTANT.search(str(value.get("value_schedule", "")))
+            value = float(found.group(1)) if found else default
+        return plain(value)
+
+    return rule
+
+
+_COUNTER = _number(0, MAX_COUNT, integer=True)
+_SIZE = _number(1, MAX_COUNT, integer=True)
+_FRACTION = _number(0, 1)
+_BASE: dict[str, Rule] = {
+    "verbose": _number(0, 2, integer=True),
+    **dict.fromkeys(
+        (
+            "num_timesteps",
+            "_total_timesteps",
+            "_num_timesteps_at_start",
+            "_episode_num",
+            "_n_updates",
+        ),
+        _COUNTER,
+    ),  # fmt: skip
+    "seed": _number(0, 2**32 - 1, integer=True, optional=True),
+    "action_noise": _exactly(None),
+    "start_time": _number(0, 2**64, integer=True),
+    "use_sde": _exactly(False),
+    "sde_sample_freq": _number(-1, MAX_COUNT, integer=True),
+    "_current_progress_remaining": _number(-1, 1),
+    "_stats_window_size": _number(1, 1 << 20, integer=True),
+    "n_envs": _number(1, 1 << 12, integer=True),
+    "gamma": _FRACTION,
+    "max_grad_norm": _number(0, 1e9),
+    **dict.fromkeys(
+        (
+            "tensorboard_log",
+            "lr_schedule",
+            "_last_obs",
+            "_last_episode_starts",
+            "_last_original_obs",
+            "ep_info_buffer",
+            "ep_success_buffer",
+        ),
+        _dropped,
+    ),  # fmt: skip
+}
+"""Entries every algorithm saves. Dropped ones are recreated by SB3 (the learning-rate schedule
+from ``learning_rate``, rollout state at the next ``learn``) or named by the caller (the
+tensorboard folder: never one a file names)."""
+_ON_POLICY: dict[str, Rule] = {
+    "n_steps": _SIZE,
+    "gae_lambda": _FRACTION,
+    "ent_coef": _number(0, 1e3),
+    "vf_coef": _number(0, 1e3),
+    "normalize_advantage": _flag,
+    "rollout_buffer_class": _dropped,
+    "rollout_buffer_kwargs": _exactly({}),
+}
+"""Entries of PPO, MaskablePPO and A2C."""
+_PPO: dict[str, Rule] = {
+    "batch_size": _SIZE,
+    "n_epochs": _SIZE,
+    "target_kl": _number(0, 1e9, optional=True),
+}
+"""Entries of PPO and MaskablePPO (and the clip ranges, in `_rules`)."""
+_DQN: dict[str, Rule] = {
+    "buffer_size": _SIZE,
+    "batch_size": _SIZE,
+    "learning_starts": _COUNTER,
+    "tau": _FRACTION,
+    "gradient_steps": _number(-1, MAX_COUNT, integer=True),
+    "optimize_memory_usage": _flag,
+    "replay_buffer_class": _dropped,
+    "replay_buffer_kwargs": _exactly({}),
+    "n_steps": _number(1, 1 << 12, integer=True),
+    "use_sde_at_warmup": _flag,
+    "exploration_initial_eps": _FRACTION,
+    "exploration_final_eps": _FRACTION,
+    "exploration_fraction": _FRACTION,
+    "target_update_interval": _SIZE,
+    "_n_calls": _COUNTER,
+    "exploration_rate": _FRACTION,
+    **dict.fromkeys(
+        ("batch_norm_stats", "batch_norm_stats_target", "exploration_schedule"), _dropped
+    ),
+}
+"""Entries of DQN (and ``train_freq``, in `_rules`); ε's schedule and the batch-norm lists are
+recreated by SB3."""
+_TABLES: dict[str, tuple[dict[str, Rule], ...]] = {
+    "maskable_ppo": (_BASE, _ON_POLICY, _PPO),
+    "ppo": (_BASE, _ON_POLICY, _PPO),
+    "a2c": (_BASE, _ON_POLICY),
+    "dqn": (_BASE, _DQN),
+}
+
+
 def safe_objects(
     model: ModelFile,
     algorithm: Algorithm,
     spaces: tuple[gym.Space[Any], gym.Space[Any]] | None,
     algo_kwargs: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """A replacement for every serialized entry of ``model.data`` (SB3's ``custom_objects``).
+    """The gate: a checked value for every entry of ``model.data`` (SB3's ``custom_objects``).
+
+    SB3 takes each entry from ``custom_objects`` when it is there, so with a value for every
+    entry nothing of the file reaches SB3 unchecked, and nothing is unpickled.
 
     Raises:
-        ValueError: an entry that only unpickling could restore, or stored spaces that do not
-            fit ``spaces``.
+        ValueError: an entry not on the algorithm's allow-list, a value out of type or range,
+            stored spaces that do not fit ``spaces``, or settings that would size the work past
+            the limits (one line, naming the file and the entry).
     """
-    settings = {**algorithm.defaults, **algo_kwargs}
-    rebuilders: dict[str, Callable[[dict[str, Any]], Any]] = {
+    rules = _rules(model, algorithm, spaces, algo_kwargs)
+    values: dict[str, Any] = {}
+    for key, entry in model.data.items():
+        rule = rules.get(key)
+        if rule is None:
+            raise model.fail(
+                f"its entry {_excerpt(key)} is not a setting SB3 saves for"
+                f" {algorithm.class_name}; {TRUST_HINT}"
+            )
+        try:
+            values[key] = rule(entry)
+        except _Refused as refused:
+            raise model.fail(f"its {key} {refused}; {TRUST_HINT}") from None
+    _check_work(model, algorithm, values)
+    return values
+
+
+def _rules(
+    model: ModelFile,
+    algorithm: Algorithm,
+    spaces: tuple[gym.Space[Any], gym.Space[Any]] | None,
+    algo_kwargs: Mapping[str, Any],
+) -> dict[str, Rule]:
+    """The allow-list of ``algorithm``: each entry it saves and the rule that checks it."""
+    rules = {key: rule for table in _TABLES[algorithm.name] for key, rule in table.items()}
+
+    def setting(name: str, default: Any) -> Any:
+        return algo_kwargs.get(name, algorithm.defaults.get(name, default))
+
+    rules |= {
         "policy_class": lambda entry: _policy_class(model, algorithm, entry),
         "observation_space": lambda entry: _space(model, "observations", entry, spaces, 0),
         "action_space": lambda entry: _space(model, "actions", entry, spaces, 1),
-        "policy_kwargs": lambda entry: _policy_kwargs(model, entry),
-        "lr_schedule": lambda entry: _schedule(entry, settings.get("learning_rate", 3e-4)),
-        "learning_rate": lambda entry: _constant(entry, settings.get("learning_rate", 3e-4)),
-        "clip_range": lambda entry: _constant(entry, settings.get("clip_range", 0.2)),
-        "clip_range_vf": lambda entry: _constant(entry, settings.get("clip_range_vf")),
-        "train_freq": lambda entry: _train_freq(settings.get("train_freq", 4)),
-        **{name: lambda entry: None for name in _DROPPED},
+        "policy_kwargs": lambda entry: _policy_kwargs(algorithm, entry),
+        "learning_rate": _schedule(setting("learning_rate", 3e-4), 0, 10),
     }
-    custom: dict[str, Any] = {}
-    for key, entry in model.data.items():
-        if isinstance(entry, dict) and ":serialized:" in entry:
-            if key not in rebuilders:
-                raise model.fail(
-                    f"its entry {key!r} can only be restored by unpickling, which can run any"
-                    f" code; {TRUST_HINT}"
-                )
-            custom[key] = rebuilders[key](entry)
-    return custom
+    if "n_epochs" in rules:
+        rules["clip_range"] = _schedule(setting("clip_range", 0.2), 0, 1e3)
+        rules["clip_range_vf"] = _schedule(setting("clip_range_vf", None), 0, 1e3, True)
+    if algorithm.name == "dqn":
+        rules["train_freq"] = lambda entry: _train_freq(setting("train_freq", 4))
+    return rules
 
 
-def _check_tensors(model: ModelFile) -> None:
-    """Read every ``.pth`` member with ``weights_only=True``: a bad one is a one-line error."""
-    import torch
+def _check_work(model: ModelFile, algorithm: Algorithm, values: Mapping[str, Any]) -> None:
+    """Refuse settings that would size the policy, the buffer or one update past the limits.
 
-    with zipfile.ZipFile(io.BytesIO(model.raw)) as archive:
-        for name in model.tensors:
-            try:
-                torch.load(io.BytesIO(archive.read(name)), map_location="cpu", weights_only=True)
-            except Exception as error:  # noqa: BLE001 - any failure of untrusted bytes is one line
-                raise model.fail(
-                    f"{name} is not a plain tensor file ({_short(error)}); {TRUST_HINT}"
-                ) from None
+    Raises:
+        ValueError: naming the entry that sizes the work, what it would cost, and the limit.
+    """
+    for name in ("policy_class", "observation_space", "action_space"):
+        if name not in values:
+            raise model.fail(f"not a saved agent (its data has no {name})")
+    parameters_of = inspect.signature(algorithm.cls.__init__).parameters
+
+    def setting(name: str) -> int:
+        found = parameters_of.get(name)
+        return int(values.get(name, 1 if found is None else found.default))
+
+    features = gym.spaces.flatdim(values["observation_space"])
+    choices = gym.spaces.flatdim(values["action_space"])
+    dqn = algorithm.name == "dqn"
+    net_arch = (values.get("policy_kwargs") or {}).get("net_arch") or [64, 64]
+    layers = net_arch if isinstance(net_arch, dict) else {"pi": net_arch, "vf": net_arch}
+    # Actor and critic; for DQN, the Q-network and its target, both with one output per action.
+    outputs = {"pi": choices, "vf": choices if dqn else 1}
+    parameters = sum(_mlp([features, *layers.get(head, []), outputs[head]]) for head in outputs)
+    if parameters > MAX_POLICY_PARAMETERS:
+        raise model.fail(
+            f"its policy_kwargs net_arch {_excerpt(net_arch)} makes a policy of"
+            f" {parameters:.3g} parameters (at most {MAX_POLICY_PARAMETERS:.3g}); {TRUST_HINT}"
+        )
+    row_bytes = 4 * (2 * features + choices + 8)  # observations (twice for DQN), mask, scalars
+    if dqn:
+        sizing, rows = "buffer_size", setting("buffer_size")
+        field, batch, count = (
+            "gradient_steps",
+            setting("batch_size"),
+            max(setting("gradient_steps"), 1),
+        )
+    elif "n_epochs" in parameters_of:
+        sizing, rows = "n_steps", setting("n_steps") * setting("n_envs")
+        batch = min(setting("batch_size"), rows)
+        field, count = "n_epochs", setting("n_epochs") * math.ceil(rows / batch)
+    else:  # A2C: one gradient step over the whole rollout
+        sizing, rows = "n_steps", setting("n_steps") * setting("n_envs")
+        field, batch, count = "n_steps", rows, 1
+    if rows * row_bytes > MAX_BUFFER_BYTES:
+        raise model.fail(
+            f"its {sizing} {setting(sizing)} makes a buffer of {rows:.3g} rows of {row_bytes}"
+            f" bytes, {rows * row_bytes / (1 << 30):.3g} GiB (at most"
+            f" {MAX_BUFFER_BYTES >> 20} MiB); {TRUST_HINT}"
+        )
+    if count > MAX_UPDATES or count * batch * parameters > MAX_UPDATE_WORK:
+        raise model.fail(
+            f"its {field} {setting(field)} makes one update {count:.3g} gradient steps of"
+            f" {batch} samples x {parameters:.3g} parameters (at most {MAX_UPDATES:.3g} steps"
+            f" and {MAX_UPDATE_WORK:.3g} multiply-adds); {TRUST_HINT}"
+        )
 
 
-def _policy_class(model: ModelFile, algorithm: Algorithm, entry: dict[str, Any]) -> type:
+def _mlp(widths: Sequence[int]) -> int:
+    """Parameters (weights and biases) of fully connected layers of these widths."""
+    return sum((before + 1) * after for before, after in zip(widths, widths[1:], strict=False))
+
+
+def _policy_class(model: ModelFile, algorithm: Algorithm, entry: Any) -> type:
     """The algorithm's ``MlpPolicy``, if that is the class the file names."""
     expected = algorithm.cls.policy_aliases["MlpPolicy"]
+    entry = entry if isinstance(entry, dict) else {}
     init = str(entry.get("__init__", ""))
     if entry.get("__module__") != expected.__module__ or not init.startswith(
         f"<function {expected.__qualname__}.__init__ "
@@ -242,11 +494,12 @@ def _policy_class(model: ModelFile, algorithm: Algorithm, entry: dict[str, Any])
 def _space(
     model: ModelFile,
     what: str,
-    entry: dict[str, Any],
+    entry: Any,
     spaces: tuple[gym.Space[Any], gym.Space[Any]] | None,
     index: int,
 ) -> gym.Space[Any]:
     """The space given (checked against the stored one), or the stored one rebuilt."""
+    entry = entry if isinstance(entry, dict) else {}
     stored = _stored_space(entry)
     if spaces is not None:
         given = spaces[index]
@@ -301,59 +554,179 @@ def _array(text: Any, size: int, dtype: np.dtype[Any]) -> np.ndarray | None:
     return np.array([float(word) for word in words], dtype=dtype)
 
 
-def _policy_kwargs(model: ModelFile, entry: dict[str, Any]) -> dict[str, Any]:
-    """The policy arguments: stored plain values, and classes from the allow-list."""
+_NOT_POLICY_KWARGS = frozenset(
+    {"self", "observation_space", "action_space", "lr_schedule", "use_sde"}
+)
+"""Parameters of the policy class that SB3 passes itself (never from ``policy_kwargs``)."""
+
+
+def _policy_kwargs(algorithm: Algorithm, entry: Any) -> dict[str, Any]:
+    """The policy arguments: each a parameter of the algorithm's policy class, checked.
+
+    ``net_arch`` is a list of layer widths (or ``pi`` and ``vf`` lists); a class (activation,
+    optimizer, features extractor) one of its allowed kind (`_allowed_class`); ``*_kwargs``
+    plain numbers and flags; the rest fit the type of the parameter's default.
+    """
+    if not isinstance(entry, dict):
+        raise _Refused(f"must be an object, not {_excerpt(entry)}")
+    policy = algorithm.cls.policy_aliases["MlpPolicy"]
+    parameters = inspect.signature(policy.__init__).parameters
     kwargs = {}
     for name, value in entry.items():
         if name.startswith(":"):
             continue
-        if isinstance(value, str) and value.startswith("<"):
-            found = _CLASS.fullmatch(value)
-            known = _allowed_class(found.group(1)) if found else None
-            if known is None:
-                raise model.fail(
-                    f"its policy_kwargs {name!r} ({_excerpt(value)}) can only be restored by"
-                    f" unpickling; {TRUST_HINT}"
-                )
-            value = known
-        kwargs[name] = value
+        if name in _NOT_POLICY_KWARGS or name not in parameters:
+            raise _Refused(f"{_excerpt(name)} is not an argument of {policy.__qualname__}")
+        kwargs[name] = _policy_argument(name, value, parameters[name].default)
     return kwargs
 
 
-def _allowed_class(qualified: str) -> type | None:
-    """A torch optimizer or activation class by its full name; None for anything else."""
+def _policy_argument(name: str, value: Any, default: Any) -> Any:
+    """One policy argument, checked against what its parameter takes (see `_policy_kwargs`)."""
+    if name == "net_arch":
+        return _net_arch(value)
+    if isinstance(default, type):
+        found = _CLASS.fullmatch(value) if isinstance(value, str) else None
+        known = _allowed_class(found.group(1), default) if found else None
+        if known is None:
+            raise _Refused(f"{name!r} ({_excerpt(value)}) can only be restored by unpickling")
+        return known
+    if name.endswith("_kwargs"):
+        if not isinstance(value, dict) or not all(_plain(item) for item in value.values()):
+            raise _Refused(f"{name!r} must map names to numbers or flags, not {_excerpt(value)}")
+        return value
+    if isinstance(default, bool):
+        return _flag(value)
+    if isinstance(default, int | float):
+        return _number(-1e6, 1e6)(value)
+    raise _Refused(f"{name!r} is not an argument dialogym restores ({_excerpt(value)})")
+
+
+def _plain(value: Any) -> bool:
+    """Whether an optimizer or extractor argument is plain data.
+
+    Plain: null, a flag, a finite number, or a short list of numbers (Adam's ``betas``).
+    """
+    if isinstance(value, list):
+        return len(value) <= 8 and all(
+            _plain(item) and not isinstance(item, list) for item in value
+        )
+    return (
+        value is None
+        or isinstance(value, bool)
+        or (isinstance(value, int | float) and math.isfinite(value))
+    )
+
+
+def _net_arch(value: Any) -> list[int] | dict[str, list[int]]:
+    """Layer widths: a list, or ``pi`` and ``vf`` lists; each at most `MAX_DEPTH` long."""
+    if isinstance(value, dict) and set(value) <= {"pi", "vf"}:
+        return {head: _widths(widths) for head, widths in value.items()}
+    return _widths(value)
+
+
+def _widths(value: Any) -> list[int]:
+    """A list of at most `MAX_DEPTH` layer widths, each in [1, `MAX_POLICY_PARAMETERS`]."""
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_DEPTH
+        or not all(
+            isinstance(width, int) and not isinstance(width, bool)
+            and 1 <= width <= MAX_POLICY_PARAMETERS
+            for width in value
+        )
+    ):  # fmt: skip
+        raise _Refused(
+            f"net_arch must be at most {MAX_DEPTH} layer widths (or pi and vf lists of them),"
+            f" not {_excerpt(value)}"
+        )
+    return value
+
+
+def _allowed_class(qualified: str, default: type) -> type | None:
+    """The class a policy argument names by its full name, if it is of the allowed kind.
+
+    A torch optimizer where the default is one, a torch activation where the default is one,
+    else only the default class itself; None for anything else.
+    """
     import torch
 
     name = qualified.rpartition(".")[2]
-    for home, base in ((torch.optim, torch.optim.Optimizer), (torch.nn, torch.nn.Module)):
-        found = getattr(home, name, None)
-        if (
-            isinstance(found, type)
-            and issubclass(found, base)
-            and f"{found.__module__}.{found.__qualname__}" == qualified
-            and (base is torch.optim.Optimizer or found.__module__ == "torch.nn.modules.activation")
-        ):
-            return found
+    if issubclass(default, torch.optim.Optimizer):
+        found = getattr(torch.optim, name, None)
+        allowed = isinstance(found, type) and issubclass(found, torch.optim.Optimizer)
+    elif default.__module__ == "torch.nn.modules.activation":
+        found = getattr(torch.nn.modules.activation, name, None)
+        allowed = isinstance(found, type) and issubclass(found, torch.nn.Module)
+    else:
+        found, allowed = default, True
+    if (
+        allowed
+        and isinstance(found, type)
+        and f"{found.__module__}.{found.__qualname__}" == qualified
+    ):
+        return found
     return None
-
-
-def _constant(entry: dict[str, Any], default: Any) -> Any:
-    """The number of a stored constant schedule, else ``default``."""
-    found = _CONSTANT.search(str(entry.get("value_schedule", "")))
-    return float(found.group(1)) if found else default
-
-
-def _schedule(entry: dict[str, Any], default: Any) -> Any:
-    """A constant schedule at the stored number (else ``default``)."""
-    from stable_baselines3.common.utils import FloatSchedule
-
-    value = _constant(entry, default)
-    return FloatSchedule(value) if isinstance(value, int | float) else value
 
 
 def _train_freq(value: Any) -> Any:
     """DQN's ``train_freq`` from the run's settings (a YAML list becomes SB3's tuple)."""
     return tuple(value) if isinstance(value, list) else value
+
+
+def _check_tensors(model: ModelFile) -> None:
+    """Check every ``.pth`` member before SB3 reads it: one-line errors for any failure.
+
+    It must be one of `TENSOR_FILES`, a torch archive whose records are stored uncompressed
+    within the member's own size (what ``torch.save`` writes: so reading it cannot inflate),
+    readable with ``torch.load(..., weights_only=True)``; ``pytorch_variables.pth`` must hold
+    no variables (SB3 would set each on the agent by the name the file gives).
+    """
+    import torch
+
+    with zipfile.ZipFile(io.BytesIO(model.raw)) as archive:
+        for name in model.tensors:
+            if name not in TENSOR_FILES:
+                raise model.fail(
+                    f"its member {_excerpt(name)} is not one of the tensor files SB3 writes"
+                    f" ({', '.join(TENSOR_FILES)}); {TRUST_HINT}"
+                )
+            content = archive.read(name)
+            _check_records(model, name, content)
+            try:
+                loaded = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
+            except Exception as error:  # noqa: BLE001 - any failure of untrusted bytes is one line
+                raise model.fail(
+                    f"{name} is not a plain tensor file ({_short(error)}); {TRUST_HINT}"
+                ) from None
+            if name == "pytorch_variables.pth" and loaded != {}:
+                raise model.fail(f"{name} holds variables to set on the agent; {TRUST_HINT}")
+
+
+def _check_records(model: ModelFile, name: str, content: bytes) -> None:
+    """A ``.pth`` member is a torch archive of stored (uncompressed) records within its size.
+
+    Raises:
+        ValueError: not a zip archive, too many records, or a record that would inflate.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as inner:
+            records = inner.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise model.fail(
+            f"{name} is not a plain tensor file (not a torch archive: {_short(error)}); {TRUST_HINT}"
+        ) from None
+    if len(records) > MAX_RECORDS:
+        raise model.fail(f"{name} holds {len(records)} records (at most {MAX_RECORDS})")
+    for record in records:
+        if record.compress_type != zipfile.ZIP_STORED or record.file_size != record.compress_size:
+            raise model.fail(
+                f"{name}: its record {_excerpt(record.filename)} is compressed ({record.compress_size}"
+                f" bytes inflating to {record.file_size}); torch.save stores records as they are;"
+                f" {TRUST_HINT}"
+            )
+    if sum(record.file_size for record in records) > len(content):
+        raise model.fail(f"{name}: its records are larger than the member that holds them")
 
 
 def _excerpt(value: Any, limit: int = 60) -> str:

@@ -53,7 +53,7 @@ class AgentPolicy:
             ValueError: missing, unreadable or untrusted file, or an agent that does not fit
                 ``env`` (one line).
         """
-        model = read_model_file(path)
+        model = read_model_file(path, trust)
         spaces = None if env is None else (env.observation_space, env.action_space)
         agent = cls(load_agent(model, device, spaces=spaces, trust=trust), detect_algorithm(model))
         return agent if env is None else agent.check_env(env)
