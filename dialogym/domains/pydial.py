@@ -148,7 +148,8 @@ class _Rules:
         system_requestable: tuple[str, ...],
         requestable: tuple[str, ...],
     ) -> None:
-        self.informable = {slot: list(values) for slot, values in informable.items()}
+        self.informable = {slot: dict.fromkeys(values) for slot, values in informable.items()}
+        """Informable slot to its values as an ordered set (a row's check is one look-up)."""
         self.system_requestable = system_requestable
         self.requestable = requestable
 
@@ -184,7 +185,7 @@ class _Rules:
                     problem = f"value {excerpt(value)} is not in the rules' informable.{slot}"
                     problems.add(db_path, here, problem)
                 else:
-                    self.informable[slot].append(value)
+                    self.informable[slot][value] = None
             entity[slot] = value
         return entity
 

@@ -67,7 +67,7 @@ from __future__ import annotations
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from numbers import Integral, Real
@@ -134,76 +134,101 @@ def _cumulative(weights: Sequence[float]) -> tuple[float, ...]:
     return tuple(sums)
 
 
-def _edit_distances(words: Sequence[str]) -> np.ndarray:
-    """Levenshtein distance between every pair of ``words``, as an ``(n, n)`` int array.
+class _EditDistances:
+    """Levenshtein distances from any word to every word of a list.
 
-    Each word's row of the dynamic programme is computed against all words at once; insertions
-    within a row are resolved with a running minimum.
+    The words are grouped by length; for each group the dynamic programme runs against all its
+    words at once, one character of the query at a time, insertions within a row resolved with a
+    running minimum. Time and memory grow linearly with the list's characters.
     """
-    count = len(words)
-    longest = max((len(word) for word in words), default=0)
-    codes = np.full((count, longest), -1, dtype=np.int32)
-    for index, word in enumerate(words):
-        codes[index, : len(word)] = [ord(char) for char in word]
-    lengths = np.array([len(word) for word in words])
-    steps = np.arange(longest + 1)
-    every = np.arange(count)
-    distances = np.empty((count, count), dtype=np.int32)
-    for index, word in enumerate(words):
-        row = np.tile(steps, (count, 1))  # from the empty prefix of `word` to every prefix
-        for done, char in enumerate(word, 1):
-            best = np.empty_like(row)
-            best[:, 0] = done
-            np.minimum(row[:, :-1] + (codes != ord(char)), row[:, 1:] + 1, out=best[:, 1:])
-            row = np.minimum.accumulate(best - steps, axis=1) + steps
-        distances[index] = row[every, lengths]
-    return distances
+
+    def __init__(self, words: Sequence[str]) -> None:
+        self.count = len(words)
+        by_length: dict[int, list[int]] = {}
+        for index, word in enumerate(words):
+            by_length.setdefault(len(word), []).append(index)
+        self._groups: list[tuple[np.ndarray, np.ndarray]] = []
+        for length, indices in sorted(by_length.items()):
+            codes = np.array([[ord(c) for c in words[i]] for i in indices], dtype=np.int32)
+            self._groups.append((np.array(indices), codes.reshape(len(indices), length)))
+
+    def from_word(self, word: str) -> np.ndarray:
+        """The distance from ``word`` to each word of the list, as an int array."""
+        distances = np.empty(self.count, dtype=np.int32)
+        chars = [ord(char) for char in word]
+        for indices, codes in self._groups:
+            steps = np.arange(codes.shape[1] + 1)
+            row = np.tile(steps, (len(indices), 1))  # from the empty prefix of `word`
+            for done, char in enumerate(chars, 1):
+                best = np.empty_like(row)
+                best[:, 0] = done
+                np.minimum(row[:, :-1] + (codes != char), row[:, 1:] + 1, out=best[:, 1:])
+                row = np.minimum.accumulate(best - steps, axis=1) + steps
+            distances[indices] = row[:, -1]
+        return distances
 
 
-@lru_cache(maxsize=128)
-def _neighbours(words: tuple[str, ...], size: int, softening: float) -> dict[str, _Draw]:
-    """For each word, its ``size`` nearest other words by edit distance and their probabilities.
+_DRAWS_KEPT = 4096
+"""Words whose neighbours a `_Nearest` keeps (others are found again when asked about)."""
+
+
+class _Nearest:
+    """Each word's ``size`` nearest other words by edit distance, found when first asked (`get`).
 
     Probabilities are inverse distances normalised, plus ``softening``, normalised again (PyDial's
     weighting). Where words tie for the last places, PyDial keeps the ones its random shuffle put
     first; here every tied word shares those places' probability equally, which is PyDial's draw
-    averaged over its shuffle and needs no randomness. Words without any other word get no
-    entry. Cached: a domain's tables are built once per process.
+    averaged over its shuffle and needs no randomness. ``never``, if given, takes its place among
+    the nearest and is then removed, the rest renormalised, as PyDial removes ``name`` from the
+    slots' lists. A word with no other word gets None. One word's draw takes time linear in the
+    list and the last `_DRAWS_KEPT` are kept, so a domain with many values costs no more than the
+    values its dialogues confuse.
     """
-    distances = _edit_distances(words).tolist()
-    table: dict[str, _Draw] = {}
-    for index, word in enumerate(words):
-        others = sorted((d, j) for j, d in enumerate(distances[index]) if j != index)
-        if not others:
-            continue
-        places = others[:size]
+
+    def __init__(
+        self, words: tuple[str, ...], size: int, softening: float, never: str | None
+    ) -> None:
+        self.words = words
+        self.size = size
+        self.softening = softening
+        self.never = never
+        self._index = {word: index for index, word in enumerate(words)}
+        self._distances: _EditDistances | None = None
+        self.get: Callable[[str], _Draw | None] = lru_cache(maxsize=_DRAWS_KEPT)(self._draw)
+
+    def _draw(self, word: str) -> _Draw | None:
+        """The neighbours of ``word`` and their cumulative probabilities."""
+        if self._distances is None:
+            self._distances = _EditDistances(self.words)
+        distances = self._distances.from_word(word).astype(np.float64)
+        own = self._index.get(word)
+        if own is not None:
+            distances[own] = np.inf
+        others = len(distances) - (own is not None)
+        if others == 0:
+            return None
+        order = np.argsort(distances, kind="stable")[: min(self.size, others)]
+        places = [(float(distances[j]), int(j)) for j in order]  # by distance, then list order
         inverse = [1.0 / d for d, _ in places]
         total = sum(inverse)
-        weights = [w / total + softening for w in inverse]
+        weights = [w / total + self.softening for w in inverse]
         boundary = places[-1][0]
         kept = [(j, w) for (d, j), w in zip(places, weights, strict=True) if d < boundary]
         shared = sum(w for (d, _), w in zip(places, weights, strict=True) if d == boundary)
-        tied = [j for d, j in others if d == boundary]
+        tied = np.flatnonzero(distances == boundary).tolist()
         kept += [(j, shared / len(tied)) for j in tied]
-        table[word] = (tuple(words[j] for j, _ in kept), _cumulative([w for _, w in kept]))
-    return table
+        chosen = [(self.words[j], w) for j, w in kept if self.words[j] != self.never]
+        if not chosen:
+            return None
+        return tuple(w for w, _ in chosen), _cumulative([p for _, p in chosen])
 
 
-def _without(table: dict[str, _Draw], word: str) -> dict[str, _Draw]:
-    """``table`` with ``word`` removed from every word's neighbours (the rest renormalised).
-
-    PyDial never confuses a slot into the venue's name: it deletes ``name`` from each slot's
-    neighbours after choosing them.
-    """
-    trimmed: dict[str, _Draw] = {}
-    for key, (words, cumulative) in table.items():
-        weights = [
-            high - low for low, high in zip((0.0, *cumulative[:-1]), cumulative, strict=True)
-        ]
-        kept = [(w, p) for w, p in zip(words, weights, strict=True) if w != word and p > 0.0]
-        if kept:
-            trimmed[key] = (tuple(w for w, _ in kept), _cumulative([p for _, p in kept]))
-    return trimmed
+@lru_cache(maxsize=128)
+def _nearest(
+    words: tuple[str, ...], size: int, softening: float, never: str | None = None
+) -> _Nearest:
+    """The shared `_Nearest` of a word list: each word's draw is found once per process."""
+    return _Nearest(words, size, softening, never)
 
 
 def _capped_lengths(weights: Sequence[float], nbest: int) -> tuple[float, ...]:
@@ -316,22 +341,24 @@ class ErrorModel:
             n: ActType(n) if n in known and n not in rejected else None for n in type_names
         }
         self._arguments: dict[str, int] = dict(confusion["arguments"])
-        self._type_neighbours = dict(_neighbours(type_names, size, softening))
         # Turns led by a dialogym-only act type are confused too; no confusion becomes one.
-        for extra in sorted(known - set(type_names)):
-            self._type_neighbours[extra] = _neighbours((*type_names, extra), size, softening)[extra]
+        self._type_neighbours: dict[str, _Draw] = {}
+        for name in (*type_names, *sorted(known - set(type_names))):
+            draw = _nearest(tuple(dict.fromkeys((*type_names, name))), size, softening).get(name)
+            if draw is not None:
+                self._type_neighbours[name] = draw
         self._requestable = tuple(domain.requestable)
         valued = {**domain.informable, **domain.booking}
         self._values = {slot: (*values, DONTCARE) for slot, values in valued.items()}
         slots = tuple(dict.fromkeys((*domain.requestable, *valued)))
-        self._slot_neighbours = _without(_neighbours(slots, size, softening), domain.name_slot)
+        self._slot_neighbours = _nearest(slots, size, softening, domain.name_slot)
         tabled = [
             s
             for s in dict.fromkeys((*domain.system_requestable, domain.name_slot))
             if s in domain.informable
         ]
         self._value_neighbours = {
-            slot: _neighbours(tuple(dict.fromkeys(self._values[slot])), size, softening)
+            slot: _nearest(tuple(dict.fromkeys(self._values[slot])), size, softening)
             for slot in tabled
         }
 

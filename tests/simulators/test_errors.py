@@ -14,7 +14,7 @@ import pytest
 from dialogym.acts import Act, Acts, ActType, Hypotheses
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain, load_domain
 from dialogym.simulators import SER_PRESETS, ErrorModel, RandomStream
-from dialogym.simulators.errors import PARAMETER_SETS, _edit_distances
+from dialogym.simulators.errors import PARAMETER_SETS, _EditDistances
 
 from ..conftest import CAMRESTAURANTS, requires_shared
 
@@ -288,7 +288,8 @@ def edit_distance(first: str, second: str) -> int:
 def test_edit_distances_match_the_textbook_algorithm() -> None:
     words = ("", "a", "ab", "ba", "kitten", "sitting", "dontcare", *RESTAURANT.informable["food"])
     expected = [[edit_distance(first, second) for second in words] for first in words]
-    assert _edit_distances(words).tolist() == expected
+    distances = _EditDistances(words)
+    assert [distances.from_word(word).tolist() for word in words] == expected
 
 
 def nearest(word: str, words: tuple[str, ...], count: int = 6) -> set[str]:
