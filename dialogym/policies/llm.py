@@ -18,7 +18,8 @@ Models: a known name (``smollm2``), any local transformers causal-LM directory (
 `dialogym.models.resolve` accepts), or a policy directory written by ``dialogym finetune``
 (`save_policy_model`): ``dialogym-llm.json`` names the base model and the tensors that
 ``weights.safetensors`` replaces in it. Nothing is unpickled and no code is run from a model
-directory (safetensors only, no ``trust_remote_code``).
+directory (safetensors only, no ``trust_remote_code``, no chat template: see
+`dialogym.models.load_pretrained`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numpy as np
 
 from dialogym.acts import format_acts
 from dialogym.domains.words import slot_words
-from dialogym.models import ModelError, resolve, select_device
+from dialogym.models import ModelError, load_causal_lm, select_device
 
 DEFAULT_MODEL = "smollm2"
 """The model ``--policy llm`` uses."""
@@ -193,24 +194,22 @@ class LoadedModel:
     trained: tuple[str, ...]
 
 
-def load_model(spec: str | PathLike[str], device: Any = None, dtype: Any = None) -> LoadedModel:
+def load_model(
+    spec: str | PathLike[str], device: Any = None, dtype: Any = None, trust: bool = False
+) -> LoadedModel:
     """Load a model for the LLM policy: a name, a transformers directory, or a policy directory.
+
+    The model's files are untrusted: see `dialogym.models.load_pretrained` for what is checked
+    and what ``trust`` lifts.
 
     Raises:
         ModelError: the model cannot be found, or a policy directory is malformed (one line).
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     text = os.fspath(spec)
     folder = Path(text).expanduser()
     manifest = _read_manifest(folder) if (folder / MANIFEST).is_file() else None
     base = str(manifest["base"]) if manifest else text
-    path = resolve(base)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype or "float32")
-    except (OSError, ValueError) as error:
-        raise ModelError(f"model: cannot load {text!r}: {str(error).splitlines()[0]}") from None
+    tokenizer, model = load_causal_lm(base, dtype or "float32", trust)
     trained: tuple[str, ...] = ()
     if manifest is not None:
         trained = _load_weights(model, folder, manifest)
