@@ -102,7 +102,9 @@ def _holder(lock: Path) -> str:
             text = stream.read(200).decode("utf-8", errors="replace").split()
     except OSError:
         return "another process"
-    return f"pid {text[0]} on {text[1]}" if len(text) >= 2 else "another process"
+    if not text:
+        return "another process"
+    return f"pid {text[0]}" + (f" on {text[1]}" if len(text) > 1 else "")
 
 
 @contextmanager

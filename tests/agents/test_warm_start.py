@@ -276,8 +276,10 @@ def test_corpus_size_bounds(corpus: tuple[Path, np.ndarray, np.ndarray], tmp_pat
         replay_corpus(corpus[0], ENV, KWARGS, 0.99, limits=CorpusLimits(max_file_bytes=1000))
     with pytest.raises(ValueError, match="more than 5 dialogues"):
         replay_corpus(corpus[0], ENV, KWARGS, 0.99, limits=CorpusLimits(max_dialogues=5))
-    with pytest.raises(ValueError, match="line 3: more than 20 decisions"):
-        replay_corpus(corpus[0], ENV, KWARGS, 0.99, limits=CorpusLimits(max_decisions=20))
+    lines = corpus[0].read_text().splitlines()
+    two = sum(len(json.loads(line)["transcript"]) - 1 for line in lines[:2])  # lines 1 and 2 fit
+    with pytest.raises(ValueError, match=f"line 3: more than {two} decisions"):
+        replay_corpus(corpus[0], ENV, KWARGS, 0.99, limits=CorpusLimits(max_decisions=two))
     (tmp_path / "empty.jsonl").write_text("\n")
     with pytest.raises(ValueError, match="holds no dialogue"):
         replay_corpus(tmp_path / "empty.jsonl", ENV, KWARGS, 0.99)

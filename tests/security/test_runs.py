@@ -316,7 +316,8 @@ def test_benchmark_keeps_domains_apart_escapes_csv_and_reruns_changed_files(
 
 
 def test_a_benchmark_folder_in_use_is_refused(tmp_path: Path) -> None:
-    tmp_path.joinpath("run.lock").write_text(f"{os.getpid()}\n")
-    result = dialogym("benchmark", "--task", "env1", "--policy", "random", "--seeds", "1",
-                      "--episodes", "2", "--out", str(tmp_path), "--no-progress")  # fmt: skip
+    claim_run_folder(tmp_path, "--out")
+    with run_lock(tmp_path):
+        result = dialogym("benchmark", "--task", "env1", "--policy", "random", "--seeds", "1",
+                          "--episodes", "2", "--out", str(tmp_path), "--no-progress")  # fmt: skip
     one_line_error(result, str(tmp_path), "in use")
