@@ -52,7 +52,7 @@ def test_examples_are_the_teachers_allowed_choices(corpus: Path) -> None:
 def test_a_line_that_is_no_dialogue_names_file_and_line(corpus: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(corpus.read_text().splitlines()[0] + "\n" + '{"episode": 1}\n')
-    with pytest.raises(CommandError, match=rf"{bad} line 2: not a simulate dialogue"):
+    with pytest.raises(CommandError, match=rf"{bad} line 2: no 'seed' field .*dialogym simulate"):
         corpus_examples(bad)
     bad.write_text("not json\n")
     with pytest.raises(CommandError, match=rf"{bad} line 1: not JSON"):
