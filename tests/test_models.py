@@ -97,7 +97,7 @@ def fake_text(path: Path) -> Path:
 
 def test_a_broken_gguf_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIALOGYM_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(ModelError, match="is not a causal language model") as raised:
+    with pytest.raises(ModelError, match="broken.gguf cannot be sized") as raised:
         resolve(fake_gguf(tmp_path / "broken.gguf", b"\x03\x00\x00\x00garbage"))
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "cache" / "gguf").exists() or not any(
@@ -117,6 +117,8 @@ def test_a_model_that_needs_its_own_code_is_refused(tmp_path: Path) -> None:
         )
     )
     (tmp_path / "modeling_evil.py").write_text("raise SystemExit('ran code from the model')\n")
-    with pytest.raises(ModelError, match="is not a causal language model") as raised:
+    with pytest.raises(
+        ModelError, match="config.json cannot be sized: .* model type `evil`"
+    ) as raised:
         load_causal_lm(tmp_path)
     assert "\n" not in str(raised.value)
