@@ -28,8 +28,10 @@ their own lines), and ``runs/`` with each training run. A finished cell is kept 
 resumes. A cell is keyed on everything that changes its result: the protocol (``--dialogues``,
 ``--eval-every``, ``--eval-episodes``, ``--episodes``: another protocol in the same folder is
 refused), the domain and policy arguments with a SHA-256 of the files they name (a file changed
-since is run again), the task and the seed. The folder is locked (``run.lock``) while a benchmark
-writes it.
+since is run again), the task and the seed; ``cells.json`` is read back bounded and checked (a
+broken one is refused in one line). ``--out`` must be a new folder, an empty one or one dialogym
+made (``--force`` for another; never one holding a symbolic link: `dialogym.runs`), and is
+locked (``run.lock``) while a benchmark writes it.
 
 Two domain files with the same name in different folders are kept apart: each is labelled with
 as many of its parent folders as tell them apart (``a-CamRestaurants``, ``b-CamRestaurants``).
