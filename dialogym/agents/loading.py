@@ -445,11 +445,8 @@ def _check_work(model: ModelFile, algorithm: Algorithm, values: Mapping[str, Any
     row_bytes = 4 * (2 * features + choices + 8)  # observations (twice for DQN), mask, scalars
     if dqn:
         sizing, rows = "buffer_size", setting("buffer_size")
-        field, batch, count = (
-            "gradient_steps",
-            setting("batch_size"),
-            max(setting("gradient_steps"), 1),
-        )
+        batch = setting("batch_size")
+        field, count = "gradient_steps", max(setting("gradient_steps"), 1)
     elif "n_epochs" in parameters_of:
         sizing, rows = "n_steps", setting("n_steps") * setting("n_envs")
         batch = min(setting("batch_size"), rows)

@@ -180,3 +180,18 @@ def test_stored_variables_are_refused(saved: Path, tmp_path: Path) -> None:
     evil = rewrite(saved / "model.zip", tmp_path / "evil.zip", members=members)
     with pytest.raises(ValueError, match="pytorch_variables.pth holds variables"):
         AgentPolicy.load(evil, env=make_env(ENV, {}))
+
+
+def test_a_dqn_replay_buffer_and_its_gradient_steps_are_bounded(tmp_path: Path) -> None:
+    tiny_run("dqn", tmp_path)
+    model = tmp_path / "model.zip"
+    env = make_env(ENV, {})
+    for changes, needle in (
+        ({"buffer_size": 10**8}, r"its buffer_size 100000000 makes a buffer of 1e\+08 rows"),
+        ({"gradient_steps": 10**6}, r"its gradient_steps 1000000 makes one update 1e\+06"),
+        ({"exploration_rate": 2}, r"its exploration_rate must be within \[0, 1\]"),
+    ):
+        big = with_data(model, tmp_path / "big.zip", **changes)
+        with pytest.raises(ValueError, match=needle):
+            AgentPolicy.load(big, env=env)
+    assert AgentPolicy.load(model, env=env).algorithm.name == "dqn"
