@@ -166,6 +166,7 @@ def load_pretrained(path: Path, auto_class: Any, dtype: Any = None, trust: bool 
             dtype=dtype,
             trust_remote_code=False,
             use_safetensors=None if trust else True,
+            ignore_mismatched_sizes=not trust,  # reported in ``info``, refused below
             output_loading_info=True,
         )
     except Exception as error:  # noqa: BLE001 - a malformed folder can fail anywhere in the reader
