@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dialogym.runs import MARKER
+
 TINY = ["--dialogues", "40", "--n-envs", "2", "--algo-kwarg", "n_steps=16", "--algo-kwarg",
         "batch_size=32", "--eval-every", "20", "--eval-episodes", "4", "--test-episodes", "10"]  # fmt: skip
 
@@ -98,4 +100,5 @@ def test_interrupted_run_resumes_and_finishes(tmp_path: Path, how: signal.Signal
     evaluations = json.loads((out / "evaluations.json").read_text())
     points = [e["dialogues"] for e in evaluations]
     assert points == sorted(points) and points[-1] >= 1900
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == [MARKER]  # the run folder's mark; no temporary left
