@@ -137,26 +137,36 @@ def _cumulative(weights: Sequence[float]) -> tuple[float, ...]:
 class _EditDistances:
     """Levenshtein distances from any word to every word of a list.
 
-    The words are grouped by length; for each group the dynamic programme runs against all its
-    words at once, one character of the query at a time, insertions within a row resolved with a
-    running minimum. Time and memory grow linearly with the list's characters.
+    The dynamic programme runs against many words at once, one character of the query at a time,
+    insertions within a row resolved with a running minimum. A short list is one padded block; a
+    long one is grouped by word length, so that time and memory grow linearly with its
+    characters, never with the longest word times the number of words.
     """
 
     def __init__(self, words: Sequence[str]) -> None:
         self.count = len(words)
-        by_length: dict[int, list[int]] = {}
-        for index, word in enumerate(words):
-            by_length.setdefault(len(word), []).append(index)
-        self._groups: list[tuple[np.ndarray, np.ndarray]] = []
-        for length, indices in sorted(by_length.items()):
-            codes = np.array([[ord(c) for c in words[i]] for i in indices], dtype=np.int32)
-            self._groups.append((np.array(indices), codes.reshape(len(indices), length)))
+        longest = max((len(word) for word in words), default=0)
+        if self.count * longest <= _PADDED_CELLS:
+            groups = [list(range(self.count))]
+        else:
+            by_length: dict[int, list[int]] = {}
+            for index, word in enumerate(words):
+                by_length.setdefault(len(word), []).append(index)
+            groups = [by_length[length] for length in sorted(by_length)]
+        self._groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for indices in groups:
+            width = max(len(words[i]) for i in indices)
+            codes = np.full((len(indices), width), -1, dtype=np.int32)
+            for row, i in enumerate(indices):
+                codes[row, : len(words[i])] = [ord(char) for char in words[i]]
+            lengths = np.array([len(words[i]) for i in indices])
+            self._groups.append((np.array(indices, dtype=np.intp), codes, lengths))
 
     def from_word(self, word: str) -> np.ndarray:
         """The distance from ``word`` to each word of the list, as an int array."""
         distances = np.empty(self.count, dtype=np.int32)
         chars = [ord(char) for char in word]
-        for indices, codes in self._groups:
+        for indices, codes, lengths in self._groups:
             steps = np.arange(codes.shape[1] + 1)
             row = np.tile(steps, (len(indices), 1))  # from the empty prefix of `word`
             for done, char in enumerate(chars, 1):
@@ -164,8 +174,12 @@ class _EditDistances:
                 best[:, 0] = done
                 np.minimum(row[:, :-1] + (codes != char), row[:, 1:] + 1, out=best[:, 1:])
                 row = np.minimum.accumulate(best - steps, axis=1) + steps
-            distances[indices] = row[:, -1]
+            distances[indices] = row[np.arange(len(indices)), lengths]
         return distances
+
+
+_PADDED_CELLS = 1 << 16
+"""A list whose words times its longest word's length is at most this is one padded block."""
 
 
 _DRAWS_KEPT = 4096
@@ -412,8 +426,9 @@ class ErrorModel:
         act type changes.
         """
         items = [index for index, act in enumerate(acts) if act.slot is not None]
-        first = next((act for act in acts if act.slot is not None or act.value is not None), None)
-        return items if first is not None and first.slot is not None else []
+        if items and any(act.value is not None for act in acts[: items[0]]):
+            return []  # a slotless item comes first
+        return items
 
     @staticmethod
     def _confidences(grids: _Grids, count: int, stream: RandomStream) -> list[float]:
