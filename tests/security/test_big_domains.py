@@ -84,6 +84,6 @@ def test_an_env_on_a_domain_with_many_values_starts_and_plays_in_seconds(
                 break
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert time.perf_counter() - start < 30.0
+    assert time.perf_counter() - start < 60.0  # the bound (about 4 s here, traced)
     assert peak < 500 * 2**20
     assert (heard_wrong > 0) is (ser > 0)  # the channel did confuse values
