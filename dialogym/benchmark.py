@@ -281,7 +281,7 @@ def run_cell(
     env = make_env(env_id, {"domain": domain})
     try:
         if policy in BUILTIN_POLICIES or is_llm_policy(policy):
-            agent: Any = make_policy(policy, env, seed=seed)
+            agent: Any = make_policy(policy, env, seed=seed, trust=args.trust_model)
         else:
             agent = AgentPolicy.load(policy, env=env, trust=args.trust_model)
     except (ValueError, ModelError) as error:

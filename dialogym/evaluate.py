@@ -117,7 +117,7 @@ def load_policy(name: str, env: Any, seed: int, trust: bool = False) -> Policy:
     """
     if is_llm_policy(name):
         try:
-            return make_policy(name, env, seed=seed)
+            return make_policy(name, env, seed=seed, trust=trust)
         except (ModelError, ValueError) as error:
             raise CommandError(f"--policy: {error}") from None
     env = getattr(env, "envs", [env])[0]

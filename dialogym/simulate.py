@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
         def own_policy(number: int) -> Predictor:
             """Dialogue ``number``'s built-in policy, seeded for that dialogue alone."""
-            return load_policy(args.policy, env, args.seed + number)
+            return load_policy(args.policy, env, args.seed + number, args.trust_model)
 
     else:  # one policy for all, bound to the vector env
         shared_policy = load_policy(args.policy, venv, args.seed, args.trust_model)

@@ -25,11 +25,12 @@ def is_llm_policy(name: str) -> bool:
     return name == LLM_POLICY or name.startswith(LLM_POLICY + ":")
 
 
-def make_policy(name: str, env: object, seed: int | None = None) -> Policy:
+def make_policy(name: str, env: object, seed: int | None = None, trust: bool = False) -> Policy:
     """Build a built-in policy by name for an environment.
 
     ``llm`` / ``llm:MODEL`` bind the LLM policy to ``env``'s dialogues (a `DialogueEnv` or a
-    `DialogueVectorEnv`); ``seed`` seeds its sampling.
+    `DialogueVectorEnv`); ``seed`` seeds its sampling; ``trust`` (``--trust-model``) lifts the
+    checks on the model's files (`dialogym.models.load_pretrained`).
 
     Raises:
         ValueError: unknown policy name; the message lists the known ones.
@@ -39,7 +40,7 @@ def make_policy(name: str, env: object, seed: int | None = None) -> Policy:
         from dialogym.policies.llm import DEFAULT_MODEL, LLMPolicy
 
         model = name.partition(":")[2] or DEFAULT_MODEL
-        return LLMPolicy.for_env(env, model=model, seed=seed)
+        return LLMPolicy.for_env(env, model=model, seed=seed, trust=trust)
     if name == "handcrafted":
         return HandcraftedPolicy.for_env(env)
     if name == "greedy":

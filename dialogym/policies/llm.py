@@ -519,15 +519,18 @@ class LLMPolicy:
         model: str | PathLike[str] = DEFAULT_MODEL,
         device: str | None = None,
         seed: int | None = None,
+        trust: bool = False,
     ) -> LLMPolicy:
         """Load the model and bind the policy to an environment's dialogues.
+
+        ``trust`` lifts the checks on the model's files that `load_model` describes.
 
         Raises:
             ModelError: the model cannot be loaded.
             ValueError: ``env`` is not a dialogym environment.
         """
         torch_device, _ = select_device(device)
-        loaded = load_model(model, torch_device, inference_dtype(torch_device))
+        loaded = load_model(model, torch_device, inference_dtype(torch_device), trust)
         return cls(bound_dialogues(env), loaded, seed)
 
     def bound_to(self, env: Any) -> LLMPolicy:

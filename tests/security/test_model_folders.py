@@ -132,3 +132,23 @@ def test_a_chat_template_from_a_folder_is_not_kept(tmp_path: Path) -> None:
 def test_our_own_models_load_with_their_chat_template() -> None:
     assert load_model("smollm2").tokenizer.chat_template is not None
     assert TextEncoder("minilm", device="cpu").dim == 384
+
+
+def test_trust_model_reaches_the_llm_policy_of_the_commands(tmp_path: Path) -> None:
+    """``--trust-model`` in evaluate, simulate and benchmark lifts the folder checks too."""
+    import gymnasium as gym
+
+    from dialogym.cli import CommandError
+    from dialogym.evaluate import load_policy
+
+    folder = tiny_model(tmp_path / "model")
+    weights = __import__("safetensors.torch").torch.load_file(folder / "model.safetensors")
+    torch.save(weights, folder / "pytorch_model.bin")
+    (folder / "model.safetensors").unlink()
+    env = gym.make("dialogym/PyDialEnv1-v0")
+    with pytest.raises(CommandError, match="--policy: .*not a model to load"):
+        load_policy(f"llm:{folder}", env, seed=0)
+    policy = load_policy(f"llm:{folder}", env, seed=0, trust=True)
+    observation, _ = env.reset(seed=0)
+    action, _ = policy.predict(observation, action_masks=env.unwrapped.action_masks())
+    assert env.unwrapped.action_masks()[int(action)]
