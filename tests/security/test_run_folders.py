@@ -9,7 +9,6 @@ import fcntl
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,14 @@ import pytest
 from dialogym.cli import CommandError
 from dialogym.runs import MARKER, claim_run_folder
 
+from .test_runs import dialogym
+
 TINY = ["--dialogues", "20", "--n-envs", "2", "--algo-kwarg", "n_steps=16", "--algo-kwarg",
         "batch_size=32", "--eval-every", "20", "--eval-episodes", "2", "--test-episodes", "2"]  # fmt: skip
 BENCHMARK = ["benchmark", "--task", "env1", "--policy", "random", "--seeds", "1", "--episodes",
              "2", "--no-progress"]  # fmt: skip
 USERS_FILES = {"config.yaml": "my settings\n", "metrics.json": '{"mine": 1}\n',
                "model.zip": "my model", "corpus.jsonl": "my corpus\n", "results.md": "# mine\n"}  # fmt: skip
-
-
-def dialogym(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dialogym.cli", *args],
-        capture_output=True, text=True, timeout=300, cwd=cwd,
-    )  # fmt: skip
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -144,31 +138,16 @@ def test_too_many_threads_is_a_one_line_error(tmp_path: Path) -> None:
     one_line_error(result, "threads", "256")
 
 
+PROTOCOL = {"dialogues": 4000, "eval_every": 1000, "eval_episodes": 500, "episodes": 2}
+"""The protocol of `BENCHMARK` as ``cells.json`` records it."""
+
+
 @pytest.mark.parametrize(
     "cells",
     [
         "{",
-        json.dumps(
-            {
-                "protocol": {
-                    "dialogues": 4000,
-                    "eval_every": 1000,
-                    "eval_episodes": 500,
-                    "episodes": 2,
-                }
-            }
-        ),  # fmt: skip
-        json.dumps(
-            {
-                "protocol": {
-                    "dialogues": 4000,
-                    "eval_every": 1000,
-                    "eval_episodes": 500,
-                    "episodes": 2,
-                },
-                "cells": [{"policy": "random"}],
-            }
-        ),  # fmt: skip
+        json.dumps({"protocol": PROTOCOL}),
+        json.dumps({"protocol": PROTOCOL, "cells": [{"policy": "random"}]}),
     ],
     ids=["not-json", "no-cells", "cell-without-fields"],
 )
