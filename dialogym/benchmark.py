@@ -74,7 +74,7 @@ from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
-from dialogym.runs import claim_run_folder, run_lock
+from dialogym.runs import claim_run_folder, read_run_json, run_lock
 from dialogym.train import TEST_SEED, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
@@ -601,10 +601,8 @@ def load_cells(path: Path, protocol: dict[str, int]) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     try:
-        if path.stat().st_size > MAX_CELLS_BYTES:
-            raise ValueError(f"larger than {MAX_CELLS_BYTES} bytes")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as error:
+        data = read_run_json(path, MAX_CELLS_BYTES)
+    except (OSError, ValueError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CommandError(f"--out: {path}: not a cells file ({message[:200]})") from None
     if not isinstance(data, dict) or data.get("protocol") != protocol:

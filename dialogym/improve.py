@@ -41,7 +41,6 @@ with the settings of ``RUN/improve.json`` (the corpus cut back to that round's s
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -72,7 +71,7 @@ from dialogym.policies.llm import (
     load_model,
     save_policy_model,
 )
-from dialogym.runs import claim_run_folder, remove_temporaries, run_lock
+from dialogym.runs import claim_run_folder, read_run_json, remove_temporaries, run_lock
 
 CONFIG_FILE = "improve.json"
 ROUNDS_FILE = "rounds.json"
@@ -141,9 +140,7 @@ class ImproveConfig:
             CommandError: one line naming the file (and the field).
         """
         try:
-            if path.stat().st_size > MAX_RUN_FILE_BYTES:
-                raise ValueError(f"larger than {MAX_RUN_FILE_BYTES} bytes")
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_run_json(path, MAX_RUN_FILE_BYTES)
             if not isinstance(data, dict):
                 raise ValueError(f"expected an object, got {type(data).__name__}")
             checked_env(data.get("env"), data.get("env_kwargs"), str(path), named_by_user)
@@ -292,10 +289,8 @@ def _read_rounds(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     try:
-        if path.stat().st_size > MAX_RUN_FILE_BYTES:
-            raise ValueError(f"larger than {MAX_RUN_FILE_BYTES} bytes")
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as error:
+        records = read_run_json(path, MAX_RUN_FILE_BYTES)
+    except (OSError, ValueError) as error:
         raise CommandError(f"--resume: {path}: not a rounds file ({error})") from None
     if not isinstance(records, list) or not all(
         isinstance(r, dict)

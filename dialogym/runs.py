@@ -16,12 +16,14 @@ and pid of the holder, for the message that refuses a second run.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import socket
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dialogym.cli import CommandError, is_our_output, temporaries
 
@@ -163,3 +165,18 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     finally:
         lock.unlink(missing_ok=True)
         os.close(handle)
+
+
+def read_run_json(path: Path, limit: int) -> Any:
+    """The JSON of a file a run wrote (``cells.json``, ``rounds.json``, ...), at most ``limit`` bytes.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: it is larger than ``limit``, not JSON, or nested too deeply.
+    """
+    if path.stat().st_size > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
