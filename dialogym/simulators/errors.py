@@ -210,6 +210,10 @@ class _Nearest:
         self._distances: _EditDistances | None = None
         self.get: Callable[[str], _Draw | None] = lru_cache(maxsize=_DRAWS_KEPT)(self._draw)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it is built from; unpickled as this process's shared one."""
+        return _nearest, (self.words, self.size, self.softening, self.never)
+
     def _draw(self, word: str) -> _Draw | None:
         """The neighbours of ``word`` and their cumulative probabilities."""
         if self._distances is None:
