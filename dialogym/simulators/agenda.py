@@ -571,15 +571,14 @@ class AgendaUser:
             and self.stream.random() < self.behaviour.slotless_dontcare
         ):
             turn.slotless = True  # "I don't mind", the slot left for the system to infer
-        venue = self.requests[self.name_slot]
         if (
             kind is REQUEST
             and len(turn.items) == 1
             and self._last_system_type is not REQMORE
-            and venue is not None
+            and self.requests[self.name_slot] is not None
             and self.stream.random() < self.behaviour.venue_in_request
         ):
-            turn.items = [*turn.items, (self.name_slot, venue)]  # "... of X?"
+            turn.items = [*turn.items, (self.name_slot, self.requests[self.name_slot])]
         if kind in _COMBINES and self._last_system_type is not REQMORE:
             stream = self.stream
             combination = self.behaviour.inform_combination
