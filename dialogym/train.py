@@ -215,7 +215,7 @@ def _train(
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
     vec_env = make_vec_env(
         config.env,
-        config.env_kwargs,
+        config.env_arguments,
         config.parallel_envs,
         seed=config.seed + start_dialogues * config.parallel_envs,
         subprocess=config.subprocess,
@@ -239,7 +239,7 @@ def _train(
             vec_env.close()
             raise CommandError(str(error)) from None
     policy = AgentPolicy(model, algorithm)
-    eval_env = make_env(config.env, dict(config.env_kwargs))
+    eval_env = make_env(config.env, config.env_arguments)
     clock = time.perf_counter()
     trained_before = elapsed
     evaluating = 0.0
@@ -280,7 +280,7 @@ def _train(
     if warm_start_corpus is not None and not resume:
         try:
             report = warm_start(
-                model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_kwargs,
+                model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_arguments,
                 warm_start_settings, config.learning_reward_scale, config.seed,
             )  # fmt: skip
         except ValueError as error:
@@ -318,7 +318,7 @@ def _train(
     summary, _ = evaluate(eval_env, policy, config.test_episodes, TEST_SEED + config.seed)
     metrics = {
         "env": config.env,
-        "env_kwargs": dict(config.env_kwargs),
+        "env_kwargs": config.env_arguments,
         "algo": config.algo,
         "seed": config.seed,
         "dialogues": callback.dialogues,
@@ -483,7 +483,7 @@ def run(args: argparse.Namespace) -> int:
         config = resolve_config(args)
         name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
         run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
-        make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
+        make_env(config.env, config.env_arguments).close()  # bad env or kwargs: one line, now
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")

@@ -56,6 +56,8 @@ allowed actions by taking the best-scored allowed one (highest logit or Q-value)
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import inspect
 import math
 from collections.abc import Mapping
@@ -93,6 +95,9 @@ class Algorithm:
         defaults: Hyperparameters tuned for dialogue (see the module docstring).
         reward_scale: Factor on the rewards it learns from (the reported returns are never
             scaled).
+        policy: The policy network: SB3's ``MlpPolicy`` of the algorithm, or the structured
+            policy (``module:Class``, `dialogym.agents.structured`).
+        env_kwargs: Env arguments the policy needs (the structured one: ``layout="slots"``).
     """
 
     name: str
@@ -102,13 +107,21 @@ class Algorithm:
     n_envs: int
     defaults: Mapping[str, Any]
     reward_scale: float = 1.0
+    policy: str = "MlpPolicy"
+    env_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def cls(self) -> type[BaseAlgorithm]:
         """The SB3 class (imported on first use)."""
-        import importlib
-
         return getattr(importlib.import_module(self.module), self.class_name)  # type: ignore[no-any-return]
+
+    @property
+    def policy_cls(self) -> type[Any]:
+        """The policy class the agent is built with."""
+        if self.policy == "MlpPolicy":
+            return self.cls.policy_aliases["MlpPolicy"]
+        module, _, name = self.policy.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 _PPO_DEFAULTS = {
@@ -122,9 +135,21 @@ _PPO_DEFAULTS = {
     "policy_kwargs": _SMALL_NET,
 }
 
+_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "policy_kwargs": {"width": 64}}
+
 ALGORITHMS: dict[str, Algorithm] = {
     algorithm.name: algorithm
     for algorithm in (
+        Algorithm(
+            "structured_ppo",
+            "sb3_contrib",
+            "MaskablePPO",
+            True,
+            8,
+            _STRUCTURED_DEFAULTS,
+            policy="dialogym.agents.structured:MaskableSlotPolicy",
+            env_kwargs={"layout": "slots"},
+        ),
         Algorithm("maskable_ppo", "sb3_contrib", "MaskablePPO", True, 8, _PPO_DEFAULTS),
         Algorithm("ppo", "stable_baselines3", "PPO", False, 8, _PPO_DEFAULTS),
         Algorithm(
@@ -350,7 +375,7 @@ def build_agent(
     kwargs.update(overrides)
     try:
         return algorithm.cls(
-            "MlpPolicy",
+            algorithm.policy_cls,
             env,
             seed=seed,
             verbose=0,

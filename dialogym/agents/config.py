@@ -117,6 +117,16 @@ class TrainConfig:
             raise ValueError(f"target_success: must lie in (0, 1], got {self.target_success!r}")
         if not isinstance(self.env_kwargs, Mapping) or not isinstance(self.algo_kwargs, Mapping):
             raise ValueError("env_kwargs and algo_kwargs: must be mappings")
+        for key, needed in algorithm.env_kwargs.items():
+            if self.env_kwargs.get(key, needed) != needed:
+                raise ValueError(
+                    f"env_kwargs: {self.algo} needs {key}={needed!r}, got {self.env_kwargs[key]!r}"
+                )
+
+    @property
+    def env_arguments(self) -> dict[str, Any]:
+        """The env's arguments: ``env_kwargs`` with those the algorithm's policy needs."""
+        return {**get_algorithm(self.algo).env_kwargs, **self.env_kwargs}
 
     @property
     def budget_dialogues(self) -> int | None:

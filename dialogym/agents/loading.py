@@ -150,6 +150,9 @@ def detect_algorithm(path: str | PathLike[str] | ModelFile) -> Algorithm:
     model = path if isinstance(path, ModelFile) else read_model_file(path)
     policy_class = model.data.get("policy_class")
     module = str(policy_class.get("__module__", "")) if isinstance(policy_class, dict) else ""
+    for algorithm in ALGORITHMS.values():
+        if algorithm.policy != "MlpPolicy" and module == algorithm.policy.partition(":")[0]:
+            return algorithm
     if "maskable" in module:
         return ALGORITHMS["maskable_ppo"]
     if "exploration_rate" in model.data:
@@ -347,6 +350,7 @@ _DQN: dict[str, Rule] = {
 """Entries of DQN (and ``train_freq``, in `_rules`); ε's schedule and the batch-norm lists are
 recreated by SB3."""
 _TABLES: dict[str, tuple[dict[str, Rule], ...]] = {
+    "structured_ppo": (_BASE, _ON_POLICY, _PPO),
     "maskable_ppo": (_BASE, _ON_POLICY, _PPO),
     "ppo": (_BASE, _ON_POLICY, _PPO),
     "a2c": (_BASE, _ON_POLICY),
@@ -432,14 +436,23 @@ def _check_work(model: ModelFile, algorithm: Algorithm, values: Mapping[str, Any
     features = gym.spaces.flatdim(values["observation_space"])
     choices = gym.spaces.flatdim(values["action_space"])
     dqn = algorithm.name == "dqn"
-    net_arch = (values.get("policy_kwargs") or {}).get("net_arch") or [64, 64]
-    layers = net_arch if isinstance(net_arch, dict) else {"pi": net_arch, "vf": net_arch}
-    # Actor and critic; for DQN, the Q-network and its target, both with one output per action.
-    outputs = {"pi": choices, "vf": choices if dqn else 1}
-    parameters = sum(_mlp([features, *layers.get(head, []), outputs[head]]) for head in outputs)
+    policy_kwargs = values.get("policy_kwargs") or {}
+    if algorithm.policy == "MlpPolicy":
+        net_arch = policy_kwargs.get("net_arch") or [64, 64]
+        layers = net_arch if isinstance(net_arch, dict) else {"pi": net_arch, "vf": net_arch}
+        # Actor and critic; for DQN, the Q-network and its target, both with one output per action.
+        outputs = {"pi": choices, "vf": choices if dqn else 1}
+        parameters = sum(_mlp([features, *layers.get(head, []), outputs[head]]) for head in outputs)
+        sized_by = f"net_arch {_excerpt(net_arch)}"
+    else:
+        from dialogym.agents.structured import DEFAULT_WIDTH, parameter_count
+
+        width = policy_kwargs.get("width", DEFAULT_WIDTH)
+        parameters = parameter_count(width)
+        sized_by = f"width {width}"
     if parameters > MAX_POLICY_PARAMETERS:
         raise model.fail(
-            f"its policy_kwargs net_arch {_excerpt(net_arch)} makes a policy of"
+            f"its policy_kwargs {sized_by} makes a policy of"
             f" {parameters:.3g} parameters (at most {MAX_POLICY_PARAMETERS:.3g}); {TRUST_HINT}"
         )
     row_bytes = 4 * (2 * features + choices + 8)  # observations (twice for DQN), mask, scalars
@@ -474,13 +487,16 @@ def _mlp(widths: Sequence[int]) -> int:
 
 
 def _policy_class(model: ModelFile, algorithm: Algorithm, entry: Any) -> type:
-    """The algorithm's ``MlpPolicy``, if that is the class the file names."""
-    expected = algorithm.cls.policy_aliases["MlpPolicy"]
+    """The algorithm's policy class, if that is the class the file names."""
+    expected = algorithm.policy_cls
     entry = entry if isinstance(entry, dict) else {}
-    init = str(entry.get("__init__", ""))
-    if entry.get("__module__") != expected.__module__ or not init.startswith(
-        f"<function {expected.__qualname__}.__init__ "
-    ):
+    if "__init__" in vars(expected):  # SB3 stores the repr of the class's own __init__
+        named = str(entry.get("__init__", "")).startswith(
+            f"<function {expected.__init__.__qualname__} "
+        )
+    else:  # it inherits __init__ (the structured policies): their docstring tells them apart
+        named = entry.get("__doc__") == expected.__doc__
+    if entry.get("__module__") != expected.__module__ or not named:
         raise model.fail(
             f"its policy class (module {_excerpt(entry.get('__module__'))}) is not the"
             f" {expected.__qualname__} dialogym trains; {TRUST_HINT}"
@@ -566,7 +582,7 @@ def _policy_kwargs(algorithm: Algorithm, entry: Any) -> dict[str, Any]:
     """
     if not isinstance(entry, dict):
         raise _Refused(f"must be an object, not {_excerpt(entry)}")
-    policy = algorithm.cls.policy_aliases["MlpPolicy"]
+    policy = algorithm.policy_cls
     parameters = inspect.signature(policy.__init__).parameters
     kwargs = {}
     for name, value in entry.items():

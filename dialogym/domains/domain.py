@@ -377,6 +377,16 @@ class Database:
             found.append(NOT_AVAILABLE)
         return found
 
+    def value_counts(self, slot: str, matches: int) -> list[int]:
+        """How many entities in ``matches`` hold each value of a system-requestable ``slot``.
+
+        One count per value that some of them hold (:data:`NOT_AVAILABLE` counting as a value),
+        in no particular order: what a question about ``slot`` could split them into.
+        """
+        counts = [(bits & matches).bit_count() for bits in self._bits[slot].values()]
+        counts.append((self._unavailable[slot] & matches).bit_count())
+        return [count for count in counts if count]
+
     def values_with_matches(self, constraints: Mapping[str, str], slot: str) -> list[str]:
         """Values of ``slot`` that, replacing its current constraint, leave some entity matching.
 

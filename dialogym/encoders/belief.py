@@ -52,6 +52,19 @@ SUMMARY_METHODS = (BYCONSTRAINTS, BYNAME, BYALTERNATIVES, FINISHED)
 """The values of PyDial's global summary method, each with a ``global:`` feature."""
 
 
+GLOBAL_NAMES = (
+    *(f"method:{method}" for method in METHODS),
+    *(f"discourse:{act}" for act in DISCOURSE_ACTS),
+    *(f"global:{method}" for method in SUMMARY_METHODS),
+    "global:thankyou", "global:ack",
+    "offered", "offer_fits", "offer_happened", "booked", "book_requested", "reqalts", "nomatch",
+    "bye", "discriminable",
+    *(f"user:{kind.value}" for kind in USER_ACT_FEATURES),
+    "matches:0", "matches:1", "matches:2-5", "matches:6+", "turn",
+)  # fmt: skip
+"""The features that name no slot, the same in every domain: the last of the vector, in order."""
+
+
 class BeliefEncoder:
     """Turns a `BeliefTracker` into a ``float32`` vector (see the module docstring for the layout).
 
@@ -74,16 +87,7 @@ class BeliefEncoder:
         for slot in self.booking_slots:
             names += [f"book:{slot}:known", f"book:{slot}:unknown"]
         names += [f"requested:{slot}" for slot in self.requestable]
-        names += [f"method:{method}" for method in METHODS]
-        names += [f"discourse:{act}" for act in DISCOURSE_ACTS]
-        names += [f"global:{method}" for method in SUMMARY_METHODS]
-        names += ["global:thankyou", "global:ack"]
-        names += [
-            "offered", "offer_fits", "offer_happened", "booked", "book_requested", "reqalts",
-            "nomatch", "bye", "discriminable",
-        ]  # fmt: skip
-        names += [f"user:{kind.value}" for kind in USER_ACT_FEATURES]
-        names += ["matches:0", "matches:1", "matches:2-5", "matches:6+", "turn"]
+        names += GLOBAL_NAMES
         self.feature_names: tuple[str, ...] = tuple(names)
         self._user_feature_position = {kind: i for i, kind in enumerate(USER_ACT_FEATURES)}
         self._summary_features = {

@@ -55,7 +55,10 @@ Random choices (more accepted slots than fit, no real constraint, nothing reques
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from dialogym.acts import (
     BOOK,
@@ -89,6 +92,8 @@ TYPE_SLOT = "type"
 """The entity slot PyDial's ``inform`` says when nothing was requested (if the entity has it)."""
 UNSAID_SLOTS = frozenset({"location"})
 """Requested slots PyDial's ``inform`` never says (besides the name, said first)."""
+GLOBAL_ACTIONS = ("offer", "inform", "offer_alternative", "book", "reqmore", "bye")
+"""The summary actions that name no slot, last in every layout."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ class SummaryActions:
         names = [f"request:{s}" for s in (*constraint_slots, *booking_slots)]
         names += [f"confirm:{s}" for s in constraint_slots]
         names += [f"select:{s}" for s in constraint_slots]
-        names += ["offer", "inform", "offer_alternative", "book", "reqmore", "bye"]
+        names += GLOBAL_ACTIONS
         self.names: tuple[str, ...] = tuple(names)
         self.n = len(names)
         self.index = {name: i for i, name in enumerate(names)}
@@ -328,4 +333,48 @@ class SummaryActions:
             offered,  # reqmore
             finished,  # bye
         )
+        return mask
+
+
+class SlotActions:
+    """The summary actions on the per-slot layout: the same ``Discrete(n)`` for every domain.
+
+    `SummaryActions` has one ``request``, ``confirm`` and ``select`` per slot of the domain, so
+    its size depends on the ontology. Here there are ``max_slots`` of each (and ``max_booking``
+    booking requests), matching the rows of `dialogym.encoders.slots.SlotEncoder`: row ``k``'s
+    actions act on the domain's ``k``-th slot. Actions of rows the domain lacks are always
+    masked (not carried out, like any masked action). The order mirrors `SummaryActions`:
+    requests of the constraint rows, requests of the booking rows, confirms, selects, then
+    `GLOBAL_ACTIONS`.
+
+    Args:
+        actions: The domain's summary actions.
+        max_slots: Constraint slot rows (`dialogym.encoders.slots.MAX_SLOTS`).
+        max_booking: Booking slot rows (`dialogym.encoders.slots.MAX_BOOKING_SLOTS`).
+    """
+
+    def __init__(self, actions: SummaryActions, max_slots: int, max_booking: int) -> None:
+        constraint = list(actions.constraint_slots)
+        booking = list(actions.booking_slots)
+        rows: list[tuple[str, list[str], int]] = [
+            ("request", constraint, max_slots),
+            ("request", booking, max_booking),
+            ("confirm", constraint, max_slots),
+            ("select", constraint, max_slots),
+        ]
+        names: list[str] = []
+        for kind, slots, count in rows:
+            for row in range(count):
+                names.append(f"{kind}:{slots[row]}" if row < len(slots) else f"unused:{kind}{row}")
+        names += GLOBAL_ACTIONS
+        self.names: tuple[str, ...] = tuple(names)
+        self.n = len(names)
+        self.to_domain = np.array([actions.index.get(name, -1) for name in names], dtype=np.int64)
+        """Each action's index among the domain's summary actions (-1 for a missing row)."""
+        self._present = self.to_domain >= 0
+
+    def mask(self, domain_mask: Sequence[int]) -> np.ndarray:
+        """This layout's ``np.int8`` mask from the domain's: missing rows are always masked."""
+        mask = np.zeros(self.n, dtype=np.int8)
+        mask[self._present] = np.asarray(domain_mask, dtype=np.int8)[self.to_domain[self._present]]
         return mask

@@ -14,7 +14,8 @@ from gymnasium import spaces
 from dialogym.acts import BYE, HELLO, NULL, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
 from dialogym.encoders.belief import BeliefEncoder
-from dialogym.envs.actions import SummaryActions
+from dialogym.encoders.slots import MAX_BOOKING_SLOTS, MAX_SLOTS, SlotEncoder
+from dialogym.envs.actions import SlotActions, SummaryActions
 from dialogym.envs.evaluation import ObjectiveSuccess, RewardConfig
 from dialogym.envs.language import CHANNELS, OBSERVATIONS, Language, Texts
 from dialogym.generators import Generator
@@ -33,6 +34,9 @@ from dialogym.tracking import BeliefTracker
 
 if TYPE_CHECKING:
     from dialogym.encoders.text import TextEncoder
+
+LAYOUTS = ("flat", "slots")
+"""Observation and action layouts: the domain's own (``flat``) or the same for every domain."""
 
 _OPENING: Acts = (Act(HELLO),)
 _NOT_CARRIED_OUT: Acts = (Act(NULL),)
@@ -234,7 +238,12 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         encoder: str | PathLike[str] | TextEncoder = "minilm",
         device: str | None = None,
         language: Language | None = None,
+        layout: str = "flat",
     ) -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout: unknown layout {layout!r}; choose one of {LAYOUTS}")
+        if layout == "slots" and obs != "belief":
+            raise ValueError(f"layout: 'slots' reads the belief only; it needs obs='belief', not {obs!r}")
         if obs not in OBSERVATIONS:
             raise ValueError(f"obs: unknown observation {obs!r}; choose one of {OBSERVATIONS}")
         if channel not in CHANNELS:
@@ -267,8 +276,15 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.tracker = BeliefTracker(self.domain, self.database)
         self.judge = ObjectiveSuccess(self.database)
         self.actions = SummaryActions(self.domain, self.database)
-        self.encoder = BeliefEncoder(self.domain, max_turns)
-        self.action_names = self.actions.names
+        self.layout = layout
+        self.slot_actions: SlotActions | None = None
+        self.encoder: BeliefEncoder | SlotEncoder
+        if layout == "slots":
+            self.encoder = SlotEncoder(self.domain, max_turns)
+            self.slot_actions = SlotActions(self.actions, MAX_SLOTS, MAX_BOOKING_SLOTS)
+        else:
+            self.encoder = BeliefEncoder(self.domain, max_turns)
+        self.action_names = (self.slot_actions or self.actions).names
         self.feature_names = self.encoder.feature_names
         self.channel_kind = channel
         self.language: Language | None = language
@@ -279,12 +295,12 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         self.conversation: list[str] = []
         self.generator_fallbacks = 0
 
-        self.action_space = spaces.Discrete(self.actions.n)
+        self.action_space = spaces.Discrete(len(self.action_names))
         if self.language is None:
             self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
         else:
             self.observation_space = self.language.observation_space(self.encoder.size)
-        self._mask = np.ones(self.actions.n, dtype=np.int8)
+        self._mask = np.ones(len(self.action_names), dtype=np.int8)
         self._stream: RandomStream | None = None
         self._done = True
         self.transcript: list[Turn] = []
@@ -379,16 +395,17 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             raise TypeError(
                 f"action: expected an integer action id, got {action!r} ({type(action).__name__})"
             ) from None
-        if not 0 <= index < self.actions.n:
-            raise ValueError(
-                f"action: {index} is outside the action space Discrete({self.actions.n})"
-            )
+        n = len(self.action_names)
+        if not 0 <= index < n:
+            raise ValueError(f"action: {index} is outside the action space Discrete({n})")
         return index
 
     def _exchange(self, index: int) -> tuple[Acts, UserTurn]:
         """Step's first half: the system acts of action ``index`` and the user's reply (as acts)."""
         tracker = self.tracker
         if self._mask[index]:
+            if self.slot_actions is not None:
+                index = int(self.slot_actions.to_domain[index])
             system_acts = self.actions.execute(index, tracker, self._stream)
         else:  # PyDial never carries out a masked action: the system says nothing useful
             system_acts = _NOT_CARRIED_OUT
@@ -495,7 +512,11 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         return "\n".join([f"goal: {goal}", *(turn.text() for turn in self.transcript)])
 
     def _update_mask(self) -> None:
-        self._mask = np.array(self.actions.mask(self.tracker, full=self.masks), dtype=np.int8)
+        mask = self.actions.mask(self.tracker, full=self.masks)
+        if self.slot_actions is None:
+            self._mask = np.array(mask, dtype=np.int8)
+        else:
+            self._mask = self.slot_actions.mask(mask)
 
 
 def _config(kind: type, value: Any, argument: str) -> Any:

@@ -57,8 +57,10 @@ from dialogym.acts import (
     OFFER,
     REQALTS,
     REQUEST,
+    SELECT,
     THANKYOU,
     Acts,
+    ActType,
     Hypotheses,
     referred_slot,
 )
@@ -133,6 +135,9 @@ class BeliefTracker:
         nomatch: The last system turn said that nothing matches.
         booked: The system booked the offered entity.
         turn: System turns taken so far.
+        asked: How many times the system asked for each slot (``request``), this dialogue.
+        last_asked: What the last system turn did with each slot it named: ``request``,
+            ``confirm`` or ``select`` (dialogym's addition, for the per-slot observation).
     """
 
     def __init__(self, domain: Domain, database: Database | None = None) -> None:
@@ -180,6 +185,8 @@ class BeliefTracker:
         self.nomatch = False
         self.booked = False
         self.turn = 0
+        self.asked: dict[str, int] = dict.fromkeys(self._thresholds, 0)
+        self.last_asked: dict[str, ActType] = {}
 
     # -- the system's side ----------------------------------------------------------------------
 
@@ -188,9 +195,15 @@ class BeliefTracker:
         self.turn += 1
         offer_happened = nomatch = False
         first = acts[0]
+        last_asked = {}
         for act in acts:
             kind = act.type
-            if kind is OFFER or (kind is INFORM and act is first and act.slot == self.name_slot):
+            if kind is REQUEST or kind is CONFIRM or kind is SELECT:
+                if act.slot in self.asked:
+                    last_asked[act.slot] = kind
+                    if kind is REQUEST:
+                        self.asked[act.slot] += 1
+            elif kind is OFFER or (kind is INFORM and act is first and act.slot == self.name_slot):
                 index = self.database.index_of(act.value)
                 if index >= 0:
                     if index != self.offered:
@@ -212,6 +225,7 @@ class BeliefTracker:
             self.offered_set |= self.offered_entities
         self.offer_happened = offer_happened
         self.nomatch = nomatch
+        self.last_asked = last_asked
 
     # -- the user's side ------------------------------------------------------------------------
 
