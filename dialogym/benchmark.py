@@ -64,6 +64,7 @@ from dialogym.cli import (
     CommandError,
     add_trust_model_flag,
     make_env,
+    policy_env_kwargs,
     run_command,
     write_atomically,
     write_json,
@@ -278,7 +279,7 @@ def run_cell(
         metrics = train(config, run_dir, progress=False)
         curve = json.loads((run_dir / "evaluations.json").read_text(encoding="utf-8"))
         return {**metrics, "curve": curve}
-    env = make_env(env_id, {"domain": domain})
+    env = make_env(env_id, policy_env_kwargs(policy, {"domain": domain}))
     try:
         if policy in BUILTIN_POLICIES or is_llm_policy(policy):
             agent: Any = make_policy(policy, env, seed=seed, trust=args.trust_model)

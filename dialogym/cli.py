@@ -91,6 +91,25 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
     return env
 
 
+def policy_env_kwargs(policy: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``env_kwargs`` with the env arguments a trained agent's ``.zip`` needs to play.
+
+    A structured agent (``structured_ppo``) plays on the per-slot layout, in any domain: its
+    env gets ``layout="slots"`` unless the user named a layout (a wrong one is then reported
+    when the agent is loaded). Other policies need nothing; an unreadable file is reported when
+    it is loaded.
+    """
+    if not policy.endswith(".zip"):
+        return env_kwargs
+    from dialogym.agents.loading import detect_algorithm
+
+    try:
+        needed = detect_algorithm(policy).env_kwargs
+    except ValueError:
+        return env_kwargs
+    return {**needed, **env_kwargs}
+
+
 def env_parser(command: str, description: str, env_kwarg_help: str) -> argparse.ArgumentParser:
     """A sub-command's parser, started with the ``--env`` and ``--env-kwarg`` options it shares.
 

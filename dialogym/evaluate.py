@@ -35,6 +35,7 @@ from dialogym.cli import (
     check_output,
     env_parser,
     make_env,
+    policy_env_kwargs,
     non_negative_int,
     parse_env_kwargs,
     printable,
@@ -221,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     ):
         if path is not None:
             check_output(path, option, keys, args.force)
-    env_kwargs = parse_env_kwargs(args.env_kwarg)
+    env_kwargs = policy_env_kwargs(args.policy, parse_env_kwargs(args.env_kwarg))
     env = make_env(args.env, env_kwargs)
     if args.num_envs > 1:
         return _run_batched(args, env_kwargs)

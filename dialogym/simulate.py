@@ -54,6 +54,7 @@ from dialogym.cli import (
     check_output,
     env_parser,
     make_env,
+    policy_env_kwargs,
     non_negative_int,
     parse_env_kwargs,
     run_command,
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             raise CommandError(f"{option}: must be >= 1, got {value}")
     check_output(args.out, "--out", DIALOGUE_KEYS, args.force)
-    env_kwargs = {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
+    env_kwargs = policy_env_kwargs(args.policy, {"channel": "text", **parse_env_kwargs(args.env_kwarg)})
     try:
         json.dumps(env_kwargs)
     except TypeError as error:

@@ -63,7 +63,7 @@ def test_config_file_errors(tmp_path: Path) -> None:
 
 
 def test_unknown_algorithm_lists_the_known() -> None:
-    with pytest.raises(ValueError, match="maskable_ppo, ppo, a2c, dqn"):
+    with pytest.raises(ValueError, match="structured_ppo, maskable_ppo, ppo, a2c, dqn"):
         get_algorithm("sarsa")
 
 
@@ -81,7 +81,7 @@ def test_train_save_load_evaluate_round_trip(algo: str, tmp_path: Path) -> None:
                  "checkpoint.zip", "metrics.json", "curves.png"):  # fmt: skip
         assert (tmp_path / name).is_file(), name
     assert any((tmp_path / "tb").rglob("events.out.tfevents.*"))
-    env = make_env(config.env, {})
+    env = make_env(config.env, config.env_arguments)
     policy = AgentPolicy.load(tmp_path / "model.zip").check_env(env)
     assert policy.algorithm.name == algo
     again, _ = evaluate(env, policy, 10, 20_000 + config.seed)
