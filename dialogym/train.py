@@ -68,7 +68,8 @@ from dialogym.agents import (
     make_vec_env,
     warm_start,
 )
-from dialogym.agents.builders import check_device
+from dialogym.agents.builders import Algorithm, check_device
+from dialogym.agents.loading import detect_algorithm
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
@@ -235,6 +236,8 @@ def _train(
             model = build_agent(
                 algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
             )
+            if config.init is not None:
+                start_from(model, algorithm, config.init, vec_env, trust_model)
         except ValueError as error:
             vec_env.close()
             raise CommandError(str(error)) from None
@@ -335,6 +338,27 @@ def _train(
     return metrics
 
 
+def start_from(
+    model: Any, algorithm: Algorithm, init: str, vec_env: Any, trust_model: bool
+) -> None:
+    """Give the fresh ``model`` the weights of the agent saved in ``init`` (``--init``).
+
+    The agent must be of the same algorithm and fit the env's spaces (a structured agent fits
+    every domain); the run keeps its own hyperparameters.
+
+    Raises:
+        ValueError: ``init: ...``, one line.
+    """
+    try:
+        saved = detect_algorithm(init)
+        if saved.name != algorithm.name:
+            raise ValueError(f"it is a {saved.name} agent, this run trains {algorithm.name}")
+        source = load_agent(init, model.device, vec_env, trust=trust_model)
+    except ValueError as error:
+        raise ValueError(f"init: {error}") from None
+    model.policy.load_state_dict(source.policy.state_dict())
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym train``: one flag per `TrainConfig` field."""
     parser = argparse.ArgumentParser(
@@ -368,9 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
         elif spec.name == "subprocess":
             parser.add_argument(flag, action="store_true", help=help_text)
         else:
-            kind: Callable[[str], Any] = {"target_success": float, "reward_scale": float}.get(
-                spec.name, int
-            )
+            kind: Callable[[str], Any] = {
+                "target_success": float, "reward_scale": float, "init": str
+            }.get(spec.name, int)  # fmt: skip
             if isinstance(spec.default, str):
                 kind = str
             elif spec.name == "seed":

@@ -47,7 +47,14 @@ class TrainConfig:
         default_factory=dict,
         metadata={"help": "environment arguments (domain, ser, masks, ...)"},
     )
-    algo: str = field(default="maskable_ppo", metadata={"help": "maskable_ppo, ppo, a2c or dqn"})
+    algo: str = field(
+        default="structured_ppo",
+        metadata={
+            "help": "structured_ppo (MaskablePPO, which is PPO with action masks, with the"
+            " slot-shared policy: any domain), maskable_ppo (the same with a flat MLP), ppo"
+            " (no masks: the unmasked protocol), a2c or dqn"
+        },
+    )
     algo_kwargs: Mapping[str, Any] = field(
         default_factory=dict,
         metadata={"help": "overrides of the algorithm's tuned defaults (learning_rate, ...)"},
@@ -79,6 +86,13 @@ class TrainConfig:
     reward_scale: float | None = field(
         default=None,
         metadata={"help": "factor on the rewards the agent learns from (default: the algorithm's)"},
+    )
+    init: str | None = field(
+        default=None,
+        metadata={
+            "help": "start from this trained agent's weights (a model.zip of the same algorithm;"
+            " a structured_ppo agent from any domain)"
+        },
     )
     threads: int = field(default=1, metadata={"help": "torch CPU threads"})
     device: str = field(default="cpu", metadata={"help": "torch device"})
@@ -115,6 +129,8 @@ class TrainConfig:
             )
         if self.target_success is not None and not 0.0 < self.target_success <= 1.0:
             raise ValueError(f"target_success: must lie in (0, 1], got {self.target_success!r}")
+        if self.init is not None and (not isinstance(self.init, str) or not self.init.endswith(".zip")):
+            raise ValueError(f"init: must be the path of a model .zip, got {self.init!r}")
         if not isinstance(self.env_kwargs, Mapping) or not isinstance(self.algo_kwargs, Mapping):
             raise ValueError("env_kwargs and algo_kwargs: must be mappings")
         for key, needed in algorithm.env_kwargs.items():

@@ -126,6 +126,17 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     embedded by `dialogym.encoders.text.TextEncoder` (no belief features at all).
     ``obs="belief+text"``: the two concatenated, belief first.
 
+    ## Layout
+
+    ``layout="flat"`` (default): the spaces above, whose size depends on the domain.
+    ``layout="slots"``: the same spaces for every domain, for policies that learn across
+    domains (`dialogym.agents.structured`): the observation is
+    `dialogym.encoders.slots.SlotEncoder`'s (global features, then one row of features per
+    slot, up to 32 constraint and 8 booking slots) and the actions are
+    `dialogym.envs.actions.SlotActions` (``Discrete(110)``: request, confirm and select for
+    each slot row, then the six global actions); actions of rows the domain lacks are always
+    masked. It needs ``obs="belief"``.
+
     ## Channel
 
     ``channel="semantic"`` (default): the error model confuses the user's acts at rate ``ser``.
@@ -194,6 +205,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``encoder`` | str, path or TextEncoder | ``"minilm"`` | text encoder model for ``obs`` with text |
     | ``device`` | str | ``None`` | device of the models (``None``: CUDA when present, else CPU) |
     | ``language`` | Language | ``None`` | a ready generator/NLU/encoder bundle to share (the vector env does) |
+    | ``layout`` | str | ``"flat"`` | ``"flat"`` or ``"slots"`` (see Layout) |
 
     ## Registered Configurations
 
