@@ -42,17 +42,27 @@ from dialogym.cli import CommandError, check_output, run_command, write_atomical
 from dialogym.report.page import MARK, render
 from dialogym.report.sources import read_source
 
-MAX_DIALOGUES = 2000
-"""Dialogues kept per JSONL file by default (about 10 MB of page at most)."""
+MAX_DIALOGUES = 1000
+"""Dialogues kept per JSONL file by default (a page of 5 to 7 MB for 1,000 dialogues of the
+PyDial tasks with words, n-best lists and beliefs)."""
 
 
-def report_hint(path: str | Path) -> str:
+def report_hint(path: str | Path, missing: str = "") -> str:
     """The line the other commands end with: how to read what they wrote in a browser.
+
+    Args:
+        path: What they wrote (a folder, a JSONL file).
+        missing: The flag that would have written it, when it was not given.
 
     >>> report_hint("runs/my bench")
     "read it in a browser: dialogym report 'runs/my bench'"
+    >>> report_hint("FILE.jsonl", "--transcripts")
+    'read the dialogues in a browser: add --transcripts FILE.jsonl, then dialogym report FILE.jsonl'
     """
-    return f"read it in a browser: dialogym report {shlex.quote(str(path))}"
+    command = f"dialogym report {shlex.quote(str(path))}"
+    if missing:
+        return f"read the dialogues in a browser: add {missing} {path}, then {command}"
+    return f"read it in a browser: {command}"
 
 
 def default_output(path: Path) -> Path:

@@ -1,7 +1,7 @@
-"""The report's one HTML file: the page template with its style, script and data inside.
+r"""The report's one HTML file: the page template with its style, script and data inside.
 
 The data goes into a ``<script type="application/json">`` element with every ``<`` written as
-``\\u003c``, so no text from a file can close the element or open another; the script reads it
+``\u003c``, so no text from a file can close the element or open another; the script reads it
 with ``JSON.parse`` and puts text only into text nodes. The page's Content-Security-Policy
 allows nothing to be fetched, so it works (and stays private) offline.
 """

@@ -122,9 +122,7 @@ def _run(folder: Path) -> Source:
     if records:
         label = str(config.get("algo", "run")) if config else "run"
         for key, name in (("success_rate", "success rate"), ("avg_return", "return")):
-            source.blocks.append(
-                _curves(f"{name} during training", name, key, {label: [records]})
-            )
+            source.blocks.append(_curves(f"{name} during training", name, key, {label: [records]}))
         keys = list(dict.fromkeys(key for record in records for key in record))
         source.blocks.append(_table("Evaluations during training", keys, records))
     if config:
@@ -156,14 +154,26 @@ def _benchmark(folder: Path) -> Source:
         source.blocks.append(_success_bars(f"{domain}: success rate", mine))
         for task in dict.fromkeys(str(cell.get("task", "")) for cell in mine):
             curves: dict[str, list[list[dict[str, Any]]]] = {}
+            flat: dict[str, list[float]] = {}
+            """Policies that do not learn: their tests, drawn as a level line across."""
             for cell in mine:
+                if str(cell.get("task", "")) != task:
+                    continue
                 curve = _records(cell.get("curve"), folder / "results.json")
-                if str(cell.get("task", "")) == task and curve:
-                    curves.setdefault(str(cell.get("policy", "")), []).append(curve)
+                policy = str(cell.get("policy", ""))
+                if curve:
+                    curves.setdefault(policy, []).append(curve)
+                elif (rate := _number(cell.get("success_rate"))) is not None:
+                    flat.setdefault(policy, []).append(rate)
             if curves:
-                source.blocks.append(
-                    _curves(f"{domain} {task}: learning curves", "success rate", "success_rate", curves)
+                block = _curves(
+                    f"{domain} {task}: learning curves", "success rate", "success_rate", curves
                 )
+                block["levels"] = [
+                    {"label": policy, "value": statistics.fmean(rates)}
+                    for policy, rates in flat.items()
+                ]
+                source.blocks.append(block)
     if cells:
         keys = ["domain", "task", "policy", "seed", "dialogues", "episodes"]
         keys += [key for key, _, _ in FIGURE_COLUMNS]
@@ -177,12 +187,15 @@ def _aggregated_table(rows: list[dict[str, Any]]) -> Block:
         {"label": label, "numeric": label in ("trained dialogues", "seeds")}
         for label in ("domain", "task", "policy", "trained dialogues", "seeds")
     ]
-    figures = [(key, name, scale) for key, name, scale in FIGURE_COLUMNS if f"{key}_mean" in rows[0]]
+    figures = [
+        (key, name, scale) for key, name, scale in FIGURE_COLUMNS if f"{key}_mean" in rows[0]
+    ]
     columns += [{"label": name, "numeric": True} for _, name, _ in figures]
     table_rows = []
     for row in rows:
         cells: list[Any] = [
-            _cell(row.get(key)) for key in ("domain", "task", "policy", "trained_dialogues", "seeds")
+            _cell(row.get(key))
+            for key in ("domain", "task", "policy", "trained_dialogues", "seeds")
         ]
         for key, _, scale in figures:
             mean, std = _number(row.get(f"{key}_mean")), _number(row.get(f"{key}_std"))
@@ -228,9 +241,7 @@ def _success_bars(title: str, cells: list[dict[str, Any]]) -> Block:
     }
 
 
-def _curves(
-    title: str, axis: str, key: str, runs: dict[str, list[list[dict[str, Any]]]]
-) -> Block:
+def _curves(title: str, axis: str, key: str, runs: dict[str, list[list[dict[str, Any]]]]) -> Block:
     """Learning curves: per label, the mean over its runs of the k-th test, min–max shaded.
 
     Args:
@@ -309,7 +320,14 @@ def _dialogue_table(dialogues: list[dict[str, Any]]) -> Block:
         {"label": "task", "numeric": False},
         *(
             {"label": label, "numeric": True}
-            for label in ("dialogues", "success %", "turns", "return", "hang-ups %", "out of turns %")
+            for label in (
+                "dialogues",
+                "success %",
+                "turns",
+                "return",
+                "hang-ups %",
+                "out of turns %",
+            )
         ),
     ]
     rows = []
@@ -327,7 +345,12 @@ def _dialogue_table(dialogues: list[dict[str, Any]]) -> Block:
                 _percent([d["truncated"] for d in group]),
             ]
         )
-    return {"type": "table", "title": "Dialogues by policy and task", "columns": columns, "rows": rows}
+    return {
+        "type": "table",
+        "title": "Dialogues by policy and task",
+        "columns": columns,
+        "rows": rows,
+    }
 
 
 def _dialogue_bars(dialogues: list[dict[str, Any]]) -> Block:
@@ -371,7 +394,7 @@ def _dialogue(record: dict[str, Any], where: str, default_policy: str) -> dict[s
     transcript = record.get("transcript")
     if not isinstance(transcript, list):
         raise CommandError(f"{where}: not a dialogue (no 'transcript' list)")
-    turns = []
+    turns: list[list[Any]] = []
     for position, turn in enumerate(transcript):
         if not isinstance(turn, dict):
             raise CommandError(f"{where}: transcript turn {position} is not a JSON object")
@@ -395,9 +418,7 @@ def _dialogue(record: dict[str, Any], where: str, default_policy: str) -> dict[s
     env = record.get("env")
     env_kwargs = record.get("env_kwargs")
     domain = env_kwargs.get("domain") if isinstance(env_kwargs, dict) else None
-    task = " · ".join(
-        str(part) for part in (str(env).split("/")[-1] if env else None, domain) if part
-    )
+    task = " · ".join(str(part) for part in (_task(env), domain) if part)
     turn_count = _number(record.get("turns"))
     episode_return = _number(record.get("return"))
     goal = record.get("goal")
@@ -421,6 +442,17 @@ def _dialogue(record: dict[str, Any], where: str, default_policy: str) -> dict[s
         "goal_parts": _goal_parts(goal, parts, said, turns[-1][7] if turns else []),
         "transcript": turns,
     }
+
+
+def _task(env: Any) -> str:
+    """A short name of an environment id: ``env3`` for ``dialogym/PyDialEnv3-v0``.
+
+    >>> _task("dialogym/PyDialEnv3-v0"), _task("dialogym/Dialogue-v0"), _task(None)
+    ('env3', 'Dialogue-v0', '')
+    """
+    if not isinstance(env, str):
+        return ""
+    return re.sub(r"^PyDialEnv(\d+)-v\d+$", r"env\1", env.split("/")[-1])
 
 
 def _reasons(
@@ -462,7 +494,12 @@ def _goal_parts(
         items.append(["constraint", f"{slot}={value}", _met(parts.get("venue")), note])
     for slot in requests:
         items.append(
-            ["request", slot, _met(parts.get("requests")), "given" if slot in said else "never given"]
+            [
+                "request",
+                slot,
+                _met(parts.get("requests")),
+                "given" if slot in said else "never given",
+            ]
         )
     for slot, value in booking:
         items.append(["booking", f"{slot}={value}", _met(parts.get("booking")), ""])

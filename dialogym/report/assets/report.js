@@ -145,7 +145,7 @@
           const cx = x + barWidth / 2;
           chart.append(svg("line", { x1: cx, x2: cx, y1: y(bar.value + bar.error), y2: y(bar.value - bar.error), stroke: "#1d2330" }));
         }
-        chart.append(svg("text", { x: x + barWidth / 2, y: y(bar.value) - 3, "text-anchor": "middle", "font-size": "9" },
+        chart.append(svg("text", { x: x + barWidth / 2, y: y(bar.value + (bar.error || 0)) - 3, "text-anchor": "middle", "font-size": "9" },
           Math.round(bar.value * 100)));
       }
       chart.append(svg("text", { x: x0 + groupWidth / 2, y: top + height + 16, "text-anchor": "middle" }, group.label));
@@ -180,6 +180,12 @@
     chart.append(svg("g", { class: "axis" },
       svg("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom }),
       svg("line", { x1: left, x2: left, y1: top, y2: height - bottom })));
+    for (const level of block.levels || []) {
+      const line = svg("line", { x1: left, x2: width - right, y1: Y(level.value), y2: Y(level.value),
+                                 stroke: colorOf(level.label), "stroke-width": 1.5, "stroke-dasharray": "5 4" });
+      line.append(svg("title", null, `${level.label} (does not learn): ${(level.value * 100).toFixed(1)}%`));
+      chart.append(line);
+    }
     for (const series of block.series) {
       const color = colorOf(series.label);
       if (series.points.some((p) => p[2] !== p[3])) {
@@ -196,7 +202,7 @@
         chart.append(dot);
       }
     }
-    return [legend(block.series.map((s) => s.label)), chart];
+    return [legend(block.series.map((s) => s.label).concat((block.levels || []).map((l) => l.label))), chart];
   }
 
   function renderBlock(block) {
@@ -215,7 +221,7 @@
   report.sources.forEach((source, index) => {
     const blocks = report.blocks.filter((b) => b.source === index);
     if (blocks.length === 0) return;
-    panels.results.append(el("h2", null, `${source.kind}: ${source.path}`));
+    if (report.sources.length > 1) panels.results.append(el("h2", null, `${source.kind}: ${source.path}`));
     for (const block of blocks) panels.results.append(renderBlock(block));
   });
 
@@ -375,6 +381,7 @@
       el("div", { class: "dialogue-head" }, nav,
         el("h2", null, `Dialogue ${index + 1} `, el("span", { class: `badge ${kind}` }, outcome)),
         el("p", { class: "muted" }, facts.join(" · ")),
+        d.reasons.length ? el("p", { class: "why" }, `why it failed: ${d.reasons[0]}`) : null,
         el("p", { class: "goal" }, "goal: ", el("code", null, d.goal || "–"))),
       ...(d.transcript.length ? d.transcript.map((turn) => renderTurn(turn, goal))
         : [el("p", { class: "note" }, "This line holds no turns.")]),
