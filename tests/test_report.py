@@ -171,12 +171,30 @@ def test_corpus_dialogues_carry_every_turn(corpus: Path) -> None:
 
 
 def test_goal_items_carry_the_verdict_of_their_part(corpus: Path) -> None:
-    for line, dialogue in zip(
-        read_lines(corpus), read_source(corpus, 0, 1000).dialogues, strict=True
-    ):
-        verdict = {"constraint": "venue", "request": "requests", "booking": "booking"}
-        for part, _, met, _ in dialogue["goal_parts"]:
-            assert met is line["success_parts"][verdict[part]]
+    lines = read_lines(corpus)
+    misheard = 0
+    for line, dialogue in zip(lines, read_source(corpus, 0, 1000).dialogues, strict=True):
+        parts, belief = line["success_parts"], line["transcript"][-1]["belief"]
+        for part, item, verdict, _ in dialogue["goal_parts"]:
+            slot, _, value = item.partition("=")
+            if part == "constraint":
+                if parts["venue"]:
+                    assert verdict == "met"
+                elif slot in belief:
+                    assert verdict == ("heard" if belief[slot][0] == value else "misheard")
+                    misheard += verdict == "misheard"
+                    assert (verdict == "misheard") is any(
+                        r.startswith(f"misheard {slot}: ") for r in dialogue["reasons"]
+                    )
+                else:
+                    assert verdict == "not met"
+            elif part == "request":
+                assert (
+                    verdict == "met" if parts["requests"] else verdict in ("given", "never given")
+                )
+            else:
+                assert verdict == ("met" if parts["booking"] else "not met")
+    assert misheard > 0  # the corpus shows the case
 
 
 def test_evaluate_transcripts_are_read_without_belief(transcripts: Path) -> None:
@@ -325,7 +343,9 @@ def browser() -> Iterator[Any]:
         reason = "playwright is not installed (pip install playwright; see the Makefile)"
         pytest.fail(reason) if REQUIRE_BROWSER else pytest.skip(reason)
     if CHROMIUM is None or not Path(CHROMIUM).is_file():
-        reason = f"no chromium ({CHROMIUM or 'not on PATH'}; apt-get install chromium: see the Makefile)"
+        reason = (
+            f"no chromium ({CHROMIUM or 'not on PATH'}; apt-get install chromium: see the Makefile)"
+        )
         pytest.fail(reason) if REQUIRE_BROWSER else pytest.skip(reason)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -420,6 +440,17 @@ def test_browser_click_opens_a_dialogues_turns(
     assert second_turn.locator(".said.user .words").inner_text() == first["user_text"]
     assert second_turn.locator(".heard li").count() == len(first["hypotheses"])
     assert second_turn.locator(".belief li").count() == len(first["belief"])
+
+    def acts(text: str) -> list[str]:
+        return sorted(text.split(" & "))
+
+    misheard = [
+        turn["turn"]
+        for turn in lines[3]["transcript"]
+        if acts(turn["hypotheses"][0]["acts"]) != acts(turn["user_acts"])
+    ]
+    shown = page.page.locator("#dialogue-view .turn.misheard")
+    assert [int(shown.nth(i).get_attribute("data-turn")) for i in range(shown.count())] == misheard
     goal_rows = page.page.locator("#dialogue-view .goal-parts tbody tr")
     assert goal_rows.count() >= 2
     assert page.page.evaluate("location.hash") == "#dialogue-4"
@@ -516,3 +547,36 @@ def test_build_report_of_several_sources(corpus: Path, transcripts: Path) -> Non
     assert len(data["dialogues"]) == 24 + 12
     assert {d["source"] for d in data["dialogues"]} == {0, 1}
     assert {b["source"] for b in data["blocks"]} == {0, 1}
+
+
+def test_failure_reasons_name_the_misheard_constraint_and_the_unanswered_request(
+    tmp_path: Path,
+) -> None:
+    line = {
+        "goal": "pricerange=cheap food=modern european | name phone | book day=friday",
+        "success": False, "hung_up": True, "truncated": False, "turns": 7,
+        "success_parts": {"venue": False, "requests": False, "booking": False},
+        "transcript": [
+            {"turn": 0, "system_acts": "hello()", "belief": {}},
+            {"turn": 1, "system_acts": "inform(name=bruno's) & inform(area=east)",
+             "belief": {"pricerange": ["expensive", 0.84], "food": ["modern european", 0.9]}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    (dialogue,) = read_source(path, 0, 10).dialogues
+    assert dialogue["reasons"] == [
+        "the user hung up (after 7 turns)",
+        "misheard pricerange: the user wants cheap, the system believed expensive (0.84)",
+        "no venue meeting the constraints was named",
+        "never told the user: phone",
+        "the booking was not made",
+    ]
+    assert dialogue["goal_parts"] == [
+        ["constraint", "pricerange=cheap", "misheard", "believed expensive (0.84)"],
+        ["constraint", "food=modern european", "heard", "believed modern european (0.90)"],
+        ["request", "name", "given", ""],
+        ["request", "phone", "never given", ""],
+        ["booking", "day=friday", "not met", ""],
+    ]
+    assert dialogue["turns"] == 7 and dialogue["task"] == "–" and dialogue["policy"] == "one"

@@ -423,6 +423,7 @@ def _dialogue(record: dict[str, Any], where: str, default_policy: str) -> dict[s
     episode_return = _number(record.get("return"))
     goal = record.get("goal")
     said = {slot.strip() for turn in turns for slot in _INFORMED.findall(turn[2])}
+    goal_parts = _goal_parts(goal, parts, said, turns[-1][7] if turns else [])
     return {
         "episode": _number(record.get("episode")),
         "seed": _number(record.get("seed")),
@@ -438,8 +439,8 @@ def _dialogue(record: dict[str, Any], where: str, default_policy: str) -> dict[s
             else round(sum(turn[8] or 0.0 for turn in turns), DIGITS)
         ),
         "goal": _text(goal),
-        "reasons": _reasons(success, hung_up, truncated, parts, turn_count),
-        "goal_parts": _goal_parts(goal, parts, said, turns[-1][7] if turns else []),
+        "reasons": _reasons(success, hung_up, truncated, parts, turn_count, goal_parts),
+        "goal_parts": goal_parts,
         "transcript": turns,
     }
 
@@ -456,9 +457,19 @@ def _task(env: Any) -> str:
 
 
 def _reasons(
-    success: Any, hung_up: bool, truncated: bool, parts: dict[str, Any], turns: float | None
+    success: Any,
+    hung_up: bool,
+    truncated: bool,
+    parts: dict[str, Any],
+    turns: float | None,
+    goal_parts: list[list[str]],
 ) -> list[str]:
-    """Why a dialogue failed, the main reason first (empty for a success)."""
+    """Why a dialogue failed, the main reason first (empty for a success).
+
+    First how it ended (the user hung up, out of turns), then each constraint the system
+    believed otherwise at the end, then each failed part of the verdict (a failed ``requests``
+    part names the requests never given).
+    """
     if success is True:
         return []
     reasons = []
@@ -466,44 +477,65 @@ def _reasons(
         reasons.append(f"the user hung up (after {turns:g} turns)" if turns else "the user hung up")
     if truncated:
         reasons.append(f"out of turns ({turns:g})" if turns else "out of turns")
+    reasons += [
+        f"misheard {item.partition('=')[0]}: the user wants {item.partition('=')[2]}, the system"
+        f" {note}"
+        for part, item, verdict, note in goal_parts
+        if part == "constraint" and verdict == "misheard"
+    ]
+    never = [item for part, item, verdict, _ in goal_parts if verdict == NEVER_GIVEN]
     for part, met in parts.items():
         if met is False:
-            reasons.append(PART_FAILURES.get(part, f"{part}: not met"))
+            if part == "requests" and never:
+                reasons.append(f"never told the user: {', '.join(never)}")
+            else:
+                reasons.append(PART_FAILURES.get(part, f"{part}: not met"))
     if not reasons and success is False:
         reasons.append("not successful")
     return reasons
 
 
+NEVER_GIVEN = "never given"
+"""The note of a request the system never gave a value for."""
+
+
 def _goal_parts(
     goal: Any, parts: dict[str, Any], said: set[str], belief: list[Any]
-) -> list[list[Any]]:
-    """Each item of the goal with whether it was met: ``[part, item, met, note]``.
+) -> list[list[str]]:
+    """Each item of the goal with what became of it: ``[part, item, verdict, note]``.
 
-    Constraints take the verdict of ``venue``, with the value the system believed at the end
-    (a constraint misheard shows there); requests that of ``requests``, each noted with whether
-    the system ever gave that slot; booking slots that of ``booking``.
+    A constraint is ``met`` when the venue part of the verdict is; otherwise ``misheard`` when
+    the system believed another value at the end, ``heard`` when it believed the right one
+    (the note says what it believed). A request is ``met`` with the requests part, otherwise
+    ``given`` or `NEVER_GIVEN` (whether the system ever gave a value for the slot). A booking
+    item is ``met`` or ``not met`` with the booking part. An unknown part leaves ``""``.
     """
     constraints, requests, booking = _goal_items(goal)
     believed = {slot: values[0] for slot, values in belief if values}
-    items: list[list[Any]] = []
+    items: list[list[str]] = []
     for slot, value in constraints:
-        note = ""
+        verdict, note = _verdict(parts.get("venue")), ""
         if slot in believed:
             heard, probability = believed[slot]
-            note = f"believed {heard} ({probability:.2f})" if probability is not None else heard
-        items.append(["constraint", f"{slot}={value}", _met(parts.get("venue")), note])
+            note = f"believed {heard}" + (
+                f" ({probability:.2f})" if probability is not None else ""
+            )
+            if verdict != "met":
+                verdict = "heard" if heard == value else "misheard"
+        items.append(["constraint", f"{slot}={value}", verdict, note])
     for slot in requests:
-        items.append(
-            [
-                "request",
-                slot,
-                _met(parts.get("requests")),
-                "given" if slot in said else "never given",
-            ]
-        )
+        verdict = _verdict(parts.get("requests"))
+        if verdict != "met":
+            verdict = "given" if slot in said else NEVER_GIVEN
+        items.append(["request", slot, verdict, ""])
     for slot, value in booking:
-        items.append(["booking", f"{slot}={value}", _met(parts.get("booking")), ""])
+        items.append(["booking", f"{slot}={value}", _verdict(parts.get("booking")), ""])
     return items
+
+
+def _verdict(met: Any) -> str:
+    """``met``, ``not met``, or ``""`` for a part of the verdict that is not a bool."""
+    return {True: "met", False: "not met"}.get(met, "") if isinstance(met, bool) else ""
 
 
 _PAIR = re.compile(r"([^\s=]+)=(.*?)(?=\s+[^\s=]+=|$)")
@@ -573,10 +605,6 @@ def _integer(value: Any, default: int) -> int:
 def _rounded(value: Any) -> float | None:
     number = _number(value)
     return None if number is None else round(number, DIGITS)
-
-
-def _met(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _hypotheses(value: Any) -> list[list[Any]]:

@@ -289,7 +289,7 @@
         el("td", null, index + 1), el("td", null, d.policy), el("td", null, d.task),
         el("td", null, el("span", { class: `badge ${kind}` }, outcome)),
         el("td", { class: "num" }, d.turns), el("td", { class: "num" }, fixed(d.return, 1)),
-        el("td", { class: "why" }, d.reasons.length ? d.reasons[0] : ""));
+        el("td", { class: "why", title: d.reasons.join("; ") }, d.reasons.length ? d.reasons[0] : ""));
       row.addEventListener("click", () => openDialogue(index));
       return row;
     });
@@ -314,9 +314,12 @@
     return el("li", { class: extraClass }, meter, el("span", { class: "num" }, fixed(probability, 2)), el("code", null, label));
   }
 
+  // Acts in any order are the same acts: "inform(a=1) & inform(b=2)" is "inform(b=2) & inform(a=1)".
+  const sameActs = (one, other) => one.split(" & ").sort().join(" & ") === other.split(" & ").sort().join(" & ");
+
   function renderTurn(turn, goal) {
     const [number, action, systemActs, systemWords, userActs, userWords, heard, belief, reward] = turn;
-    const misheard = heard.length > 0 && heard[0][0] !== userActs;
+    const misheard = heard.length > 0 && !sameActs(heard[0][0], userActs);
     const box = el("div", { class: `turn${misheard ? " misheard" : ""}`, "data-turn": number },
       el("div", { class: "turn-head" }, el("span", null, `turn ${number}`),
          el("span", { class: "action" }, action), el("span", { class: "reward" }, `reward ${fixed(reward, 1)}`)));
@@ -325,7 +328,7 @@
     box.append(said("system", systemActs, systemWords), said("user", userActs, userWords));
     if (heard.length) {
       box.append(el("div", { class: "row heard" }, el("span", { class: "who" }, misheard ? "misheard" : "heard"),
-        el("ul", null, ...heard.map(([acts, confidence]) => meterRow(acts, confidence, acts === userActs ? "true" : null)))));
+        el("ul", null, ...heard.map(([acts, confidence]) => meterRow(acts, confidence, sameActs(acts, userActs) ? "true" : null)))));
     }
     if (belief.length) {
       box.append(el("div", { class: "row belief" }, el("span", { class: "who" }, "belief"),
@@ -337,15 +340,17 @@
     return box;
   }
 
+  const UNMET = new Set(["not met", "misheard", "never given"]);
+
   function renderOutcome(d) {
     const [outcome, kind] = outcomeOf(d);
     const box = el("section", { class: `outcome ${kind}` },
       el("h3", null, d.reasons.length ? `${outcome === "succeeded" ? "Succeeded" : "Failed"}: ${d.reasons[0]}` : `Outcome: ${outcome}`));
     if (d.reasons.length > 1) box.append(el("ul", { class: "reasons" }, ...d.reasons.slice(1).map((r) => el("li", null, r))));
     if (d.goal_parts.length) {
-      const rows = d.goal_parts.map(([part, item, met, note]) => el("tr", null,
+      const rows = d.goal_parts.map(([part, item, verdict, note]) => el("tr", null,
         el("td", null, part), el("td", null, el("code", null, item)),
-        el("td", { class: met === true ? "met" : met === false ? "unmet" : null }, met === true ? "met" : met === false ? "not met" : "?"),
+        el("td", { class: UNMET.has(verdict) ? "unmet" : verdict === "met" ? "met" : null }, verdict || "?"),
         el("td", null, note)));
       box.append(el("table", { class: "goal-parts" },
         el("thead", null, el("tr", null, el("th", null, "goal"), el("th", null, "item"), el("th", null, "verdict"), el("th", null, "what happened"))),
