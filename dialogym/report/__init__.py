@@ -43,8 +43,9 @@ from dialogym.report.page import MARK, render
 from dialogym.report.sources import read_source
 
 MAX_DIALOGUES = 1000
-"""Dialogues kept per JSONL file by default (a page of 5 to 7 MB for 1,000 dialogues of the
-PyDial tasks with words, n-best lists and beliefs)."""
+"""Dialogues kept per JSONL file by default (1,000 text-channel dialogues of env4, with words,
+n-best lists and beliefs, make a page of 4.7 MB with the handcrafted policy, 6.2 MB with the
+random one)."""
 
 
 def report_hint(path: str | Path, missing: str = "") -> str:
