@@ -65,16 +65,22 @@ def page_data(html: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- sources
 
 
+def made_by(command: str, out: Path, *args: str) -> Path:
+    """Run a command whose last argument names ``out``; it must end with the report's command."""
+    status, printed = run_cli(command, *args, str(out), "--no-progress")
+    assert status == 0
+    assert printed.splitlines()[-1] == f"read it in a browser: dialogym report {out}"
+    return out
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real ``simulate`` corpus, random policy: successes, failures and hang-ups."""
-    out = tmp_path_factory.mktemp("corpus") / "random.jsonl"
-    status, printed = run_cli(
-        "simulate", "--env", "dialogym/PyDialEnv4-v0", "--policy", "random", "--episodes", "24",
-        "--seed", "5", "--out", str(out), "--no-progress",
+    out = made_by(
+        "simulate", tmp_path_factory.mktemp("corpus") / "random.jsonl",
+        "--env", "dialogym/PyDialEnv4-v0", "--policy", "random", "--episodes", "24",
+        "--seed", "5", "--out",
     )  # fmt: skip
-    assert status == 0
-    assert printed.splitlines()[-1] == f"read it in a browser: dialogym report {out}"
     dialogues = read_lines(out)
     assert any(d["success"] for d in dialogues) and any(d["hung_up"] for d in dialogues)
     assert any(not d["success"] and not d["hung_up"] for d in dialogues)
@@ -84,28 +90,21 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def transcripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real ``evaluate --transcripts`` output (no env, seed nor belief in its lines)."""
-    out = tmp_path_factory.mktemp("transcripts") / "handcrafted.jsonl"
-    status, printed = run_cli(
-        "evaluate", "--env", "dialogym/PyDialEnv4-v0", "--policy", "handcrafted",
-        "--episodes", "12", "--transcripts", str(out), "--no-progress",
+    return made_by(
+        "evaluate", tmp_path_factory.mktemp("transcripts") / "handcrafted.jsonl",
+        "--env", "dialogym/PyDialEnv4-v0", "--policy", "handcrafted", "--episodes", "12",
+        "--transcripts",
     )  # fmt: skip
-    assert status == 0
-    assert printed.splitlines()[-1] == f"read it in a browser: dialogym report {out}"
-    return out
 
 
 @pytest.fixture(scope="module")
 def benchmark(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real benchmark folder: two tasks, three policies that do not learn, two seeds."""
-    out = tmp_path_factory.mktemp("bench") / "bench"
-    status, printed = run_cli(
-        "benchmark", "--task", "env1", "--task", "env2", "--policy", "handcrafted",
-        "--policy", "random", "--policy", "greedy", "--seeds", "2", "--episodes", "8",
-        "--out", str(out), "--no-progress",
+    return made_by(
+        "benchmark", tmp_path_factory.mktemp("bench") / "bench",
+        "--task", "env1", "--task", "env2", "--policy", "handcrafted", "--policy", "random",
+        "--policy", "greedy", "--seeds", "2", "--episodes", "8", "--out",
     )  # fmt: skip
-    assert status == 0
-    assert printed.splitlines()[-1] == f"read it in a browser: dialogym report {out}"
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -392,6 +391,16 @@ def open_page(browser: Any) -> Iterator[Any]:
         page.page.close()
 
 
+@pytest.fixture
+def corpus_page(corpus: Path, tmp_path: Path, open_page: Any) -> Page:
+    """The corpus's report, open on its dialogues."""
+    out = tmp_path / "dialogues.html"
+    assert main([str(corpus), "--out", str(out)]) == 0
+    page: Page = open_page(out)
+    page.page.click("#tab-dialogues")
+    return page
+
+
 def test_browser_benchmark_table_rows_and_sorting(
     benchmark: Path, tmp_path: Path, open_page: Any
 ) -> None:
@@ -420,14 +429,9 @@ def test_browser_benchmark_table_rows_and_sorting(
     assert bars.count() == len(results["rows"])  # one bar per task and policy
 
 
-def test_browser_click_opens_a_dialogues_turns(
-    corpus: Path, tmp_path: Path, open_page: Any
-) -> None:
-    out = tmp_path / "dialogues.html"
-    assert main([str(corpus), "--out", str(out)]) == 0
+def test_browser_click_opens_a_dialogues_turns(corpus: Path, corpus_page: Page) -> None:
     lines = read_lines(corpus)
-    page = open_page(out)
-    page.page.click("#tab-dialogues")
+    page = corpus_page
     assert page.page.locator("#dialogue-list tbody tr").count() == len(lines)
     assert page.page.locator("#dialogue-view .turn").count() == 0  # nothing rendered yet
     page.page.locator("#dialogue-list tbody tr").nth(3).click()
@@ -456,14 +460,9 @@ def test_browser_click_opens_a_dialogues_turns(
     assert page.page.evaluate("location.hash") == "#dialogue-4"
 
 
-def test_browser_failed_filter_shows_exactly_the_failed(
-    corpus: Path, tmp_path: Path, open_page: Any
-) -> None:
-    out = tmp_path / "dialogues.html"
-    assert main([str(corpus), "--out", str(out)]) == 0
+def test_browser_failed_filter_shows_exactly_the_failed(corpus: Path, corpus_page: Page) -> None:
     lines = read_lines(corpus)
-    page = open_page(out)
-    page.page.click("#tab-dialogues")
+    page = corpus_page
     wanted = {
         "failed": [i + 1 for i, d in enumerate(lines) if not d["success"]],
         "success": [i + 1 for i, d in enumerate(lines) if d["success"]],
