@@ -579,3 +579,24 @@ def test_failure_reasons_name_the_misheard_constraint_and_the_unanswered_request
         ["booking", "day=friday", "not met", ""],
     ]
     assert dialogue["turns"] == 7 and dialogue["task"] == "–" and dialogue["policy"] == "one"
+
+
+def test_browser_run_page_draws_its_curves(
+    run_folder: Path, tmp_path: Path, open_page: Any
+) -> None:
+    out = tmp_path / "run.html"
+    assert main([str(run_folder), "--out", str(out)]) == 0
+    evaluations = json.loads((run_folder / "evaluations.json").read_text(encoding="utf-8"))
+    page = open_page(out)
+    curves = page.page.locator("svg.curves")
+    assert curves.count() == 2  # success and return
+    assert curves.first.locator("circle").count() == len(evaluations)
+    assert page.page.locator("#tab-dialogues").count() == 0  # a run holds no dialogues
+    # records with nothing to draw: a note, no broken chart
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "evaluations.json").write_text('[{"success_rate": 0.5}]', encoding="utf-8")
+    assert main([str(odd), "--out", str(tmp_path / "odd.html")]) == 0
+    page = open_page(tmp_path / "odd.html")
+    assert page.page.locator("svg.curves").count() == 0
+    assert "No test records" in page.page.locator(".block-curves").first.inner_text()

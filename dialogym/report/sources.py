@@ -267,7 +267,8 @@ def _curves(title: str, axis: str, key: str, runs: dict[str, list[list[dict[str,
                 points.append(
                     [statistics.fmean(x for x, _ in tests), statistics.fmean(ys), min(ys), max(ys)]
                 )
-        series.append({"label": label, "points": points})
+        if points:
+            series.append({"label": label, "points": points})
     return {
         "type": "curves",
         "title": title,
@@ -779,7 +780,9 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             except RecursionError:
                 raise CommandError(f"{path}:{number}: nested too deeply") from None
             except ValueError as error:
-                raise CommandError(f"{path}:{number}: not JSON ({error})") from None
+                raise CommandError(
+                    f"{path}:{number}: not JSON ({error}); expected one dialogue per line (JSONL)"
+                ) from None
             if not isinstance(record, dict):
                 raise CommandError(f"{path}:{number}: expected a JSON object (one dialogue)")
             yield number, record

@@ -157,6 +157,7 @@
   function curveChart(block) {
     const width = 560, height = 250, left = 52, right = 12, top = 12, bottom = 38;
     const points = block.series.flatMap((s) => s.points);
+    if (points.length === 0) return [el("p", { class: "note" }, "No test records with a number of dialogues to draw.")];
     const xs = points.map((p) => p[0]);
     const ys = points.flatMap((p) => [p[2], p[3]]);
     const xLow = Math.min(0, ...xs), xHigh = Math.max(...xs, 1);
