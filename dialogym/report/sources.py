@@ -10,8 +10,8 @@ dialogue without a ``transcript`` list, is refused naming the file and line).
 A dialogue record (what the page's JavaScript reads) holds ``source`` (index into the sources),
 ``episode``, ``seed``, ``policy``, ``task``, ``success`` (true, false or null), ``hung_up``,
 ``truncated``, ``turns``, ``return``, ``goal``, ``reasons`` (why it failed, the main reason
-first), ``goal_parts`` (``[part, item, met, note]``: each constraint, request and booking slot
-with whether it was met) and ``transcript``: per turn ``[turn, action, system acts, system
+first), ``goal_parts`` (``[part, item, verdict, note]``: each constraint, request and booking
+slot with what became of it, see `_goal_parts`) and ``transcript``: per turn ``[turn, action, system acts, system
 words, user acts, user words, heard, belief, reward]``, where heard is the n-best list
 ``[[acts, confidence], ...]`` and belief ``[[slot, [[value, probability], ...]], ...]``.
 """
@@ -107,15 +107,9 @@ def _run(folder: Path) -> Source:
     evaluations = _json_file(folder / "evaluations.json")
     config = _config(folder / "config.yaml")
     if isinstance(metrics, dict):
-        keys = [key for key, _, _ in FIGURE_COLUMNS if _number(metrics.get(key)) is not None]
-        columns = ["algo", "env", "seed", "dialogues", "timesteps", "episodes"]
-        source.blocks.append(
-            _table(
-                "Final test",
-                [*columns, *keys],
-                [metrics],
-            )
-        )
+        figures = [key for key, _, _ in FIGURE_COLUMNS if _number(metrics.get(key)) is not None]
+        columns = ["algo", "env", "seed", "dialogues", "timesteps", "episodes", *figures]
+        source.blocks.append(_table("Final test", columns, [metrics]))
     else:
         source.blocks.append(_note("No metrics.json: the run has not finished its final test."))
     records = _records(evaluations, folder / "evaluations.json")
