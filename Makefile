@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,15 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/dialogym models fetch smollm2
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
+
+# Debian's Chromium, for the report's tests in a real browser (tests/test_report.py, driven by
+# the playwright package of the dev extras, which downloads no browser of its own). Where it is
+# not there and cannot be installed (no apt-get, not root, no mirror), those tests skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium is not installed: the report's browser tests will skip"
 
 demo: install
 	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 3 --show 1 --no-progress

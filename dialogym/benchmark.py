@@ -75,6 +75,7 @@ from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
+from dialogym.report import report_hint
 from dialogym.runs import claim_run_folder, read_run_json, run_lock
 from dialogym.train import TEST_SEED, train
 
@@ -742,6 +743,7 @@ def _run(
         else f"tests of {args.episodes} dialogues"
     )
     print(write_results(out, selected, report_points(args), tests))
+    print(report_hint(out))
     return 0
 
 

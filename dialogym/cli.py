@@ -40,6 +40,7 @@ COMMANDS = {
     "models": "dialogym.models",
     "finetune": "dialogym.finetune",
     "improve": "dialogym.improve",
+    "report": "dialogym.report",
 }
 """Sub-command name to the module whose ``main(argv)`` runs it."""
 

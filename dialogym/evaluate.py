@@ -46,6 +46,7 @@ from dialogym.cli import (
 from dialogym.envs.rollout import EpisodeResult, evaluate, summarize
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, Policy, is_llm_policy, make_policy
+from dialogym.report import report_hint
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,6 +280,7 @@ def _report(args: argparse.Namespace, row: dict[str, Any], dialogues: list[str])
         write_json(args.json, row)
     if args.transcripts is not None:
         write_atomically(args.transcripts, "".join(line + "\n" for line in dialogues))
+    print(report_hint(args.transcripts or "FILE.jsonl", "" if args.transcripts else "--transcripts"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

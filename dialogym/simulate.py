@@ -65,6 +65,7 @@ from dialogym.envs.rollout import EpisodeResult, Predictor, informed_slots, summ
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.evaluate import DIALOGUE_KEYS, load_policy, transcript_record
 from dialogym.policies import BUILTIN_POLICIES
+from dialogym.report import report_hint
 
 
 @dataclass
@@ -185,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
         f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, "
         f"{fallbacks} generator fallbacks"
     )
+    print(report_hint(args.out))
     return 0
 
 
