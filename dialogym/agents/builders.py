@@ -135,7 +135,7 @@ _PPO_DEFAULTS = {
     "policy_kwargs": _SMALL_NET,
 }
 
-_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "policy_kwargs": {"width": 64}}
+_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "learning_rate": 3e-4, "policy_kwargs": {"width": 64}}
 
 ALGORITHMS: dict[str, Algorithm] = {
     algorithm.name: algorithm
@@ -147,6 +147,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             True,
             8,
             _STRUCTURED_DEFAULTS,
+            reward_scale=1 / 20,
             policy="dialogym.agents.structured:MaskableSlotPolicy",
             env_kwargs={"layout": "slots"},
         ),

@@ -15,7 +15,7 @@ Layout, in order:
 
 | features | count | meaning |
 | --- | --- | --- |
-| global | `GLOBAL_FEATURES` | the belief encoder's features that name no slot (method, discourse, summary, offer and match flags, user act types, match count, turn), then ``requested:any``, ``requested:count``, ``accepted:share``, ``accepted:enough``, ``slots``, ``matches:share`` |
+| global | `GLOBAL_FEATURES` | the belief encoder's features that name no slot (method, discourse, summary, offer and match flags, user act types, match count, turn), then ``requested:any``, ``requested:count``, ``accepted:share``, ``accepted:enough``, ``matches:share`` |
 | constraint rows | `MAX_SLOTS` x `SLOT_FEATURES` | per system-requestable slot, in the domain's order (see `SLOT_FEATURE_NAMES`) |
 | booking rows | `MAX_BOOKING_SLOTS` x `BOOKING_FEATURES` | per booking slot (see `BOOKING_FEATURE_NAMES`) |
 
@@ -52,8 +52,7 @@ SLOT_FEATURE_NAMES = (
 BOOKING_FEATURE_NAMES = ("present", "known", "unknown", "values", "asked", "last:request")
 """The features of one booking slot's row."""
 EXTRA_GLOBAL_NAMES = (
-    "requested:any", "requested:count", "accepted:share", "accepted:enough", "slots",
-    "matches:share",
+    "requested:any", "requested:count", "accepted:share", "accepted:enough", "matches:share",
 )  # fmt: skip
 """Global features added to the flat encoder's slot-free ones."""
 SLOT_FEATURES = len(SLOT_FEATURE_NAMES)
@@ -109,7 +108,6 @@ class SlotEncoder:
             (slot, _log_values(len(domain.booking[slot]))) for slot in self.booking_slots
         ]
         self._entities = max(1, len(domain.entities))
-        self._slot_share = len(self.constraint_slots) / MAX_SLOTS
         names = [*GLOBAL_NAMES, *EXTRA_GLOBAL_NAMES]
         for row in range(MAX_SLOTS):
             names += [f"slot{row}:{feature}" for feature in SLOT_FEATURE_NAMES]
@@ -131,7 +129,6 @@ class SlotEncoder:
             min(len(requested), ASKED_CAP) / ASKED_CAP,
             len(accepted) / max(1, len(self.constraint_slots)),
             min(len(accepted), ENOUGH_ACCEPTED) / ENOUGH_ACCEPTED,
-            self._slot_share,
             math.log1p(count) / math.log1p(self._entities),
         )
         stats = tracker.stats
