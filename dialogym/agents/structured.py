@@ -50,6 +50,9 @@ DEFAULT_WIDTH = 64
 """Size of the slot and dialogue embeddings."""
 N_ACTIONS = 3 * MAX_SLOTS + MAX_BOOKING_SLOTS + len(GLOBAL_ACTIONS)
 """Actions of the per-slot layout (`dialogym.envs.actions.SlotActions`)."""
+SLOT_ACTION_KINDS = ("request", "request booking", "confirm", "select")
+"""The kinds of move that name a slot, each with a score of its own."""
+"""Actions of the per-slot layout (`dialogym.envs.actions.SlotActions`)."""
 
 
 def _mlp(inputs: int, width: int) -> nn.Sequential:
@@ -64,6 +67,13 @@ def _pool(embeddings: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     mean = (embeddings * weights).sum(dim=1) / count
     peak = torch.where(weights > 0, embeddings, torch.zeros_like(embeddings)).amax(dim=1)
     return torch.cat([mean, peak], dim=-1)
+
+
+def _choose_slot(scores: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities of the present rows (over rows, per action kind); missing rows low."""
+    missing = torch.full_like(scores, MISSING_SCORE)
+    chosen = torch.log_softmax(torch.where(present > 0, scores, missing), dim=1)
+    return torch.where(present > 0, chosen, missing)
 
 
 class SlotTrunk(nn.Module):
@@ -119,7 +129,7 @@ class SlotNetworks(nn.Module):
         self.booking_head = nn.Sequential(
             nn.Linear(2 * width, width), nn.ReLU(), nn.Linear(width, 1)
         )
-        self.general_head = nn.Linear(width, len(GLOBAL_ACTIONS))
+        self.general_head = nn.Linear(width, len(GLOBAL_ACTIONS) + len(SLOT_ACTION_KINDS))
 
     def output_layers(self) -> tuple[nn.Linear, ...]:
         """The layers that give action scores (initialised small, as SB3 does its action net)."""
@@ -130,30 +140,34 @@ class SlotNetworks(nn.Module):
         return self.forward_actor(features), self.forward_critic(features)
 
     def forward_actor(self, features: torch.Tensor) -> torch.Tensor:
-        """The scores of the per-slot layout's actions, in `SlotActions` order."""
+        """The scores (log-probabilities up to a constant) of the actions, in `SlotActions` order.
+
+        A slot action's score is its kind's score (request, booking request, confirm, select:
+        from the dialogue embedding, like the global actions') plus the log-probability of its
+        slot among the domain's slots for that kind: the policy picks a kind of move, then a
+        slot, so that a domain with more slots does not make slot moves more likely.
+        """
         slots, booking, dialogue, slots_present, booking_present = self.actor(features)
         slot_scores = self.slot_head(
             torch.cat([slots, dialogue.unsqueeze(1).expand(-1, MAX_SLOTS, -1)], dim=-1)
         )
         booking_scores = self.booking_head(
             torch.cat([booking, dialogue.unsqueeze(1).expand(-1, MAX_BOOKING_SLOTS, -1)], dim=-1)
-        ).squeeze(-1)
-        slot_scores = torch.where(
-            slots_present.unsqueeze(-1) > 0, slot_scores, torch.full_like(slot_scores, MISSING_SCORE)
         )
-        booking_scores = torch.where(
-            booking_present > 0, booking_scores, torch.full_like(booking_scores, MISSING_SCORE)
-        )
+        general = self.general_head(dialogue)
+        kinds = general[:, len(GLOBAL_ACTIONS) :]
+        slot_part = _choose_slot(slot_scores, slots_present.unsqueeze(-1))
+        booking_part = _choose_slot(booking_scores, booking_present.unsqueeze(-1)).squeeze(-1)
         return torch.cat(
             [
-                slot_scores[:, :, 0],  # requests
-                booking_scores,
-                slot_scores[:, :, 1],  # confirms
-                slot_scores[:, :, 2],  # selects
-                self.general_head(dialogue),
+                kinds[:, 0:1] + slot_part[:, :, 0],  # requests
+                kinds[:, 1:2] + booking_part,
+                kinds[:, 2:3] + slot_part[:, :, 1],  # confirms
+                kinds[:, 3:4] + slot_part[:, :, 2],  # selects
+                general[:, : len(GLOBAL_ACTIONS)],
             ],
             dim=-1,
-        )
+        ).clamp(min=MISSING_SCORE)
 
     def forward_critic(self, features: torch.Tensor) -> torch.Tensor:
         """The critic's dialogue embedding."""
@@ -221,5 +235,6 @@ def parameter_count(width: int) -> int:
         + mlp(BOOKING_FEATURES + GLOBAL_FEATURES)
         + mlp(GLOBAL_FEATURES + 4 * width)
     )
-    heads = (2 * width + 1) * width * 2 + (width + 1) * 4 + (width + 1) * len(GLOBAL_ACTIONS)
+    outputs = len(GLOBAL_ACTIONS) + len(SLOT_ACTION_KINDS)
+    heads = (2 * width + 1) * width * 2 + (width + 1) * 4 + (width + 1) * outputs
     return 2 * trunk + heads + width + 1

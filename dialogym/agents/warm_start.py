@@ -51,9 +51,11 @@ from dialogym.agents.policy import AgentPolicy
 from dialogym.envs.dialogue import DialogueEnv
 from dialogym.envs.registration import ENTRY_POINT, checked_env
 
-NO_EFFECT_ON_OBSERVATIONS = frozenset({"render_mode", "device", "reward"})
+NO_EFFECT_ON_OBSERVATIONS = frozenset({"render_mode", "device", "reward", "layout"})
 """Env arguments that may differ between the corpus and the training env: they change no
-observation (the rewards of the replay are the training env's)."""
+dialogue (the rewards of the replay are the training env's, and so is the layout its
+observations and actions are rebuilt in: a corpus played on the flat layout teaches a
+structured agent)."""
 
 
 @dataclass(frozen=True)

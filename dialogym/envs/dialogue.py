@@ -313,6 +313,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         else:
             self.observation_space = self.language.observation_space(self.encoder.size)
         self._mask = np.ones(len(self.action_names), dtype=np.int8)
+        self._shaped = not masks and self.reward_config.forbidden != 0.0
+        self._sensible = self._mask  # with shaping: what PyDial's masks would allow
         self._stream: RandomStream | None = None
         self._done = True
         self.transcript: list[Turn] = []
@@ -436,6 +438,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         truncated = not terminated and self.turn >= self.max_turns
         config = self.reward_config
         reward = config.turn
+        forbidden = config.forbidden if self._shaped and not self._sensible[index] else 0.0
+        reward += forbidden
         info: dict[str, Any] = {
             "turn": self.turn,
             "action": self.action_names[index],
@@ -446,6 +450,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             "matches": tracker.matches.bit_count(),
         }
         reward_parts = {"turn": config.turn, "closing": 0.0, "end": 0.0}
+        if self._shaped:
+            reward_parts["forbidden"] = forbidden
         if terminated or truncated:
             self._done = True
             if reply.ended:  # the system's closing goodbye is one more (charged) turn
@@ -524,11 +530,15 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         return "\n".join([f"goal: {goal}", *(turn.text() for turn in self.transcript)])
 
     def _update_mask(self) -> None:
-        mask = self.actions.mask(self.tracker, full=self.masks)
+        self._mask = self._in_layout(self.actions.mask(self.tracker, full=self.masks))
+        if self._shaped:
+            self._sensible = self._in_layout(self.actions.mask(self.tracker))
+
+    def _in_layout(self, mask: list[int]) -> np.ndarray:
+        """A mask of the domain's summary actions as a mask of this env's actions."""
         if self.slot_actions is None:
-            self._mask = np.array(mask, dtype=np.int8)
-        else:
-            self._mask = self.slot_actions.mask(mask)
+            return np.array(mask, dtype=np.int8)
+        return self.slot_actions.mask(mask)
 
 
 def _config(kind: type, value: Any, argument: str) -> Any:

@@ -32,11 +32,16 @@ class RewardConfig:
         success: Reward at the end of a successful dialogue.
         failure: Reward at the end of a failed dialogue.
         turn: Reward for every turn (negative: a cost).
+        forbidden: Reward, on an env whose masks are off (env2, env4), for an action PyDial's
+            masks would forbid. 0 in PyDial's scheme and in every reported figure; a negative
+            value shapes training only (it tells an agent at once that the action made no
+            sense, which it otherwise learns from the dialogues that fail).
     """
 
     success: float = 20.0
     failure: float = 0.0
     turn: float = -1.0
+    forbidden: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject a reward that is not a finite number, naming the field."""

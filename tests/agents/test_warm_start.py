@@ -85,7 +85,8 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def fresh_agent(algo: str, seed: int = 0) -> Any:
     algorithm = ALGORITHMS[algo]
-    env = make_vec_env(ENV, KWARGS, algorithm.n_envs, seed, reward_scale=algorithm.reward_scale)
+    kwargs = {**KWARGS, **algorithm.env_kwargs}
+    env = make_vec_env(ENV, kwargs, algorithm.n_envs, seed, reward_scale=algorithm.reward_scale)
     return build_agent(algorithm, env, seed), algorithm
 
 
@@ -119,9 +120,10 @@ def test_warm_start_moves_predictions_toward_the_teachers_actions(
     algo: str, corpus: tuple[Path, np.ndarray, np.ndarray], held_out: Path
 ) -> None:
     model, algorithm = fresh_agent(algo)
-    unseen = replay_corpus(held_out, ENV, KWARGS, gamma=0.99)
+    kwargs = {**KWARGS, **algorithm.env_kwargs}  # a corpus replays on any layout
+    unseen = replay_corpus(held_out, ENV, kwargs, gamma=0.99)
     before = agreement(model, algorithm, unseen)
-    report = warm_start(model, algorithm, corpus[0], ENV, KWARGS,
+    report = warm_start(model, algorithm, corpus[0], ENV, kwargs,
                         reward_scale=algorithm.reward_scale)  # fmt: skip
     after = agreement(model, algorithm, unseen)
     assert report.agreement_after > report.agreement_before + 0.3
