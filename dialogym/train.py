@@ -216,7 +216,7 @@ def _train(
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
     vec_env = make_vec_env(
         config.env,
-        config.env_arguments,
+        config.training_env_arguments,
         config.parallel_envs,
         seed=config.seed + start_dialogues * config.parallel_envs,
         subprocess=config.subprocess,

@@ -98,6 +98,8 @@ class Algorithm:
         policy: The policy network: SB3's ``MlpPolicy`` of the algorithm, or the structured
             policy (``module:Class``, `dialogym.agents.structured`).
         env_kwargs: Env arguments the policy needs (the structured one: ``layout="slots"``).
+        training_reward: Reward settings of the envs it trains on, never of those it is tested
+            on (the structured one: ``forbidden=-1``, see `dialogym.envs.evaluation.RewardConfig`).
     """
 
     name: str
@@ -109,6 +111,7 @@ class Algorithm:
     reward_scale: float = 1.0
     policy: str = "MlpPolicy"
     env_kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    training_reward: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def cls(self) -> type[BaseAlgorithm]:
@@ -150,6 +153,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             reward_scale=1 / 20,
             policy="dialogym.agents.structured:MaskableSlotPolicy",
             env_kwargs={"layout": "slots"},
+            training_reward={"forbidden": -1.0},
         ),
         Algorithm("maskable_ppo", "sb3_contrib", "MaskablePPO", True, 8, _PPO_DEFAULTS),
         Algorithm("ppo", "stable_baselines3", "PPO", False, 8, _PPO_DEFAULTS),

@@ -145,6 +145,17 @@ class TrainConfig:
         return {**get_algorithm(self.algo).env_kwargs, **self.env_kwargs}
 
     @property
+    def training_env_arguments(self) -> dict[str, Any]:
+        """The arguments of the envs the agent learns in: `env_arguments`, with the
+        algorithm's training reward under the rewards ``env_kwargs`` set (tests never use it)."""
+        arguments = self.env_arguments
+        shaping = get_algorithm(self.algo).training_reward
+        reward = arguments.get("reward")
+        if shaping and (reward is None or isinstance(reward, Mapping)):
+            arguments["reward"] = {**shaping, **(reward or {})}
+        return arguments
+
+    @property
     def budget_dialogues(self) -> int | None:
         """The dialogue budget in force (5000 when neither budget is given)."""
         if self.dialogues is None and self.timesteps is None:

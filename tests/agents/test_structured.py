@@ -135,3 +135,21 @@ def test_short_training_solves_camrestaurants_env1(tmp_path: Path) -> None:
     )  # fmt: skip
     metrics = train(config, tmp_path, progress=False)
     assert metrics["success_rate"] >= 0.95
+
+
+def test_the_training_reward_marks_what_the_masks_would_forbid_and_tests_never_see_it() -> None:
+    shaped = gym.make("dialogym/PyDialEnv2-v0", domain="laptop", reward={"forbidden": -1.0})
+    plain = gym.make("dialogym/PyDialEnv2-v0", domain="laptop")
+    rewards = []
+    for env in (shaped, plain):
+        env.reset(seed=0)
+        inform = env.unwrapped.action_names.index("inform")  # nothing offered yet: forbidden
+        _, reward, _, _, info = env.step(inform)
+        rewards.append((reward, info["reward_parts"].get("forbidden")))
+        request = env.unwrapped.action_names.index(f"request:{env.unwrapped.domain.system_requestable[0]}")
+        _, reward, _, _, info = env.step(request)
+        rewards.append((reward, info["reward_parts"].get("forbidden")))
+    assert rewards == [(-2.0, -1.0), (-1.0, 0.0), (-1.0, None), (-1.0, None)]
+    config = TrainConfig(algo="structured_ppo", env="dialogym/PyDialEnv2-v0")
+    assert config.training_env_arguments["reward"] == {"forbidden": -1.0}
+    assert "reward" not in config.env_arguments
