@@ -48,6 +48,10 @@ class CommandError(Exception):
     """Bad input to a command; the message is shown as one line."""
 
 
+class Interrupted(Exception):
+    """The command was stopped (Ctrl-C); the message says what was kept, or how to go on."""
+
+
 def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
     """Parse ``KEY=VALUE`` strings; values are read as YAML scalars (``0.15``, ``false``, ``a``).
 
@@ -286,6 +290,9 @@ def run_command(
     except CommandError as error:
         print(f"dialogym {name}: error: {printable(str(error), newlines=False)}", file=sys.stderr)
         return 2
+    except Interrupted as interruption:
+        print(f"dialogym {name}: interrupted; {interruption}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"dialogym {name}: interrupted", file=sys.stderr)
         return 130

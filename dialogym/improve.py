@@ -59,9 +59,9 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.dialogues import play
 from dialogym.envs.registration import checked_env
 from dialogym.envs.rollout import EpisodeResult, summarize
-from dialogym.evaluate import play_batched
 from dialogym.finetune import FinetuneSettings, corpus_examples, train_on
 from dialogym.models import MODELS, ModelError, select_device
 from dialogym.policies.llm import (
@@ -197,10 +197,11 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
         seed = config.seed + PLAY_SEED_OFFSET + (round_number - 1) * config.dialogues
         attempts = []
         for attempt in range(config.attempts):
-            attempts.append(play_batched(
+            played_once = play(
                 config.env, config.env_kwargs, _bound(loaded, [seed, attempt]),
                 config.dialogues, seed, config.num_envs, deterministic=False,
-            ))  # fmt: skip
+            )  # fmt: skip
+            attempts.append([(dialogue.result, dialogue.line) for dialogue in played_once])
         played = [dialogue for attempt in attempts for dialogue in attempt]
         kept = [
             line
@@ -239,11 +240,11 @@ def _evaluate(
     started = time.perf_counter() if started is None else started
     device, _ = select_device(None)
     loaded = _load(model, device, inference_dtype(device))
-    played = play_batched(
+    played = play(
         config.env, config.env_kwargs, _bound(loaded, None),
         config.eval_episodes, config.seed, config.num_envs,
     )  # fmt: skip
-    summary = summarize([result for result, _ in played])
+    summary = summarize([p.result for p in played])
     record = {
         "round": round_number,
         "dialogues": round_number * config.dialogues * config.attempts,
