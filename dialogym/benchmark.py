@@ -74,7 +74,7 @@ from dialogym.envs.registration import PYDIAL_TASKS
 from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
-from dialogym.runs import claim_run_folder, read_run_json, run_lock
+from dialogym.runs import claim_run_folder, domain_label, read_run_json, run_lock
 from dialogym.train import TEST_SEED, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
@@ -90,11 +90,6 @@ FIGURES = (("success_rate", "success %", 100.0, 1), ("avg_return", "return", 1.0
 
 LOGGED_KEYS = {"success_rate": "success", "avg_return": "reward", "avg_turns": "turns"}
 """Our figure keys to the names of PyDial's logged figures (its success is in percent)."""
-
-
-def domain_label(domain: str) -> str:
-    """A short name for a domain argument (``CamRestaurants`` for its rules file)."""
-    return Path(domain).name.removesuffix("-rules.json").split(".")[0]
 
 
 def domain_labels(domains: Sequence[str]) -> dict[str, str]:

@@ -24,8 +24,12 @@ Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leave
 file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
 empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
 
-``--out`` must be a new folder, an empty one or one dialogym made (`dialogym.runs`): another
-folder is written into only with ``--force``, and a folder holding a symbolic link never. A run
+``--out`` (default ``runs/ALGO-ENV-DOMAIN-sSEED``, `dialogym.runs.run_name`) must be a new
+folder, an empty one or one dialogym made (`dialogym.runs`): another folder is written into only
+with ``--force``, and a folder holding a symbolic link never. A folder holding a run, finished or
+interrupted, is refused too: ``--force`` replaces that run (its files above are removed first, so
+the folder never mixes two runs), ``--resume`` continues an interrupted one. A domain named by a
+file is stored in ``config.yaml`` by its absolute path, so ``--resume`` works from any folder. A run
 holds ``run.lock`` (``flock``) while it writes: a second run into the same folder is refused,
 from any process namespace (a lock left by a dead process is taken over). Resuming removes only
 the temporaries of the files above (``.NAME.RANDOM.dialogym-tmp``, left by a write cut short),
@@ -48,6 +52,7 @@ import csv
 import dataclasses
 import io
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -81,7 +86,13 @@ from dialogym.cli import (
     write_json,
 )
 from dialogym.envs.rollout import evaluate
-from dialogym.runs import claim_run_folder, remove_temporaries, run_lock
+from dialogym.runs import (
+    claim_run_folder,
+    portable_env_kwargs,
+    remove_temporaries,
+    run_lock,
+    run_name,
+)
 
 EVAL_SEED = 10_000
 """Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
@@ -181,6 +192,8 @@ def train(
             read, replayed, or is from another world.
     """
     claim_run_folder(Path(run_dir), "--resume" if resume else "--out", force, TRAIN_OUTPUTS)
+    if not resume:  # the run folder names its domain file so that --resume works from anywhere
+        config = dataclasses.replace(config, env_kwargs=portable_env_kwargs(config.env_kwargs))
     with run_lock(Path(run_dir)):
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
@@ -209,8 +222,10 @@ def _train(
         remove_temporaries(run_dir, RUN_FILES)
         start_dialogues, elapsed, records = read_checkpoint(run_dir)
     else:
+        for path in (run_dir / name for name in RUN_FILES):  # an earlier run's (--force)
+            if path.is_file():
+                path.unlink()
         write_atomically(run_dir / "config.yaml", config.to_yaml())
-        (run_dir / WARM_START_FILE).unlink(missing_ok=True)  # an earlier run's, in this folder
 
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
     vec_env = make_vec_env(
@@ -345,7 +360,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="FILE.yaml", help="settings as YAML (TrainConfig fields)"
     )
-    parser.add_argument("--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-sSEED)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-DOMAIN-sSEED)"
+    )
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
@@ -354,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--force", action="store_true",
-        help="write into an existing --out folder that dialogym did not make",
+        help="write into an existing --out folder that dialogym did not make, or replace the run"
+        " it holds",
     )  # fmt: skip
     add_trust_model_flag(parser)
     for spec in dataclasses.fields(TrainConfig):
@@ -433,7 +451,7 @@ def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Pat
             continue
         given = getattr(args, spec.name)
         if spec.name in ("env_kwargs", "algo_kwargs"):
-            given = {**saved[spec.name], **parse_env_kwargs(given)}
+            given = portable_env_kwargs({**saved[spec.name], **parse_env_kwargs(given)})
         if given != saved[spec.name]:
             flag = "--" + spec.name.replace("_", "-")
             conflicts.append(
@@ -450,6 +468,24 @@ def recorded_warm_start(run_dir: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return corpus if isinstance(corpus, str) else None
+
+
+def refuse_a_run_there(run_dir: Path) -> None:
+    """Refuse to start a run in a folder that holds one, finished or not (``--force`` replaces it).
+
+    Raises:
+        CommandError: ``run_dir`` holds ``metrics.json`` or ``checkpoint.json``.
+    """
+    if (run_dir / "metrics.json").is_file():
+        raise CommandError(
+            f"--out: {run_dir} holds a finished run (metrics.json); choose another --out, or"
+            " --force to replace it"
+        )
+    if (run_dir / "checkpoint.json").is_file():
+        raise CommandError(
+            f"--out: {run_dir} holds an interrupted run; continue it with dialogym train"
+            f" --resume {shlex.quote(str(run_dir))}, or --force to start it over"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -475,14 +511,20 @@ def run(args: argparse.Namespace) -> int:
         if (run_dir / "metrics.json").is_file():
             print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
             return 0
+        try:  # a domain file gone (or named relative to another folder): one line, now
+            make_env(config.env, dict(config.env_kwargs)).close()
+        except CommandError as error:
+            raise CommandError(f"--resume: {run_dir / 'config.yaml'}: {error}") from None
         metrics = train(
             config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args,
             force="force" in args,
         )  # fmt: skip
     else:
         config = resolve_config(args)
-        name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
+        name = run_name(config.algo, config.env, config.env_kwargs, config.seed)
         run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
+        if "force" not in args:
+            refuse_a_run_there(run_dir)
         make_env(config.env, dict(config.env_kwargs)).close()  # bad env or kwargs: one line, now
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():

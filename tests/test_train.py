@@ -102,3 +102,79 @@ def test_interrupted_run_resumes_and_finishes(tmp_path: Path, how: signal.Signal
     assert points == sorted(points) and points[-1] >= 1900
     hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
     assert hidden == [MARKER]  # the run folder's mark; no temporary left
+
+
+def train_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``dialogym train`` run from ``folder`` (relative paths are read from there)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dialogym.cli", "train", "--no-progress", *args],
+        capture_output=True, text=True, timeout=300, cwd=folder,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def domain_folder(tmp_path: Path) -> Path:
+    """A working folder holding a copy of the restaurant domain as ``diner.yaml``."""
+    import dialogym.domains
+
+    data = Path(dialogym.domains.__file__).parent / "data"
+    work = tmp_path / "work"
+    work.mkdir()
+    text = (data / "restaurant.yaml").read_text(encoding="utf-8")
+    (work / "diner.yaml").write_text(text, encoding="utf-8")
+    (work / "restaurant.csv").write_bytes((data / "restaurant.csv").read_bytes())
+    return work
+
+
+def test_default_names_hold_the_domain_and_resume_works_from_anywhere(
+    domain_folder: Path, tmp_path: Path
+) -> None:
+    tiny = [*TINY, "--dialogues", "10", "--eval-every", "5"]  # the last flag counts
+    result = train_in(domain_folder, "--env-kwarg", "domain=diner.yaml", *tiny)
+    assert result.returncode == 0, result.stderr
+    run = domain_folder / "runs" / "maskable_ppo-PyDialEnv1-v0-diner-s0"
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert saved["env_kwargs"]["domain"] == str(domain_folder / "diner.yaml")  # absolute
+    # Another domain, no --out: its own folder, the first run untouched.
+    other = train_in(domain_folder, "--env-kwarg", "domain=laptop", *tiny)
+    assert other.returncode == 0, other.stderr
+    assert (domain_folder / "runs" / "maskable_ppo-PyDialEnv1-v0-laptop-s0" / "model.zip").exists()
+    # Cut the first run back to its checkpoint and resume it from another folder.
+    for name in ("metrics.json", "model.zip"):
+        (run / name).unlink()
+    resumed = train_in(tmp_path, "--resume", str(run))
+    assert resumed.returncode == 0, resumed.stderr
+    assert (run / "metrics.json").exists()
+
+
+def test_a_relative_domain_that_is_not_there_is_one_line(domain_folder: Path) -> None:
+    run = domain_folder / "old-run"
+    run.mkdir()
+    (run / MARKER).write_text("a dialogym run folder\n")
+    (run / "config.yaml").write_text("env_kwargs: {domain: diner.yaml}\n")  # relative: old runs
+    (run / "checkpoint.json").write_text('{"dialogues": 4, "train_seconds": 1, "evaluations": []}')
+    (run / "checkpoint.zip").write_bytes(b"")
+    result = train_in(domain_folder.parent, "--resume", str(run))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "--resume" in lines[0] and "config.yaml" in lines[0] and "diner.yaml" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("held", "needle"),
+    [("metrics.json", "holds a finished run"), ("checkpoint.json", "--resume")],
+)
+def test_a_run_is_never_replaced_without_force(tmp_path: Path, held: str, needle: str) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MARKER).write_text("a dialogym run folder\n")
+    (out / held).write_text("{}")
+    (out / "evaluations.json").write_text('[{"dialogues": 999}]')  # the earlier run's
+    result = dialogym("train", "--out", str(out), "--no-progress", *TINY)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and needle in lines[0], result.stderr
+    assert (out / held).read_text() == "{}"
+    replaced = dialogym("train", "--out", str(out), "--no-progress", "--force", *TINY)
+    assert replaced.returncode == 0, replaced.stderr
+    evaluations = json.loads((out / "evaluations.json").read_text())
+    assert 999 not in [e["dialogues"] for e in evaluations]  # no record of the earlier run
