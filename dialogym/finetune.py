@@ -356,6 +356,13 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise CommandError(f"--{str(error).split(':')[0].replace('_', '-')}: {error}") from None
+    if args.device is not None:
+        from dialogym.agents.builders import check_device
+
+        try:
+            check_device(args.device)
+        except ValueError as error:
+            raise CommandError(f"--{error}") from None
     out = Path(args.out)
     if out.exists() and not (out.is_dir() and (out / MANIFEST).is_file()):
         raise CommandError(f"--out: {out} exists and is not an LLM policy directory")

@@ -375,7 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-episodes", type=int, default=100, help="test dialogues per round")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of test dialogue 0")
     parser.add_argument("--keep", choices=KEEP_RULES, default="success")
-    parser.add_argument("--min-return", type=float, default=0.0, help="with --keep return")
+    parser.add_argument(
+        "--min-return", type=float, default=None, help="with --keep return (default 0)"
+    )
     parser.add_argument(
         "--attempts", type=int, default=1,
         help="times each self-played dialogue is tried; the best qualifying attempt is kept",
@@ -393,9 +395,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def resume_conflicts(args: argparse.Namespace) -> list[str]:
+    """The flags given beside ``--resume`` (other than its defaults) that the run's file settles.
+
+    ``--rounds`` extends the run and ``--env-kwarg`` names models the file may use: neither is
+    a conflict.
+    """
+    defaults = build_parser().parse_args([])
+    settled = [
+        name
+        for name, value in vars(args).items()
+        if name not in ("resume", "rounds", "env_kwarg", "force")
+        and value != getattr(defaults, name)
+    ]
+    return ["--" + name.replace("_", "-") for name in settled]
+
+
 def run(args: argparse.Namespace) -> int:
     """Improve as the parsed arguments say (or resume); print the rounds."""
+    if args.min_return is not None and args.keep != "return":
+        raise CommandError("--min-return: applies to --keep return only")
     if args.resume is not None:
+        given = resume_conflicts(args)
+        if given:
+            raise CommandError(
+                f"--resume continues the run as its {CONFIG_FILE} says (--rounds may extend it);"
+                f" conflicting flags: {', '.join(given)}"
+            )
         run_dir = Path(args.resume)
         given = parse_env_kwargs(args.env_kwarg).values()
         named = frozenset(value for value in given if isinstance(value, str))
@@ -420,7 +446,7 @@ def run(args: argparse.Namespace) -> int:
             config = ImproveConfig(
                 args.env, parse_env_kwargs(args.env_kwarg), args.start,
                 3 if args.rounds is None else args.rounds,
-                args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return,
+                args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return or 0.0,
                 args.num_envs, args.corpus, asdict(settings), args.attempts,
             )  # fmt: skip
         except ValueError as error:

@@ -108,6 +108,8 @@ TRAIN_OUTPUTS = {
     "metrics.json": frozenset({"algo", "dialogues", "timesteps", "success_rate"}),
 }
 """Files that make a folder a training run's (one made before run folders were marked)."""
+BUDGETS = ("dialogues", "timesteps")
+"""The two ways to give a training budget: one at most."""
 WARM_START_FILE = "warm_start.json"
 """Written by a warm-started run: the corpus it cloned and how (`WarmStartReport`)."""
 
@@ -409,6 +411,13 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
         for name in ("env_kwargs", "algo_kwargs"):
             if name in flags:
                 flags[name] = {**settings.get(name, {}), **parse_env_kwargs(flags[name])}
+        budgets = [name for name in BUDGETS if flags.get(name) is not None]
+        if len(budgets) == 2:
+            raise CommandError("--dialogues, --timesteps: give one training budget, not both")
+        if budgets:  # a budget flag replaces the file's budget, whichever it is
+            settings = {key: value for key, value in settings.items() if key not in BUDGETS}
+        elif all(settings.get(name) is not None for name in BUDGETS):
+            raise CommandError(f"{args.config}: dialogues, timesteps: give one budget, not both")
         config = TrainConfig.from_mapping({**settings, **flags}, source="train")
     except CommandError as error:
         raise CommandError(str(error).replace("--env-kwarg", "--env-kwarg/--algo-kwarg")) from None
@@ -512,8 +521,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
             return 0
         try:  # a domain file gone (or named relative to another folder): one line, now
+            check_device(config.device)
             make_env(config.env, dict(config.env_kwargs)).close()
-        except CommandError as error:
+        except (CommandError, ValueError) as error:
             raise CommandError(f"--resume: {run_dir / 'config.yaml'}: {error}") from None
         metrics = train(
             config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args,

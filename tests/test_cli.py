@@ -72,3 +72,29 @@ def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
 def test_unknown_command_is_one_line() -> None:
     result = dialogym("dance")
     assert result.returncode == 2 and "unknown command" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "needle"),
+    [
+        ("improve", ["--start", "smollm2", "--out", "r", "--min-return", "3"], "--min-return"),
+        ("improve", ["--resume", "r", "--dialogues", "5", "--seed", "2"], "--dialogues, --seed"),
+        ("finetune", ["--corpus", "c.jsonl", "--out", "o", "--device", "cuda:99"], "--device"),
+    ],
+)
+def test_contradictory_or_impossible_flags_are_one_line(
+    command: str, args: list[str], needle: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dialogym.cli", command, *args],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and needle in lines[0], result.stderr
+    assert not list(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_a_negative_show_is_refused() -> None:
+    result = dialogym("evaluate", "--episodes", "1", "--show", "-1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--show: expected an integer >= 0" in result.stderr.strip().splitlines()[-1]

@@ -60,6 +60,8 @@ def test_train_writes_a_complete_run_folder(tmp_path: Path) -> None:
         (["--dialogues", "0"], "dialogues"),
         (["--reward-scale", "0"], "reward_scale: must be a positive number"),
         (["--algo", "dqn", "--n-envs", "4"], "n_envs: DQN trains every 2 dialogues"),
+        (["--device", "cuda:99"], "--device: 'cuda:99' asked for, but"),
+        (["--dialogues", "10", "--timesteps", "100"], "one training budget, not both"),
     ],
 )
 def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
@@ -178,3 +180,21 @@ def test_a_run_is_never_replaced_without_force(tmp_path: Path, held: str, needle
     assert replaced.returncode == 0, replaced.stderr
     evaluations = json.loads((out / "evaluations.json").read_text())
     assert 999 not in [e["dialogues"] for e in evaluations]  # no record of the earlier run
+
+
+def test_a_device_this_machine_lacks_writes_nothing(tmp_path: Path) -> None:
+    result = dialogym("train", "--device", "cuda:99", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "--device" in result.stderr
+    assert not (tmp_path / "run").exists()  # no config.yaml saying cuda
+
+
+def test_a_budget_flag_replaces_the_files_budget(tmp_path: Path) -> None:
+    from dialogym.train import build_parser, resolve_config
+
+    config = tmp_path / "c.yaml"
+    config.write_text("dialogues: 4000\n")
+    resolved = resolve_config(build_parser().parse_args(["--config", str(config), "--timesteps", "64"]))
+    assert (resolved.dialogues, resolved.timesteps) == (None, 64)
+    config.write_text("dialogues: 4000\ntimesteps: 64\n")
+    result = dialogym("train", "--config", str(config))
+    assert result.returncode == 2 and "give one budget, not both" in result.stderr

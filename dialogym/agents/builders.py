@@ -237,7 +237,8 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
 
 
 def check_device(device: str) -> None:
-    """Fail in one line on a torch device name torch does not know (``banana``).
+    """Fail in one line on a torch device name torch does not know (``banana``), or one this
+    machine lacks (``cuda`` without CUDA, ``cuda:3`` with one GPU, ``mps`` off a Mac).
 
     Raises:
         ValueError: ``device: ...``.
@@ -245,11 +246,18 @@ def check_device(device: str) -> None:
     import torch
 
     try:
-        torch.device(device)
+        chosen = torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(
             f"device: {device!r} is not a torch device (cpu, cuda, cuda:0, mps, ...)"
         ) from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} asked for, but CUDA is not available here (cpu?)")
+    if chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise ValueError(f"device: {device!r} asked for, but this machine has {count} CUDA devices")
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device: {device!r} asked for, but MPS is not available here (cpu?)")
 
 
 def speaks(env_kwargs: Mapping[str, Any]) -> bool:
