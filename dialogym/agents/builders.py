@@ -237,8 +237,10 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
 
 
 def check_device(device: str) -> None:
-    """Fail in one line on a torch device name torch does not know (``banana``), or one this
-    machine lacks (``cuda`` without CUDA, ``cuda:3`` with one GPU, ``mps`` off a Mac).
+    """Fail in one line on a device name torch does not know, or one this machine lacks.
+
+    ``banana`` is no device; ``cuda`` without CUDA, ``cuda:3`` with one GPU and ``mps`` off a
+    Mac are devices this machine lacks.
 
     Raises:
         ValueError: ``device: ...``.
