@@ -193,7 +193,9 @@ def test_a_budget_flag_replaces_the_files_budget(tmp_path: Path) -> None:
 
     config = tmp_path / "c.yaml"
     config.write_text("dialogues: 4000\n")
-    resolved = resolve_config(build_parser().parse_args(["--config", str(config), "--timesteps", "64"]))
+    resolved = resolve_config(
+        build_parser().parse_args(["--config", str(config), "--timesteps", "64"])
+    )
     assert (resolved.dialogues, resolved.timesteps) == (None, 64)
     config.write_text("dialogues: 4000\ntimesteps: 64\n")
     result = dialogym("train", "--config", str(config))
