@@ -62,6 +62,7 @@ from dialogym.agents import ALGORITHMS, AgentPolicy, TrainConfig
 from dialogym.agents.plots import learning_curves, success_bars
 from dialogym.cli import (
     CommandError,
+    Interrupted,
     add_trust_model_flag,
     make_env,
     run_command,
@@ -650,7 +651,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     claim_run_folder(out, "--out", args.force, {CELLS_FILE: frozenset({"protocol", "cells"})})
     with run_lock(out):
-        return _run(args, out, tasks, domains, policies)
+        try:
+            return _run(args, out, tasks, domains, policies)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"the finished cells are kept in {out / CELLS_FILE}: the same command goes on"
+            ) from None
 
 
 def cell_key(cell: dict[str, Any]) -> tuple[str, str, str, str, str, int]:

@@ -41,6 +41,7 @@ with the settings of ``RUN/improve.json`` (the corpus cut back to that round's s
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,7 @@ from typing import Any
 
 from dialogym.cli import (
     CommandError,
+    Interrupted,
     atomic_file,
     env_parser,
     make_env,
@@ -170,7 +172,11 @@ def improve(
     """
     claim_run_folder(run_dir, "--resume" if resume else "--out", force, IMPROVE_OUTPUTS)
     with run_lock(run_dir):
-        return _improve(config, run_dir, resume)
+        try:
+            return _improve(config, run_dir, resume)
+        except KeyboardInterrupt:
+            hint = f"continue with: dialogym improve --resume {shlex.quote(str(run_dir))}"
+            raise Interrupted(hint) from None
 
 
 def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[str, Any]]:

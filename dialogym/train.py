@@ -21,7 +21,8 @@ The run folder receives:
 | ``.dialogym-run`` | the mark of a run folder dialogym made |
 
 Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leaves no half-written
-file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
+file; ``dialogym train --resume RUN`` continues it from the last checkpoint (Ctrl-C prints that
+command). DQN resumes with an
 empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
 
 ``--out`` (default ``runs/ALGO-ENV-DOMAIN-sSEED``, `dialogym.runs.run_name`) must be a new
@@ -55,7 +56,8 @@ import json
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,7 @@ from dialogym.agents.builders import check_device
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
+    Interrupted,
     add_trust_model_flag,
     make_env,
     non_negative_int,
@@ -479,6 +482,23 @@ def recorded_warm_start(run_dir: Path) -> str | None:
     return corpus if isinstance(corpus, str) else None
 
 
+@contextmanager
+def resume_hint_on_interrupt(run_dir: Path) -> Iterator[None]:
+    """On Ctrl-C in the block, say how to go on: the ``--resume`` command, if there is a checkpoint.
+
+    Raises:
+        Interrupted: on Ctrl-C, with the command that continues the run.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        if (run_dir / "checkpoint.json").is_file():
+            hint = f"continue with: dialogym train --resume {shlex.quote(str(run_dir))}"
+        else:
+            hint = "no checkpoint was taken yet: start the run again"
+        raise Interrupted(hint) from None
+
+
 def refuse_a_run_there(run_dir: Path) -> None:
     """Refuse to start a run in a folder that holds one, finished or not (``--force`` replaces it).
 
@@ -525,10 +545,11 @@ def run(args: argparse.Namespace) -> int:
             make_env(config.env, dict(config.env_kwargs)).close()
         except (CommandError, ValueError) as error:
             raise CommandError(f"--resume: {run_dir / 'config.yaml'}: {error}") from None
-        metrics = train(
-            config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args,
-            force="force" in args,
-        )  # fmt: skip
+        with resume_hint_on_interrupt(run_dir):
+            metrics = train(
+                config, run_dir, resume=True, progress=progress,
+                trust_model="trust_model" in args, force="force" in args,
+            )  # fmt: skip
     else:
         config = resolve_config(args)
         name = run_name(config.algo, config.env, config.env_kwargs, config.seed)
@@ -539,9 +560,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")
-        metrics = train(
-            config, run_dir, progress=progress, warm_start_corpus=corpus, force="force" in args
-        )
+        with resume_hint_on_interrupt(run_dir):
+            metrics = train(
+                config, run_dir, progress=progress, warm_start_corpus=corpus, force="force" in args
+            )
     print(
         f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
         f" dialogues after {metrics['dialogues']} training dialogues"

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -43,3 +46,33 @@ def test_show_prints_the_first_dialogues(capsys: pytest.CaptureFixture[str]) -> 
     assert evaluate_main([*ENV, "--episodes", "4", "--num-envs", "2", "--show", "2"]) == 0
     out = capsys.readouterr().out
     assert out.count("goal:") == 2 and out.count("SYS (start)") == 2
+
+
+def interrupt_soon(seconds: float) -> threading.Timer:
+    """Send this process SIGINT (Ctrl-C) in ``seconds``."""
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"), [("evaluate", "--transcripts"), ("simulate", "--out")]
+)
+def test_ctrl_c_writes_the_dialogues_finished(
+    command: str, flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main = {"evaluate": evaluate_main, "simulate": simulate_main}[command]
+    out = tmp_path / "dialogues.jsonl"
+    args = [*ENV, "--episodes", "10000000", "--num-envs", "3", flag, str(out)]
+    timer = interrupt_soon(2.0)  # the dialogues never end before it
+    try:
+        assert main(args) == 130
+    finally:
+        timer.cancel()
+    lines = out.read_text().splitlines()
+    numbers = [json.loads(line)["episode"] for line in lines]
+    assert lines and numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"dialogym {command}: interrupted; wrote the {len(lines)} dialogues finished of"
+        f" 10000000 to {out}"
+    )

@@ -89,8 +89,12 @@ def test_interrupted_run_resumes_and_finishes(tmp_path: Path, how: signal.Signal
         time.sleep(0.05)
     time.sleep(0.1)  # well inside the run: 2,000 dialogues take seconds even on an idle machine
     process.send_signal(how)
-    process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert not (out / "model.zip").exists()  # it really was interrupted
+    if how == signal.SIGINT:  # one line, saying how to go on
+        assert stderr.decode().strip().splitlines() == [
+            f"dialogym train: interrupted; continue with: dialogym train --resume {out}"
+        ]
     for path in out.glob("*.json"):
         json.loads(path.read_text())  # every file complete
     zipfile.ZipFile(out / "checkpoint.zip").testzip()
