@@ -272,7 +272,8 @@ def run_cell(
             test_episodes=args.episodes,
         )
         metrics = train(config, run_dir, progress=False)
-        curve = json.loads((run_dir / "evaluations.json").read_text(encoding="utf-8"))
+        evaluations = run_dir / "evaluations.json"  # none when --eval-every > --dialogues
+        curve = json.loads(evaluations.read_text(encoding="utf-8")) if evaluations.is_file() else []
         return {**metrics, "curve": curve}
     env = make_env(env_id, {"domain": domain})
     try:
@@ -350,9 +351,11 @@ def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[s
 
 
 def _ours(row: dict[str, Any] | None, key: str, scale: float, digits: int) -> str:
+    """A figure as ``mean ± std``; one seed has no spread (``–``); no figure at all is ``–``."""
     if row is None:
         return "–"
-    return f"{row[key + '_mean'] * scale:.{digits}f} ± {row[key + '_std'] * scale:.{digits}f}"
+    spread = f"{row[key + '_std'] * scale:.{digits}f}" if row["seeds"] > 1 else "–"
+    return f"{row[key + '_mean'] * scale:.{digits}f} ± {spread}"
 
 
 def _theirs(span: tuple[float, float] | None, scale: float, digits: int) -> str:

@@ -177,6 +177,11 @@ def improve(
         except KeyboardInterrupt:
             hint = f"continue with: dialogym improve --resume {shlex.quote(str(run_dir))}"
             raise Interrupted(hint) from None
+        except CommandError:  # a start policy that cannot play: leave nothing to --resume
+            if not resume and not (run_dir / ROUNDS_FILE).is_file():
+                for name in (CONFIG_FILE, CORPUS_FILE):
+                    (run_dir / name).unlink(missing_ok=True)
+            raise
 
 
 def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[str, Any]]:

@@ -98,3 +98,22 @@ def test_a_negative_show_is_refused() -> None:
     result = dialogym("evaluate", "--episodes", "1", "--show", "-1")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--show: expected an integer >= 0" in result.stderr.strip().splitlines()[-1]
+
+
+def test_improve_with_a_start_that_cannot_play_leaves_nothing_to_resume(tmp_path: Path) -> None:
+    (tmp_path / "notmodel").mkdir()
+    args = ["improve", "--env", "dialogym/PyDialEnv1-v0", "--start", "notmodel", "--rounds",
+            "1", "--dialogues", "4", "--eval-episodes", "4", "--out", "runs/imp1"]  # fmt: skip
+
+    def improve() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dialogym.cli", *args],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+
+    first = improve()
+    lines = first.stderr.strip().splitlines()
+    assert first.returncode == 2 and len(lines) == 1 and "--start" in lines[0], first.stderr
+    assert not (tmp_path / "runs" / "imp1" / "improve.json").exists()
+    second = improve()  # the same one-line error, not "holds a run already"
+    assert second.stderr == first.stderr
