@@ -50,6 +50,7 @@ import statistics
 import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import fields
 from functools import cache
 from importlib import resources
 from itertools import product
@@ -58,10 +59,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dialogym.agents import ALGORITHMS, AgentPolicy, TrainConfig
+from dialogym import agents  # its names load torch and SB3 when first used
+from dialogym.agents.config import TrainConfig
 from dialogym.agents.plots import learning_curves, success_bars
 from dialogym.cli import (
     CommandError,
+    HelpFormatter,
     Interrupted,
     add_trust_model_flag,
     make_env,
@@ -88,6 +91,9 @@ PYDIAL_PROTOCOL = {"dialogues": 4000, "eval_every": 1000, "eval_episodes": 500, 
 FIGURES = (("success_rate", "success %", 100.0, 1), ("avg_return", "return", 1.0, 2),
            ("avg_turns", "turns", 1.0, 2))  # fmt: skip
 """Each reported figure: key, column name, display scale, decimals."""
+
+ALGORITHM_NAMES = next(f for f in fields(TrainConfig) if f.name == "algo").metadata["help"]
+"""The algorithms a benchmark trains, in words (``--algo``'s help), known without loading SB3."""
 
 LOGGED_KEYS = {"success_rate": "success", "avg_return": "reward", "avg_turns": "turns"}
 """Our figure keys to the names of PyDial's logged figures (its success is in percent)."""
@@ -253,7 +259,7 @@ def report_points(args: argparse.Namespace) -> list[int]:
 
 def learns(policy: str) -> bool:
     """Whether a ``--policy`` is trained by the benchmark (an algorithm name)."""
-    return policy in ALGORITHMS
+    return policy in agents.ALGORITHMS
 
 
 def run_cell(
@@ -280,7 +286,7 @@ def run_cell(
         if policy in BUILTIN_POLICIES or is_llm_policy(policy):
             agent: Any = make_policy(policy, env, seed=seed, trust=args.trust_model)
         else:
-            agent = AgentPolicy.load(policy, env=env, trust=args.trust_model)
+            agent = agents.AgentPolicy.load(policy, env=env, trust=args.trust_model)
     except (ValueError, ModelError) as error:
         raise CommandError(f"--policy: {error}") from None
     summary, _ = evaluate(env, agent, args.episodes, TEST_SEED + seed)
@@ -527,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym benchmark``."""
     parser = argparse.ArgumentParser(
         prog="dialogym benchmark",
+        formatter_class=HelpFormatter,
         description="Run a benchmark suite: tasks x policies x seeds; write tables and plots."
         " The defaults are PyDial's protocol: 4 x 1000 training dialogues, 500 test dialogues"
         " after each batch.",
@@ -538,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", default=[], metavar="NAME|PATH",
-        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
+        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({ALGORITHM_NAMES}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
     )  # fmt: skip
     parser.add_argument("--task", action="append", default=[], help="only these tasks (env1, ...)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell")
@@ -637,16 +644,16 @@ def run(args: argparse.Namespace) -> int:
     if not tasks:
         raise CommandError(f"--task: none of {args.task} is in suite {args.suite!r}")
     domains = args.domain or ["restaurant"]
-    policies = args.policy or [*BUILTIN_POLICIES, *ALGORITHMS]
+    policies = list(dict.fromkeys(args.policy)) or [*BUILTIN_POLICIES, *agents.ALGORITHMS]
     for policy in policies:
         if (
             policy not in BUILTIN_POLICIES
             and not is_llm_policy(policy)
-            and policy not in ALGORITHMS
+            and policy not in agents.ALGORITHMS
             and not Path(policy).is_file()
         ):
             raise CommandError(
-                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *ALGORITHMS])},"
+                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *agents.ALGORITHMS])},"
                 f" {LLM_POLICY}[:MODEL] nor a model file"
             )
     for domain in domains:

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from dialogym.cli import CommandError, make_env, non_negative_int, run_command
+from dialogym.cli import CommandError, HelpFormatter, make_env, non_negative_int, run_command
 from dialogym.domains.domain import excerpt
 from dialogym.envs.registration import checked_env
 from dialogym.models import ModelError, select_device
@@ -321,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym finetune``."""
     parser = argparse.ArgumentParser(
         prog="dialogym finetune",
+        formatter_class=HelpFormatter,
         description="Fine-tune the LLM policy on a simulate corpus (teacher's action per turn).",
     )
     defaults = FinetuneSettings()

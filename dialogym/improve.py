@@ -427,11 +427,11 @@ def run(args: argparse.Namespace) -> int:
     if args.min_return is not None and args.keep != "return":
         raise CommandError("--min-return: applies to --keep return only")
     if args.resume is not None:
-        given = resume_conflicts(args)
-        if given:
+        conflicts = resume_conflicts(args)
+        if conflicts:
             raise CommandError(
                 f"--resume continues the run as its {CONFIG_FILE} says (--rounds may extend it);"
-                f" conflicting flags: {', '.join(given)}"
+                f" conflicting flags: {', '.join(conflicts)}"
             )
         run_dir = Path(args.resume)
         given = parse_env_kwargs(args.env_kwarg).values()

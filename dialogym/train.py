@@ -59,23 +59,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stable_baselines3 import DQN
-
-from dialogym.agents import (
-    AgentPolicy,
-    BehaviourCloning,
-    DialogueCallback,
-    DialogueSchedule,
-    TrainConfig,
-    build_agent,
-    get_algorithm,
-    load_agent,
-    make_vec_env,
-    warm_start,
-)
-from dialogym.agents.builders import check_device
+from dialogym import agents  # its names load torch and SB3 when first used
+from dialogym.agents.config import TrainConfig
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
@@ -96,6 +83,9 @@ from dialogym.runs import (
     run_lock,
     run_name,
 )
+
+if TYPE_CHECKING:
+    from dialogym.agents import BehaviourCloning
 
 EVAL_SEED = 10_000
 """Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
@@ -202,7 +192,7 @@ def train(
     with run_lock(Path(run_dir)):
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
-            warm_start_corpus, warm_start_settings or BehaviourCloning(),
+            warm_start_corpus, warm_start_settings or agents.BehaviourCloning(),
         )  # fmt: skip
 
 
@@ -217,9 +207,10 @@ def _train(
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
+    from stable_baselines3 import DQN
 
     torch.set_num_threads(config.threads)
-    algorithm = get_algorithm(config.algo)
+    algorithm = agents.get_algorithm(config.algo)
     start_dialogues = 0
     records: list[dict[str, Any]] = []
     elapsed = 0.0
@@ -233,7 +224,7 @@ def _train(
         write_atomically(run_dir / "config.yaml", config.to_yaml())
 
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
-    vec_env = make_vec_env(
+    vec_env = agents.make_vec_env(
         config.env,
         config.env_kwargs,
         config.parallel_envs,
@@ -243,7 +234,7 @@ def _train(
     )
     if resume:
         try:
-            model = load_agent(
+            model = agents.load_agent(
                 run_dir / "checkpoint.zip", config.device, vec_env, trust=trust_model,
                 algo_kwargs=config.algo_kwargs, tensorboard_log=str(run_dir / "tb"),
             )  # fmt: skip
@@ -252,13 +243,13 @@ def _train(
             raise CommandError(f"--resume: {error}") from None
     else:
         try:
-            model = build_agent(
+            model = agents.build_agent(
                 algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
             )
         except ValueError as error:
             vec_env.close()
             raise CommandError(str(error)) from None
-    policy = AgentPolicy(model, algorithm)
+    policy = agents.AgentPolicy(model, algorithm)
     eval_env = make_env(config.env, dict(config.env_kwargs))
     clock = time.perf_counter()
     trained_before = elapsed
@@ -299,7 +290,7 @@ def _train(
     warm_started = resume and (run_dir / WARM_START_FILE).is_file()
     if warm_start_corpus is not None and not resume:
         try:
-            report = warm_start(
+            report = agents.warm_start(
                 model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_kwargs,
                 warm_start_settings, config.learning_reward_scale, config.seed,
             )  # fmt: skip
@@ -314,14 +305,14 @@ def _train(
     schedules = []
     if budget is not None and isinstance(model, DQN):
         # ε falls per dialogue over the dialogue budget, as in PyDial (SB3 counts steps).
-        epsilon = DialogueSchedule(
+        epsilon = agents.DialogueSchedule(
             model.exploration_initial_eps,
             model.exploration_final_eps,
             max(1, round(budget * model.exploration_fraction)),
         )
         model.exploration_schedule = epsilon
         schedules.append(epsilon)
-    callback = DialogueCallback(
+    callback = agents.DialogueCallback(
         budget, config.eval_every, milestone, start_dialogues, progress, schedules
     )
     max_turns = int(eval_env.unwrapped.max_turns)
@@ -383,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     for spec in dataclasses.fields(TrainConfig):
         flag = "--" + spec.name.replace("_", "-")
         help_text = spec.metadata["help"]
+        if spec.default not in (None, False, dataclasses.MISSING) and "default" not in help_text:
+            help_text += f" (default: {spec.default})"
         if spec.name in ("env_kwargs", "algo_kwargs"):
             parser.add_argument(
                 flag.removesuffix("s"), dest=spec.name, action="append", metavar="KEY=VALUE",
@@ -428,6 +421,8 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
         raise CommandError(str(error)) from None
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
         raise CommandError(f"seed: must be an integer >= 0, got {config.seed!r}")
+    from dialogym.agents.builders import check_device  # torch: once the flags are parsed
+
     try:
         check_device(config.device)
     except ValueError as error:
@@ -540,6 +535,8 @@ def run(args: argparse.Namespace) -> int:
         if (run_dir / "metrics.json").is_file():
             print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
             return 0
+        from dialogym.agents.builders import check_device
+
         try:  # a domain file gone (or named relative to another folder): one line, now
             check_device(config.device)
             make_env(config.env, dict(config.env_kwargs)).close()

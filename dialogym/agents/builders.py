@@ -317,7 +317,8 @@ def make_vec_env(
     """
     monitored: VecEnv
     if not subprocess and speaks(env_kwargs):
-        from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv
+        from dialogym.envs.sb3 import SB3VecEnv
+        from dialogym.envs.vector import DialogueVectorEnv
 
         batched = SB3VecEnv(DialogueVectorEnv(env_id, n_envs, **env_kwargs))
         batched.seed(seed)

@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from dialogym.agents.builders import check_algo_kwargs, get_algorithm
 from dialogym.domains.domain import DomainError, excerpt, shorten
 from dialogym.domains.native import DOMAIN_YAML_TAGS, DomainLimits, check_yaml_events, read_text
 from dialogym.envs.registration import checked_env
@@ -84,6 +83,8 @@ class TrainConfig:
     device: str = field(default="cpu", metadata={"help": "torch device"})
 
     def __post_init__(self) -> None:
+        from dialogym.agents.builders import check_algo_kwargs, get_algorithm  # SB3: not at import
+
         algorithm = get_algorithm(self.algo)
         check_algo_kwargs(algorithm, self.algo_kwargs)
         for name in ("dialogues", "timesteps", "n_envs"):
@@ -130,11 +131,15 @@ class TrainConfig:
         """``reward_scale``, or the algorithm's."""
         if self.reward_scale is not None:
             return float(self.reward_scale)
+        from dialogym.agents.builders import get_algorithm
+
         return get_algorithm(self.algo).reward_scale
 
     @property
     def parallel_envs(self) -> int:
         """``n_envs``, or the algorithm's default."""
+        from dialogym.agents.builders import get_algorithm
+
         return self.n_envs or get_algorithm(self.algo).n_envs
 
     @classmethod
