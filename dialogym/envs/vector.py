@@ -31,6 +31,7 @@ from gymnasium.vector.utils import batch_space
 
 from dialogym.envs.dialogue import _OPENING, DialogueEnv
 from dialogym.envs.language import Texts
+from dialogym.envs.registration import ENV_IDS
 
 StepLists = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]
 """Observations, rewards, terminated, truncated, and one info dict per dialogue."""
@@ -184,6 +185,25 @@ class DialogueVectorEnv(VectorEnv):
 
     def _merge(self, infos: list[dict[str, Any]]) -> dict[str, Any]:
         return merge_infos(infos, self.num_envs)
+
+
+def make_vector_env(
+    num_envs: int, max_episode_steps: int | None = None, **kwargs: Any
+) -> DialogueVectorEnv:
+    """``gymnasium.make_vec``'s vector entry point for every dialogym id.
+
+    ``kwargs`` are the id's own arguments with the caller's (``make_vec`` merges them);
+    ``max_episode_steps`` (the id's, or the caller's) ends the dialogues unless ``max_turns``
+    is given.
+
+    >>> import gymnasium as gym
+    >>> venv = gym.make_vec("dialogym/PyDialEnv3-v0", num_envs=2)
+    >>> type(venv).__name__, venv.num_envs, venv.envs[0].ser, venv.envs[0].max_turns
+    ('DialogueVectorEnv', 2, 0.15, 25)
+    """
+    if max_episode_steps is not None:
+        kwargs.setdefault("max_turns", max_episode_steps)
+    return DialogueVectorEnv(ENV_IDS[0], num_envs, **kwargs)  # Dialogue-v0 takes every argument
 
 
 def merge_infos(infos: Sequence[Mapping[str, Any]], size: int) -> dict[str, Any]:
