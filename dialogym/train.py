@@ -61,6 +61,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tqdm import tqdm
+
 from dialogym import agents  # its names load torch and SB3 when first used
 from dialogym.agents.config import TrainConfig
 from dialogym.agents.plots import learning_curves
@@ -163,6 +165,7 @@ def train(
     warm_start_corpus: str | Path | None = None,
     warm_start_settings: BehaviourCloning | None = None,
     force: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -180,6 +183,7 @@ def train(
         warm_start_settings: Epochs, batch size, learning rate and value weight of the cloning
             (default: `BehaviourCloning`'s).
         force: Write into an existing folder that dialogym did not make (``--force``).
+        log: Called with a line after each periodic evaluation (the CLI prints it).
 
     Raises:
         CommandError: ``run_dir`` is not dialogym's (without ``force``) or holds a link,
@@ -192,7 +196,7 @@ def train(
     with run_lock(Path(run_dir)):
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
-            warm_start_corpus, warm_start_settings or agents.BehaviourCloning(),
+            warm_start_corpus, warm_start_settings or agents.BehaviourCloning(), log,
         )  # fmt: skip
 
 
@@ -204,6 +208,7 @@ def _train(
     trust_model: bool,
     warm_start_corpus: str | Path | None,
     warm_start_settings: BehaviourCloning,
+    log: Callable[[str], None] | None,
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
@@ -270,6 +275,12 @@ def _train(
             "avg_turns": summary["avg_turns"],
         }
         records.append(record)
+        if log is not None:
+            log(
+                f"{dialogues} dialogues: success {record['success_rate']:.3f}, return"
+                f" {record['avg_return']:.2f}, {record['avg_turns']:.2f} turns"
+                f" ({config.eval_episodes} test dialogues)"
+            )
         write_evaluations(run_dir, records)
         write_atomically(run_dir / "checkpoint.zip", model_bytes(model))
         write_json(
@@ -326,7 +337,13 @@ def _train(
     train_seconds = trained_before + (time.perf_counter() - clock) - evaluating
     vec_env.close()
     write_atomically(run_dir / "model.zip", model_bytes(model))
-    summary, _ = evaluate(eval_env, policy, config.test_episodes, TEST_SEED + config.seed)
+    with tqdm(
+        total=config.test_episodes, desc="final test", disable=not progress, file=sys.stderr
+    ) as bar:
+        summary, _ = evaluate(
+            eval_env, policy, config.test_episodes, TEST_SEED + config.seed,
+            on_episode=lambda _: bar.update(),
+        )  # fmt: skip
     metrics = {
         "env": config.env,
         "env_kwargs": dict(config.env_kwargs),
@@ -477,6 +494,11 @@ def recorded_warm_start(run_dir: Path) -> str | None:
     return corpus if isinstance(corpus, str) else None
 
 
+def print_above_bars(line: str) -> None:
+    """Print a line on stdout, above the progress bars (which stay on stderr)."""
+    tqdm.write(line, file=sys.stdout)
+
+
 @contextmanager
 def resume_hint_on_interrupt(run_dir: Path) -> Iterator[None]:
     """On Ctrl-C in the block, say how to go on: the ``--resume`` command, if there is a checkpoint.
@@ -545,7 +567,7 @@ def run(args: argparse.Namespace) -> int:
         with resume_hint_on_interrupt(run_dir):
             metrics = train(
                 config, run_dir, resume=True, progress=progress,
-                trust_model="trust_model" in args, force="force" in args,
+                trust_model="trust_model" in args, force="force" in args, log=print_above_bars,
             )  # fmt: skip
     else:
         config = resolve_config(args)
@@ -559,8 +581,9 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--warm-start: {corpus} is not a file")
         with resume_hint_on_interrupt(run_dir):
             metrics = train(
-                config, run_dir, progress=progress, warm_start_corpus=corpus, force="force" in args
-            )
+                config, run_dir, progress=progress, warm_start_corpus=corpus,
+                force="force" in args, log=print_above_bars,
+            )  # fmt: skip
     print(
         f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
         f" dialogues after {metrics['dialogues']} training dialogues"

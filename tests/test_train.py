@@ -32,6 +32,8 @@ def test_train_writes_a_complete_run_folder(tmp_path: Path) -> None:
     result = dialogym("train", "--config", str(config), "--out", str(out), "--no-progress", *TINY)
     assert result.returncode == 0, result.stderr
     assert f"{out}: success" in result.stdout
+    evaluated = [line for line in result.stdout.splitlines() if " dialogues: success " in line]
+    assert len(evaluated) >= 2 and evaluated[0].startswith("20 dialogues: success ")  # as it goes
     resolved = yaml.safe_load((out / "config.yaml").read_text())
     assert resolved["env"] == "dialogym/PyDialEnv3-v0" and resolved["seed"] == 3  # from the file
     assert resolved["dialogues"] == 40  # from the flags
