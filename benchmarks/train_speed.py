@@ -27,7 +27,9 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=250)
     parser.add_argument("--target", type=float, default=0.97)
     parser.add_argument("--max-dialogues", type=int, default=20_000)
-    parser.add_argument("--algo", action="append", help="repeatable (default: structured_ppo, maskable_ppo)")
+    parser.add_argument(
+        "--algo", action="append", help="repeatable (default: structured_ppo, maskable_ppo)"
+    )
     args = parser.parse_args()
     for algo in args.algo or ["structured_ppo", "maskable_ppo"]:
         print(f"\n## {algo}\n")
@@ -70,9 +72,9 @@ def measure(algo: str, args: argparse.Namespace) -> None:
             f" {wall:.1f} s wall time in all (periodic evaluations and final test included);"
             f" final test on 500 fresh dialogues: {metrics['success_rate']:.1%}"
         )
-    print(f"training throughput: {throughput:,.0f} env steps/s with learning")
     else:
         print(f"\nnot reached in {metrics['dialogues']} dialogues ({wall:.1f} s)")
+    print(f"training throughput: {throughput:,.0f} env steps/s with learning")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def main() -> None:
     parser.add_argument("--model", help="a structured_ppo model.zip (default: train one)")
     parser.add_argument("--source", default=f"env3@{CAMRESTAURANTS}")
     parser.add_argument("--source-dialogues", type=int, default=4000)
-    parser.add_argument("--target", action="append", help=f"TASK@DOMAIN, repeatable (default {TARGETS})")
+    parser.add_argument(
+        "--target", action="append", help=f"TASK@DOMAIN, repeatable (default {TARGETS})"
+    )
     parser.add_argument("--continue-on", default=f"env3@{LAPTOPS11}")
     parser.add_argument("--continue-dialogues", type=int, default=1000)
     args = parser.parse_args()
@@ -86,11 +88,19 @@ def main() -> None:
             train(config, Path(folder) / "source", progress=False)
             model = str(Path(folder) / "source" / "model.zip")
         print(f"source: {args.source} ({model})\n")
-        print("| played on | success | return | turns | handcrafted success | handcrafted return | share of handcrafted's success |")
+        print(
+            "| played on | success | return | turns | handcrafted success | handcrafted return | share of handcrafted's success |"
+        )
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for target in args.target or TARGETS:
             task, _, domain = target.partition("@")
-            print(row(f"{task} {Path(domain).stem} (no training)", play(model, task, domain, args.episodes, args.seed)), flush=True)
+            print(
+                row(
+                    f"{task} {Path(domain).stem} (no training)",
+                    play(model, task, domain, args.episodes, args.seed),
+                ),
+                flush=True,
+            )
         task, _, domain = args.continue_on.partition("@")
         config = TrainConfig(
             env=env_id(task), env_kwargs={"domain": domain}, algo="structured_ppo",

@@ -50,6 +50,7 @@ import statistics
 import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import fields
 from functools import cache
 from importlib import resources
 from itertools import product
@@ -58,10 +59,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dialogym.agents import ALGORITHMS, AgentPolicy, TrainConfig
+from dialogym import agents  # its names load torch and SB3 when first used
+from dialogym.agents.config import TrainConfig
 from dialogym.agents.plots import learning_curves, success_bars
 from dialogym.cli import (
     CommandError,
+    HelpFormatter,
+    Interrupted,
     add_trust_model_flag,
     make_env,
     policy_env_kwargs,
@@ -76,7 +80,7 @@ from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
 from dialogym.report import report_hint
-from dialogym.runs import claim_run_folder, read_run_json, run_lock
+from dialogym.runs import claim_run_folder, domain_label, read_run_json, run_lock
 from dialogym.train import TEST_SEED, train
 
 SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
@@ -90,13 +94,11 @@ FIGURES = (("success_rate", "success %", 100.0, 1), ("avg_return", "return", 1.0
            ("avg_turns", "turns", 1.0, 2))  # fmt: skip
 """Each reported figure: key, column name, display scale, decimals."""
 
+ALGORITHM_NAMES = next(f for f in fields(TrainConfig) if f.name == "algo").metadata["help"]
+"""The algorithms a benchmark trains, in words (``--algo``'s help), known without loading SB3."""
+
 LOGGED_KEYS = {"success_rate": "success", "avg_return": "reward", "avg_turns": "turns"}
 """Our figure keys to the names of PyDial's logged figures (its success is in percent)."""
-
-
-def domain_label(domain: str) -> str:
-    """A short name for a domain argument (``CamRestaurants`` for its rules file)."""
-    return Path(domain).name.removesuffix("-rules.json").split(".")[0]
 
 
 def domain_labels(domains: Sequence[str]) -> dict[str, str]:
@@ -259,7 +261,7 @@ def report_points(args: argparse.Namespace) -> list[int]:
 
 def learns(policy: str) -> bool:
     """Whether a ``--policy`` is trained by the benchmark (an algorithm name)."""
-    return policy in ALGORITHMS
+    return policy in agents.ALGORITHMS
 
 
 def run_cell(
@@ -278,14 +280,15 @@ def run_cell(
             test_episodes=args.episodes,
         )
         metrics = train(config, run_dir, progress=False)
-        curve = json.loads((run_dir / "evaluations.json").read_text(encoding="utf-8"))
+        evaluations = run_dir / "evaluations.json"  # none when --eval-every > --dialogues
+        curve = json.loads(evaluations.read_text(encoding="utf-8")) if evaluations.is_file() else []
         return {**metrics, "curve": curve}
     env = make_env(env_id, policy_env_kwargs(policy, {"domain": domain}))
     try:
         if policy in BUILTIN_POLICIES or is_llm_policy(policy):
             agent: Any = make_policy(policy, env, seed=seed, trust=args.trust_model)
         else:
-            agent = AgentPolicy.load(policy, env=env, trust=args.trust_model)
+            agent = agents.AgentPolicy.load(policy, env=env, trust=args.trust_model)
     except (ValueError, ModelError) as error:
         raise CommandError(f"--policy: {error}") from None
     summary, _ = evaluate(env, agent, args.episodes, TEST_SEED + seed)
@@ -356,9 +359,11 @@ def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[s
 
 
 def _ours(row: dict[str, Any] | None, key: str, scale: float, digits: int) -> str:
+    """A figure as ``mean ± std``; one seed has no spread (``–``); no figure at all is ``–``."""
     if row is None:
         return "–"
-    return f"{row[key + '_mean'] * scale:.{digits}f} ± {row[key + '_std'] * scale:.{digits}f}"
+    spread = f"{row[key + '_std'] * scale:.{digits}f}" if row["seeds"] > 1 else "–"
+    return f"{row[key + '_mean'] * scale:.{digits}f} ± {spread}"
 
 
 def _theirs(span: tuple[float, float] | None, scale: float, digits: int) -> str:
@@ -530,6 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym benchmark``."""
     parser = argparse.ArgumentParser(
         prog="dialogym benchmark",
+        formatter_class=HelpFormatter,
         description="Run a benchmark suite: tasks x policies x seeds; write tables and plots."
         " The defaults are PyDial's protocol: 4 x 1000 training dialogues, 500 test dialogues"
         " after each batch.",
@@ -541,7 +547,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", default=[], metavar="NAME|PATH",
-        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({', '.join(ALGORITHMS)}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
+        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({ALGORITHM_NAMES}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
     )  # fmt: skip
     parser.add_argument("--task", action="append", default=[], help="only these tasks (env1, ...)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell")
@@ -640,16 +646,16 @@ def run(args: argparse.Namespace) -> int:
     if not tasks:
         raise CommandError(f"--task: none of {args.task} is in suite {args.suite!r}")
     domains = args.domain or ["restaurant"]
-    policies = args.policy or [*BUILTIN_POLICIES, *ALGORITHMS]
+    policies = list(dict.fromkeys(args.policy)) or [*BUILTIN_POLICIES, *agents.ALGORITHMS]
     for policy in policies:
         if (
             policy not in BUILTIN_POLICIES
             and not is_llm_policy(policy)
-            and policy not in ALGORITHMS
+            and policy not in agents.ALGORITHMS
             and not Path(policy).is_file()
         ):
             raise CommandError(
-                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *ALGORITHMS])},"
+                f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *agents.ALGORITHMS])},"
                 f" {LLM_POLICY}[:MODEL] nor a model file"
             )
     for domain in domains:
@@ -657,7 +663,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     claim_run_folder(out, "--out", args.force, {CELLS_FILE: frozenset({"protocol", "cells"})})
     with run_lock(out):
-        return _run(args, out, tasks, domains, policies)
+        try:
+            return _run(args, out, tasks, domains, policies)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"the finished cells are kept in {out / CELLS_FILE}: the same command goes on"
+            ) from None
 
 
 def cell_key(cell: dict[str, Any]) -> tuple[str, str, str, str, str, int]:

@@ -19,10 +19,13 @@ overwrites any regular file.
 from __future__ import annotations
 
 import argparse
+import ast
 import glob
 import importlib
+import importlib.util
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +50,10 @@ COMMANDS = {
 
 class CommandError(Exception):
     """Bad input to a command; the message is shown as one line."""
+
+
+class Interrupted(Exception):
+    """The command was stopped (Ctrl-C); the message says what was kept, or how to go on."""
 
 
 def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
@@ -111,6 +118,17 @@ def policy_env_kwargs(policy: str, env_kwargs: dict[str, Any]) -> dict[str, Any]
     return {**needed, **env_kwargs}
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that shows each option's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        unset = action.default is None or action.default is False or action.default == []
+        if "default" in text or unset or action.default == argparse.SUPPRESS:
+            return text
+        return super()._get_help_string(action)
+
+
 def env_parser(command: str, description: str, env_kwarg_help: str) -> argparse.ArgumentParser:
     """A sub-command's parser, started with the ``--env`` and ``--env-kwarg`` options it shares.
 
@@ -119,7 +137,9 @@ def env_parser(command: str, description: str, env_kwarg_help: str) -> argparse.
         description: What the command does.
         env_kwarg_help: The help of ``--env-kwarg`` (its examples, its defaults).
     """
-    parser = argparse.ArgumentParser(prog=f"dialogym {command}", description=description)
+    parser = argparse.ArgumentParser(
+        prog=f"dialogym {command}", description=description, formatter_class=HelpFormatter
+    )
     parser.add_argument("--env", default="dialogym/Dialogue-v0", help="environment id")
     parser.add_argument(
         "--env-kwarg", action="append", default=[], metavar="KEY=VALUE", help=env_kwarg_help
@@ -306,6 +326,9 @@ def run_command(
     except CommandError as error:
         print(f"dialogym {name}: error: {printable(str(error), newlines=False)}", file=sys.stderr)
         return 2
+    except Interrupted as interruption:
+        print(f"dialogym {name}: interrupted; {interruption}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"dialogym {name}: interrupted", file=sys.stderr)
         return 130
@@ -321,20 +344,60 @@ def add_trust_model_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def describe(command: str) -> str:
+    """A command's description: the first line of its module's docstring, read without importing it.
+
+    >>> describe("train")
+    'train an agent, evaluating and checkpointing as it goes.'
+    """
+    spec = importlib.util.find_spec(COMMANDS[command])
+    if spec is None or spec.origin is None:
+        return ""
+    text = ast.get_docstring(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))) or ""
+    first = text.strip().partition("\n")[0]
+    return re.sub(r"^``dialogym \w+``: ", "", first)
+
+
+def usage() -> str:
+    """``dialogym --help``: the commands and what each does."""
+    width = max(map(len, [*COMMANDS, "-h, --help"]))
+    lines = [
+        "usage: dialogym COMMAND [options]   (dialogym COMMAND --help for details)",
+        "",
+        "Task-oriented dialogue as a Gymnasium environment: train, evaluate, benchmark, simulate.",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {describe(name)}" for name in COMMANDS),
+        "",
+        "options:",
+        f"  {'-h, --help':<{width}}  show this message",
+        f"  {'--version':<{width}}  print dialogym's version",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dialogym`` command."""
+    from dialogym import __version__
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "--version":
+        print(f"dialogym {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        known = ", ".join(COMMANDS)
-        usage = f"usage: dialogym {{{known}}} [options]   (dialogym COMMAND --help for details)"
         if argv and argv[0] not in ("-h", "--help"):
+            known = ", ".join(COMMANDS)
             print(f"dialogym: error: unknown command {argv[0]!r}; known: {known}", file=sys.stderr)
-            print(usage, file=sys.stderr)
+            print("usage: dialogym COMMAND [options]   (dialogym --help)", file=sys.stderr)
             return 2
-        print(usage)
+        print(usage())
         return 0 if argv else 2
-    module = importlib.import_module(COMMANDS[argv[0]])
-    return int(module.main(argv[1:]))
+    try:  # Ctrl-C while a command is still loading: one line, as once it runs
+        module = importlib.import_module(COMMANDS[argv[0]])
+        return int(module.main(argv[1:]))
+    except KeyboardInterrupt:
+        print(f"dialogym {argv[0]}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ that compute it natively. ``--out`` is a policy directory (`dialogym.policies.ll
 trained tensors (safetensors) and a manifest naming the base model; ``--policy llm:DIR`` loads
 it, and ``--model DIR`` fine-tunes it further. The manifest also records the corpus, the
 examples, the settings, the wall time and the agreement with the teacher on the last epoch.
+``--export DIR`` also writes the whole tuned model as a transformers folder, for tools outside
+dialogym (``AutoModelForCausalLM.from_pretrained(DIR)``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from dialogym.cli import CommandError, make_env, non_negative_int, run_command
+from dialogym.cli import CommandError, HelpFormatter, make_env, non_negative_int, run_command
 from dialogym.domains.domain import excerpt
 from dialogym.envs.registration import checked_env
 from dialogym.models import ModelError, select_device
@@ -52,6 +54,7 @@ from dialogym.policies.llm import (
     describe_action,
     dialogue_prompt,
     exchange_of,
+    export_model,
     inference_dtype,
     load_model,
     request_slots,
@@ -282,8 +285,12 @@ def finetune(
     settings: FinetuneSettings | None = None,
     device: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    export: str | Path | None = None,
 ) -> dict[str, Any]:
     """Fine-tune ``model`` on a corpus and write the policy directory ``out``; the report.
+
+    ``export``: also write the whole tuned model there as a transformers folder
+    (`dialogym.policies.llm.export_model`).
 
     Raises:
         CommandError: a bad corpus, model or output (one line).
@@ -314,6 +321,11 @@ def finetune(
         save_policy_model(loaded, trained["trained"], Path(out), {"finetune": report})
     except ModelError as error:
         raise CommandError(f"--out: {error}") from None
+    if export is not None:
+        try:
+            export_model(loaded, Path(export))
+        except ModelError as error:
+            raise CommandError(f"--export: {error}") from None
     return report
 
 
@@ -321,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``dialogym finetune``."""
     parser = argparse.ArgumentParser(
         prog="dialogym finetune",
+        formatter_class=HelpFormatter,
         description="Fine-tune the LLM policy on a simulate corpus (teacher's action per turn).",
     )
     defaults = FinetuneSettings()
@@ -342,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="train on a seeded random N of the (deduplicated) examples; 0: all",
     )  # fmt: skip
     parser.add_argument("--device", default=None, help="cpu or cuda (default: CUDA when present)")
+    parser.add_argument(
+        "--export", metavar="DIR",
+        help="also write the whole tuned model as a transformers folder"
+        " (AutoModelForCausalLM.from_pretrained loads it); a new folder",
+    )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -356,16 +374,27 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise CommandError(f"--{str(error).split(':')[0].replace('_', '-')}: {error}") from None
+    if args.device is not None:
+        from dialogym.agents.builders import check_device
+
+        try:
+            check_device(args.device)
+        except ValueError as error:
+            raise CommandError(f"--{error}") from None
     out = Path(args.out)
     if out.exists() and not (out.is_dir() and (out / MANIFEST).is_file()):
         raise CommandError(f"--out: {out} exists and is not an LLM policy directory")
+    if args.export is not None and Path(args.export).exists():
+        raise CommandError(f"--export: {args.export} exists; export into a new folder")
     with tqdm(desc="finetune", disable=args.no_progress, file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
-        report = finetune(args.corpus, out, args.model, settings, args.device, progress)
+        report = finetune(
+            args.corpus, out, args.model, settings, args.device, progress, args.export
+        )
     print(
         f"fine-tuned on {report['trained_examples']} of {report['examples']} examples"
         f" ({report['decisions']} decisions of"

@@ -41,6 +41,7 @@ with the settings of ``RUN/improve.json`` (the corpus cut back to that round's s
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,7 @@ from typing import Any
 
 from dialogym.cli import (
     CommandError,
+    Interrupted,
     atomic_file,
     env_parser,
     make_env,
@@ -59,9 +61,9 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.dialogues import play
 from dialogym.envs.registration import checked_env
 from dialogym.envs.rollout import EpisodeResult, summarize
-from dialogym.evaluate import play_batched
 from dialogym.finetune import FinetuneSettings, corpus_examples, train_on
 from dialogym.models import MODELS, ModelError, select_device
 from dialogym.policies.llm import (
@@ -170,7 +172,16 @@ def improve(
     """
     claim_run_folder(run_dir, "--resume" if resume else "--out", force, IMPROVE_OUTPUTS)
     with run_lock(run_dir):
-        return _improve(config, run_dir, resume)
+        try:
+            return _improve(config, run_dir, resume)
+        except KeyboardInterrupt:
+            hint = f"continue with: dialogym improve --resume {shlex.quote(str(run_dir))}"
+            raise Interrupted(hint) from None
+        except CommandError:  # a start policy that cannot play: leave nothing to --resume
+            if not resume and not (run_dir / ROUNDS_FILE).is_file():
+                for name in (CONFIG_FILE, CORPUS_FILE):
+                    (run_dir / name).unlink(missing_ok=True)
+            raise
 
 
 def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[str, Any]]:
@@ -197,10 +208,11 @@ def _improve(config: ImproveConfig, run_dir: Path, resume: bool) -> list[dict[st
         seed = config.seed + PLAY_SEED_OFFSET + (round_number - 1) * config.dialogues
         attempts = []
         for attempt in range(config.attempts):
-            attempts.append(play_batched(
+            played_once = play(
                 config.env, config.env_kwargs, _bound(loaded, [seed, attempt]),
                 config.dialogues, seed, config.num_envs, deterministic=False,
-            ))  # fmt: skip
+            )  # fmt: skip
+            attempts.append([(dialogue.result, dialogue.line) for dialogue in played_once])
         played = [dialogue for attempt in attempts for dialogue in attempt]
         kept = [
             line
@@ -239,11 +251,11 @@ def _evaluate(
     started = time.perf_counter() if started is None else started
     device, _ = select_device(None)
     loaded = _load(model, device, inference_dtype(device))
-    played = play_batched(
+    played = play(
         config.env, config.env_kwargs, _bound(loaded, None),
         config.eval_episodes, config.seed, config.num_envs,
     )  # fmt: skip
-    summary = summarize([result for result, _ in played])
+    summary = summarize([p.result for p in played])
     record = {
         "round": round_number,
         "dialogues": round_number * config.dialogues * config.attempts,
@@ -374,7 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--eval-episodes", type=int, default=100, help="test dialogues per round")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of test dialogue 0")
     parser.add_argument("--keep", choices=KEEP_RULES, default="success")
-    parser.add_argument("--min-return", type=float, default=0.0, help="with --keep return")
+    parser.add_argument(
+        "--min-return", type=float, default=None, help="with --keep return (default 0)"
+    )
     parser.add_argument(
         "--attempts", type=int, default=1,
         help="times each self-played dialogue is tried; the best qualifying attempt is kept",
@@ -392,9 +406,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def resume_conflicts(args: argparse.Namespace) -> list[str]:
+    """The flags given beside ``--resume`` (other than its defaults) that the run's file settles.
+
+    ``--rounds`` extends the run and ``--env-kwarg`` names models the file may use: neither is
+    a conflict.
+    """
+    defaults = build_parser().parse_args([])
+    settled = [
+        name
+        for name, value in vars(args).items()
+        if name not in ("resume", "rounds", "env_kwarg", "force")
+        and value != getattr(defaults, name)
+    ]
+    return ["--" + name.replace("_", "-") for name in settled]
+
+
 def run(args: argparse.Namespace) -> int:
     """Improve as the parsed arguments say (or resume); print the rounds."""
+    if args.min_return is not None and args.keep != "return":
+        raise CommandError("--min-return: applies to --keep return only")
     if args.resume is not None:
+        conflicts = resume_conflicts(args)
+        if conflicts:
+            raise CommandError(
+                f"--resume continues the run as its {CONFIG_FILE} says (--rounds may extend it);"
+                f" conflicting flags: {', '.join(conflicts)}"
+            )
         run_dir = Path(args.resume)
         given = parse_env_kwargs(args.env_kwarg).values()
         named = frozenset(value for value in given if isinstance(value, str))
@@ -419,7 +457,7 @@ def run(args: argparse.Namespace) -> int:
             config = ImproveConfig(
                 args.env, parse_env_kwargs(args.env_kwarg), args.start,
                 3 if args.rounds is None else args.rounds,
-                args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return,
+                args.dialogues, args.eval_episodes, args.seed, args.keep, args.min_return or 0.0,
                 args.num_envs, args.corpus, asdict(settings), args.attempts,
             )  # fmt: skip
         except ValueError as error:

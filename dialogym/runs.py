@@ -26,11 +26,43 @@ from pathlib import Path
 from typing import Any
 
 from dialogym.cli import CommandError, is_our_output, temporaries
+from dialogym.domains import BUILTIN_DOMAINS
 
 MARKER = ".dialogym-run"
 """The file that makes a folder a dialogym run folder (it says so, in one line)."""
 LOCK_FILE = "run.lock"
 """Locked (``flock``) by the process writing a run folder; holds its host and pid."""
+
+
+def domain_label(domain: str) -> str:
+    """A short name for a domain argument: a built-in name, or its file's (``CamRestaurants``).
+
+    >>> domain_label("../data/CamRestaurants-rules.json"), domain_label("cafes.yaml")
+    ('CamRestaurants', 'cafes')
+    """
+    return Path(domain).name.removesuffix("-rules.json").split(".")[0]
+
+
+def run_name(algo: str, env_id: str, env_kwargs: Mapping[str, Any], seed: int) -> str:
+    """The default name of a training run: algorithm, env, domain and seed.
+
+    >>> run_name("ppo", "dialogym/PyDialEnv1-v0", {"domain": "x/CamRestaurants-rules.json"}, 0)
+    'ppo-PyDialEnv1-v0-CamRestaurants-s0'
+    """
+    domain = env_kwargs.get("domain", BUILTIN_DOMAINS[0])
+    label = domain_label(domain) if isinstance(domain, str) else "domain"
+    return f"{algo}-{env_id.split('/')[-1]}-{label or 'domain'}-s{seed}"
+
+
+def portable_env_kwargs(env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Env arguments that mean the same from any working directory: a domain file's path resolved.
+
+    A run folder stores them, so that ``--resume`` works from anywhere.
+    """
+    domain = env_kwargs.get("domain")
+    if isinstance(domain, str) and domain not in BUILTIN_DOMAINS and Path(domain).is_file():
+        return {**env_kwargs, "domain": str(Path(domain).resolve())}
+    return dict(env_kwargs)
 
 
 def first_link(folder: Path) -> Path | None:

@@ -21,11 +21,16 @@ The run folder receives:
 | ``.dialogym-run`` | the mark of a run folder dialogym made |
 
 Every file is written atomically, so an interrupted run (Ctrl-C, ``kill``) leaves no half-written
-file; ``dialogym train --resume RUN`` continues it from the last checkpoint. DQN resumes with an
+file; ``dialogym train --resume RUN`` continues it from the last checkpoint (Ctrl-C prints that
+command). DQN resumes with an
 empty replay buffer (the buffer is not checkpointed: it is large and quickly refilled).
 
-``--out`` must be a new folder, an empty one or one dialogym made (`dialogym.runs`): another
-folder is written into only with ``--force``, and a folder holding a symbolic link never. A run
+``--out`` (default ``runs/ALGO-ENV-DOMAIN-sSEED``, `dialogym.runs.run_name`) must be a new
+folder, an empty one or one dialogym made (`dialogym.runs`): another folder is written into only
+with ``--force``, and a folder holding a symbolic link never. A folder holding a run, finished or
+interrupted, is refused too: ``--force`` replaces that run (its files above are removed first, so
+the folder never mixes two runs), ``--resume`` continues an interrupted one. A domain named by a
+file is stored in ``config.yaml`` by its absolute path, so ``--resume`` works from any folder. A run
 holds ``run.lock`` (``flock``) while it writes: a second run into the same folder is refused,
 from any process namespace (a lock left by a dead process is taken over). Resuming removes only
 the temporaries of the files above (``.NAME.RANDOM.dialogym-tmp``, left by a write cut short),
@@ -48,31 +53,22 @@ import csv
 import dataclasses
 import io
 import json
+import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from stable_baselines3 import DQN
+from tqdm import tqdm
 
-from dialogym.agents import (
-    AgentPolicy,
-    BehaviourCloning,
-    DialogueCallback,
-    DialogueSchedule,
-    TrainConfig,
-    build_agent,
-    get_algorithm,
-    load_agent,
-    make_vec_env,
-    warm_start,
-)
-from dialogym.agents.builders import Algorithm, check_device
-from dialogym.agents.loading import detect_algorithm
+from dialogym import agents  # its names load torch and SB3 when first used
+from dialogym.agents.config import TrainConfig
 from dialogym.agents.plots import learning_curves
 from dialogym.cli import (
     CommandError,
+    Interrupted,
     add_trust_model_flag,
     make_env,
     non_negative_int,
@@ -82,7 +78,16 @@ from dialogym.cli import (
     write_json,
 )
 from dialogym.envs.rollout import evaluate
-from dialogym.runs import claim_run_folder, remove_temporaries, run_lock
+from dialogym.runs import (
+    claim_run_folder,
+    portable_env_kwargs,
+    remove_temporaries,
+    run_lock,
+    run_name,
+)
+
+if TYPE_CHECKING:
+    from dialogym.agents import BehaviourCloning
 
 EVAL_SEED = 10_000
 """Periodic evaluations reset with ``EVAL_SEED + seed``: the same dialogues each time."""
@@ -98,6 +103,8 @@ TRAIN_OUTPUTS = {
     "metrics.json": frozenset({"algo", "dialogues", "timesteps", "success_rate"}),
 }
 """Files that make a folder a training run's (one made before run folders were marked)."""
+BUDGETS = ("dialogues", "timesteps")
+"""The two ways to give a training budget: one at most."""
 WARM_START_FILE = "warm_start.json"
 """Written by a warm-started run: the corpus it cloned and how (`WarmStartReport`)."""
 
@@ -158,6 +165,7 @@ def train(
     warm_start_corpus: str | Path | None = None,
     warm_start_settings: BehaviourCloning | None = None,
     force: bool = False,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -175,6 +183,7 @@ def train(
         warm_start_settings: Epochs, batch size, learning rate and value weight of the cloning
             (default: `BehaviourCloning`'s).
         force: Write into an existing folder that dialogym did not make (``--force``).
+        log: Called with a line after each periodic evaluation (the CLI prints it).
 
     Raises:
         CommandError: ``run_dir`` is not dialogym's (without ``force``) or holds a link,
@@ -182,10 +191,12 @@ def train(
             read, replayed, or is from another world.
     """
     claim_run_folder(Path(run_dir), "--resume" if resume else "--out", force, TRAIN_OUTPUTS)
+    if not resume:  # the run folder names its domain file so that --resume works from anywhere
+        config = dataclasses.replace(config, env_kwargs=portable_env_kwargs(config.env_kwargs))
     with run_lock(Path(run_dir)):
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
-            warm_start_corpus, warm_start_settings or BehaviourCloning(),
+            warm_start_corpus, warm_start_settings or agents.BehaviourCloning(), log,
         )  # fmt: skip
 
 
@@ -197,12 +208,14 @@ def _train(
     trust_model: bool,
     warm_start_corpus: str | Path | None,
     warm_start_settings: BehaviourCloning,
+    log: Callable[[str], None] | None,
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
+    from stable_baselines3 import DQN
 
     torch.set_num_threads(config.threads)
-    algorithm = get_algorithm(config.algo)
+    algorithm = agents.get_algorithm(config.algo)
     start_dialogues = 0
     records: list[dict[str, Any]] = []
     elapsed = 0.0
@@ -210,11 +223,13 @@ def _train(
         remove_temporaries(run_dir, RUN_FILES)
         start_dialogues, elapsed, records = read_checkpoint(run_dir)
     else:
+        for path in (run_dir / name for name in RUN_FILES):  # an earlier run's (--force)
+            if path.is_file():
+                path.unlink()
         write_atomically(run_dir / "config.yaml", config.to_yaml())
-        (run_dir / WARM_START_FILE).unlink(missing_ok=True)  # an earlier run's, in this folder
 
     # A resumed run draws fresh dialogues: its envs are seeded past the ones already used.
-    vec_env = make_vec_env(
+    vec_env = agents.make_vec_env(
         config.env,
         config.training_env_arguments,
         config.parallel_envs,
@@ -224,7 +239,7 @@ def _train(
     )
     if resume:
         try:
-            model = load_agent(
+            model = agents.load_agent(
                 run_dir / "checkpoint.zip", config.device, vec_env, trust=trust_model,
                 algo_kwargs=config.algo_kwargs, tensorboard_log=str(run_dir / "tb"),
             )  # fmt: skip
@@ -233,7 +248,7 @@ def _train(
             raise CommandError(f"--resume: {error}") from None
     else:
         try:
-            model = build_agent(
+            model = agents.build_agent(
                 algorithm, vec_env, config.seed, config.algo_kwargs, run_dir / "tb", config.device
             )
             if config.init is not None:
@@ -241,7 +256,7 @@ def _train(
         except ValueError as error:
             vec_env.close()
             raise CommandError(str(error)) from None
-    policy = AgentPolicy(model, algorithm)
+    policy = agents.AgentPolicy(model, algorithm)
     eval_env = make_env(config.env, config.env_arguments)
     clock = time.perf_counter()
     trained_before = elapsed
@@ -262,6 +277,12 @@ def _train(
             "avg_turns": summary["avg_turns"],
         }
         records.append(record)
+        if log is not None:
+            log(
+                f"{dialogues} dialogues: success {record['success_rate']:.3f}, return"
+                f" {record['avg_return']:.2f}, {record['avg_turns']:.2f} turns"
+                f" ({config.eval_episodes} test dialogues)"
+            )
         write_evaluations(run_dir, records)
         write_atomically(run_dir / "checkpoint.zip", model_bytes(model))
         write_json(
@@ -282,7 +303,7 @@ def _train(
     warm_started = resume and (run_dir / WARM_START_FILE).is_file()
     if warm_start_corpus is not None and not resume:
         try:
-            report = warm_start(
+            report = agents.warm_start(
                 model, algorithm, Path(warm_start_corpus).resolve(), config.env, config.env_arguments,
                 warm_start_settings, config.learning_reward_scale, config.seed,
             )  # fmt: skip
@@ -297,14 +318,14 @@ def _train(
     schedules = []
     if budget is not None and isinstance(model, DQN):
         # ε falls per dialogue over the dialogue budget, as in PyDial (SB3 counts steps).
-        epsilon = DialogueSchedule(
+        epsilon = agents.DialogueSchedule(
             model.exploration_initial_eps,
             model.exploration_final_eps,
             max(1, round(budget * model.exploration_fraction)),
         )
         model.exploration_schedule = epsilon
         schedules.append(epsilon)
-    callback = DialogueCallback(
+    callback = agents.DialogueCallback(
         budget, config.eval_every, milestone, start_dialogues, progress, schedules
     )
     max_turns = int(eval_env.unwrapped.max_turns)
@@ -318,7 +339,13 @@ def _train(
     train_seconds = trained_before + (time.perf_counter() - clock) - evaluating
     vec_env.close()
     write_atomically(run_dir / "model.zip", model_bytes(model))
-    summary, _ = evaluate(eval_env, policy, config.test_episodes, TEST_SEED + config.seed)
+    with tqdm(
+        total=config.test_episodes, desc="final test", disable=not progress, file=sys.stderr
+    ) as bar:
+        summary, _ = evaluate(
+            eval_env, policy, config.test_episodes, TEST_SEED + config.seed,
+            on_episode=lambda _: bar.update(),
+        )  # fmt: skip
     metrics = {
         "env": config.env,
         "env_kwargs": config.env_arguments,
@@ -339,7 +366,7 @@ def _train(
 
 
 def start_from(
-    model: Any, algorithm: Algorithm, init: str, vec_env: Any, trust_model: bool
+    model: Any, algorithm: agents.Algorithm, init: str, vec_env: Any, trust_model: bool
 ) -> None:
     """Give the fresh ``model`` the weights of the agent saved in ``init`` (``--init``).
 
@@ -349,6 +376,8 @@ def start_from(
     Raises:
         ValueError: ``init: ...``, one line.
     """
+    from dialogym.agents.loading import detect_algorithm, load_agent
+
     try:
         saved = detect_algorithm(init)
         if saved.name != algorithm.name:
@@ -369,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="FILE.yaml", help="settings as YAML (TrainConfig fields)"
     )
-    parser.add_argument("--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-sSEED)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="run folder (default runs/ALGO-ENV-DOMAIN-sSEED)"
+    )
     parser.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
@@ -378,12 +409,15 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--force", action="store_true",
-        help="write into an existing --out folder that dialogym did not make",
+        help="write into an existing --out folder that dialogym did not make, or replace the run"
+        " it holds",
     )  # fmt: skip
     add_trust_model_flag(parser)
     for spec in dataclasses.fields(TrainConfig):
         flag = "--" + spec.name.replace("_", "-")
         help_text = spec.metadata["help"]
+        if spec.default not in (None, False, dataclasses.MISSING) and "default" not in help_text:
+            help_text += f" (default: {spec.default})"
         if spec.name in ("env_kwargs", "algo_kwargs"):
             parser.add_argument(
                 flag.removesuffix("s"), dest=spec.name, action="append", metavar="KEY=VALUE",
@@ -415,6 +449,13 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
         for name in ("env_kwargs", "algo_kwargs"):
             if name in flags:
                 flags[name] = {**settings.get(name, {}), **parse_env_kwargs(flags[name])}
+        budgets = [name for name in BUDGETS if flags.get(name) is not None]
+        if len(budgets) == 2:
+            raise CommandError("--dialogues, --timesteps: give one training budget, not both")
+        if budgets:  # a budget flag replaces the file's budget, whichever it is
+            settings = {key: value for key, value in settings.items() if key not in BUDGETS}
+        elif all(settings.get(name) is not None for name in BUDGETS):
+            raise CommandError(f"{args.config}: dialogues, timesteps: give one budget, not both")
         config = TrainConfig.from_mapping({**settings, **flags}, source="train")
     except CommandError as error:
         raise CommandError(str(error).replace("--env-kwarg", "--env-kwarg/--algo-kwarg")) from None
@@ -422,6 +463,8 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
         raise CommandError(str(error)) from None
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
         raise CommandError(f"seed: must be an integer >= 0, got {config.seed!r}")
+    from dialogym.agents.builders import check_device  # torch: once the flags are parsed
+
     try:
         check_device(config.device)
     except ValueError as error:
@@ -457,7 +500,7 @@ def resume_conflicts(args: argparse.Namespace, config: TrainConfig, run_dir: Pat
             continue
         given = getattr(args, spec.name)
         if spec.name in ("env_kwargs", "algo_kwargs"):
-            given = {**saved[spec.name], **parse_env_kwargs(given)}
+            given = portable_env_kwargs({**saved[spec.name], **parse_env_kwargs(given)})
         if given != saved[spec.name]:
             flag = "--" + spec.name.replace("_", "-")
             conflicts.append(
@@ -474,6 +517,46 @@ def recorded_warm_start(run_dir: Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return corpus if isinstance(corpus, str) else None
+
+
+def print_above_bars(line: str) -> None:
+    """Print a line on stdout, above the progress bars (which stay on stderr)."""
+    tqdm.write(line, file=sys.stdout)
+
+
+@contextmanager
+def resume_hint_on_interrupt(run_dir: Path) -> Iterator[None]:
+    """On Ctrl-C in the block, say how to go on: the ``--resume`` command, if there is a checkpoint.
+
+    Raises:
+        Interrupted: on Ctrl-C, with the command that continues the run.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        if (run_dir / "checkpoint.json").is_file():
+            hint = f"continue with: dialogym train --resume {shlex.quote(str(run_dir))}"
+        else:
+            hint = "no checkpoint was taken yet: start the run again"
+        raise Interrupted(hint) from None
+
+
+def refuse_a_run_there(run_dir: Path) -> None:
+    """Refuse to start a run in a folder that holds one, finished or not (``--force`` replaces it).
+
+    Raises:
+        CommandError: ``run_dir`` holds ``metrics.json`` or ``checkpoint.json``.
+    """
+    if (run_dir / "metrics.json").is_file():
+        raise CommandError(
+            f"--out: {run_dir} holds a finished run (metrics.json); choose another --out, or"
+            " --force to replace it"
+        )
+    if (run_dir / "checkpoint.json").is_file():
+        raise CommandError(
+            f"--out: {run_dir} holds an interrupted run; continue it with dialogym train"
+            f" --resume {shlex.quote(str(run_dir))}, or --force to start it over"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -499,21 +582,33 @@ def run(args: argparse.Namespace) -> int:
         if (run_dir / "metrics.json").is_file():
             print(f"{run_dir}: the run is finished (metrics.json); nothing to resume")
             return 0
-        metrics = train(
-            config, run_dir, resume=True, progress=progress, trust_model="trust_model" in args,
-            force="force" in args,
-        )  # fmt: skip
+        from dialogym.agents.builders import check_device
+
+        try:  # a domain file gone (or named relative to another folder): one line, now
+            check_device(config.device)
+            make_env(config.env, dict(config.env_kwargs)).close()
+        except (CommandError, ValueError) as error:
+            raise CommandError(f"--resume: {run_dir / 'config.yaml'}: {error}") from None
+        with resume_hint_on_interrupt(run_dir):
+            metrics = train(
+                config, run_dir, resume=True, progress=progress,
+                trust_model="trust_model" in args, force="force" in args, log=print_above_bars,
+            )  # fmt: skip
     else:
         config = resolve_config(args)
-        name = f"{config.algo}-{config.env.split('/')[-1]}-s{config.seed}"
+        name = run_name(config.algo, config.env, config.env_kwargs, config.seed)
         run_dir = Path(getattr(args, "out", None) or Path("runs") / name)
+        if "force" not in args:
+            refuse_a_run_there(run_dir)
         make_env(config.env, config.env_arguments).close()  # bad env or kwargs: one line, now
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")
-        metrics = train(
-            config, run_dir, progress=progress, warm_start_corpus=corpus, force="force" in args
-        )
+        with resume_hint_on_interrupt(run_dir):
+            metrics = train(
+                config, run_dir, progress=progress, warm_start_corpus=corpus,
+                force="force" in args, log=print_above_bars,
+            )  # fmt: skip
     print(
         f"{run_dir}: success {metrics['success_rate']:.3f} over {metrics['episodes']} test"
         f" dialogues after {metrics['dialogues']} training dialogues"

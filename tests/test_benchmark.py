@@ -198,3 +198,15 @@ def test_a_benchmark_without_learners_has_one_column_per_figure(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "| task | policy | success % | return | turns |" in result.stdout
     assert "tests of 5 dialogues. Every policy is tested once." in result.stdout
+
+
+def test_one_seed_has_no_spread_and_a_budget_below_eval_every_works(tmp_path: Path) -> None:
+    result = dialogym("benchmark", "--task", "env1", "--policy", "maskable_ppo", "--policy",
+                      "greedy", "--dialogues", "8", "--eval-every", "300", "--eval-episodes", "2",
+                      "--seeds", "1", "--episodes", "4", "--out", str(tmp_path), "--no-progress")  # fmt: skip
+    assert result.returncode == 0, result.stderr  # no periodic test: no evaluations.json
+    learner = next(line for line in result.stdout.splitlines() if "| maskable_ppo |" in line)
+    assert re.fullmatch(
+        r"\| env1 \| maskable_ppo \| \d+\.\d ± – \| -?\d+\.\d\d ± – \| \d+\.\d\d ± – \|", learner
+    )
+    assert "± 0.0" not in result.stdout

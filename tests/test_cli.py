@@ -72,3 +72,89 @@ def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
 def test_unknown_command_is_one_line() -> None:
     result = dialogym("dance")
     assert result.returncode == 2 and "unknown command" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "needle"),
+    [
+        ("improve", ["--start", "smollm2", "--out", "r", "--min-return", "3"], "--min-return"),
+        ("improve", ["--resume", "r", "--dialogues", "5", "--seed", "2"], "--dialogues, --seed"),
+        ("finetune", ["--corpus", "c.jsonl", "--out", "o", "--device", "cuda:99"], "--device"),
+    ],
+)
+def test_contradictory_or_impossible_flags_are_one_line(
+    command: str, args: list[str], needle: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dialogym.cli", command, *args],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )  # fmt: skip
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and needle in lines[0], result.stderr
+    assert not list(tmp_path.iterdir())  # refused before anything is written
+
+
+def test_a_negative_show_is_refused() -> None:
+    result = dialogym("evaluate", "--episodes", "1", "--show", "-1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--show: expected an integer >= 0" in result.stderr.strip().splitlines()[-1]
+
+
+def test_improve_with_a_start_that_cannot_play_leaves_nothing_to_resume(tmp_path: Path) -> None:
+    (tmp_path / "notmodel").mkdir()
+    args = ["improve", "--env", "dialogym/PyDialEnv1-v0", "--start", "notmodel", "--rounds",
+            "1", "--dialogues", "4", "--eval-episodes", "4", "--out", "runs/imp1"]  # fmt: skip
+
+    def improve() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dialogym.cli", *args],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+
+    first = improve()
+    lines = first.stderr.strip().splitlines()
+    assert first.returncode == 2 and len(lines) == 1 and "--start" in lines[0], first.stderr
+    assert not (tmp_path / "runs" / "imp1" / "improve.json").exists()
+    second = improve()  # the same one-line error, not "holds a run already"
+    assert second.stderr == first.stderr
+
+
+HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "transformers")
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train", "benchmark", "simulate", "models",
+                                     "finetune", "improve"])  # fmt: skip
+def test_help_loads_no_heavy_module(command: str) -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "from dialogym.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+        f"    main([{command!r}, '--help'])\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules], 'default' in out.getvalue())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == f"[] {command != 'models'}", result.stderr  # defaults shown
+
+
+def test_help_describes_every_command_and_version_prints() -> None:
+    from dialogym import __version__
+    from dialogym.cli import COMMANDS
+
+    listed = dialogym("--help").stdout
+    for command in COMMANDS:
+        line = next(line for line in listed.splitlines() if line.startswith(f"  {command} "))
+        assert len(line.split()) > 3  # a description after the name
+    assert dialogym("--version").stdout == f"dialogym {__version__}\n"
+
+
+def test_ctrl_c_while_a_command_is_still_loading_is_one_line(tmp_path: Path) -> None:
+    # The command starts loading torch and SB3 (seconds); Ctrl-C comes 0.3 s into it.
+    probe = (
+        "import os, signal, sys, threading\n"
+        "from dialogym.cli import main\n"
+        "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        f"sys.exit(main(['train', '--out', {str(tmp_path / 'run')!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 130
+    assert result.stderr.strip().splitlines() == ["dialogym train: interrupted"], result.stderr

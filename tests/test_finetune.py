@@ -79,7 +79,7 @@ def test_finetune_save_load_evaluate_round_trip(corpus: Path, tmp_path: Path) ->
     out = tmp_path / "policy"
     code = finetune_main(
         ["--corpus", str(corpus), "--out", str(out), "--max-examples", "6", "--batch", "3",
-         "--layers", "1", "--lr", "1e-3", "--no-progress"]
+         "--layers", "1", "--lr", "1e-3", "--no-progress", "--export", str(tmp_path / "hf")]
     )  # fmt: skip
     assert code == 0
     manifest = json.loads((out / MANIFEST).read_text())
@@ -90,6 +90,10 @@ def test_finetune_save_load_evaluate_round_trip(corpus: Path, tmp_path: Path) ->
     name = manifest["trained"][0]
     changed = dict(tuned.model.named_parameters())[name]
     assert not changed.equal(dict(base.model.named_parameters())[name])
+    from transformers import AutoModelForCausalLM  # the export loads outside dialogym
+
+    exported = AutoModelForCausalLM.from_pretrained(tmp_path / "hf")
+    assert dict(exported.named_parameters())[name].float().equal(changed.float().cpu())
     report = tmp_path / "eval.json"
     code = evaluate_main(
         [*ENV, "--policy", f"llm:{out}", "--episodes", "2", "--num-envs", "2",

@@ -267,7 +267,10 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
 
 
 def check_device(device: str) -> None:
-    """Fail in one line on a torch device name torch does not know (``banana``).
+    """Fail in one line on a device name torch does not know, or one this machine lacks.
+
+    ``banana`` is no device; ``cuda`` without CUDA, ``cuda:3`` with one GPU and ``mps`` off a
+    Mac are devices this machine lacks.
 
     Raises:
         ValueError: ``device: ...``.
@@ -275,11 +278,18 @@ def check_device(device: str) -> None:
     import torch
 
     try:
-        torch.device(device)
+        chosen = torch.device(device)
     except (RuntimeError, TypeError):
         raise ValueError(
             f"device: {device!r} is not a torch device (cpu, cuda, cuda:0, mps, ...)"
         ) from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} asked for, but CUDA is not available here (cpu?)")
+    if chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise ValueError(f"device: {device!r} asked for, but this machine has {count} CUDA devices")
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device: {device!r} asked for, but MPS is not available here (cpu?)")
 
 
 def speaks(env_kwargs: Mapping[str, Any]) -> bool:
@@ -337,7 +347,8 @@ def make_vec_env(
     """
     monitored: VecEnv
     if not subprocess and speaks(env_kwargs):
-        from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv
+        from dialogym.envs.sb3 import SB3VecEnv
+        from dialogym.envs.vector import DialogueVectorEnv
 
         batched = SB3VecEnv(DialogueVectorEnv(env_id, n_envs, **env_kwargs))
         batched.seed(seed)

@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from dialogym.agents.builders import check_algo_kwargs, get_algorithm
 from dialogym.domains.domain import DomainError, excerpt, shorten
 from dialogym.domains.native import DOMAIN_YAML_TAGS, DomainLimits, check_yaml_events, read_text
 from dialogym.envs.registration import checked_env
@@ -98,6 +97,8 @@ class TrainConfig:
     device: str = field(default="cpu", metadata={"help": "torch device"})
 
     def __post_init__(self) -> None:
+        from dialogym.agents.builders import check_algo_kwargs, get_algorithm  # SB3: not at import
+
         algorithm = get_algorithm(self.algo)
         check_algo_kwargs(algorithm, self.algo_kwargs)
         for name in ("dialogues", "timesteps", "n_envs"):
@@ -129,7 +130,9 @@ class TrainConfig:
             )
         if self.target_success is not None and not 0.0 < self.target_success <= 1.0:
             raise ValueError(f"target_success: must lie in (0, 1], got {self.target_success!r}")
-        if self.init is not None and (not isinstance(self.init, str) or not self.init.endswith(".zip")):
+        if self.init is not None and (
+            not isinstance(self.init, str) or not self.init.endswith(".zip")
+        ):
             raise ValueError(f"init: must be the path of a model .zip, got {self.init!r}")
         if not isinstance(self.env_kwargs, Mapping) or not isinstance(self.algo_kwargs, Mapping):
             raise ValueError("env_kwargs and algo_kwargs: must be mappings")
@@ -142,12 +145,19 @@ class TrainConfig:
     @property
     def env_arguments(self) -> dict[str, Any]:
         """The env's arguments: ``env_kwargs`` with those the algorithm's policy needs."""
+        from dialogym.agents.builders import get_algorithm
+
         return {**get_algorithm(self.algo).env_kwargs, **self.env_kwargs}
 
     @property
     def training_env_arguments(self) -> dict[str, Any]:
-        """The arguments of the envs the agent learns in: `env_arguments`, with the
-        algorithm's training reward under the rewards ``env_kwargs`` set (tests never use it)."""
+        """The arguments of the envs the agent learns in (never of those it is tested in).
+
+        `env_arguments`, with the algorithm's training reward under the rewards ``env_kwargs``
+        sets.
+        """
+        from dialogym.agents.builders import get_algorithm
+
         arguments = self.env_arguments
         shaping = get_algorithm(self.algo).training_reward
         reward = arguments.get("reward")
@@ -167,11 +177,15 @@ class TrainConfig:
         """``reward_scale``, or the algorithm's."""
         if self.reward_scale is not None:
             return float(self.reward_scale)
+        from dialogym.agents.builders import get_algorithm
+
         return get_algorithm(self.algo).reward_scale
 
     @property
     def parallel_envs(self) -> int:
         """``n_envs``, or the algorithm's default."""
+        from dialogym.agents.builders import get_algorithm
+
         return self.n_envs or get_algorithm(self.algo).n_envs
 
     @classmethod

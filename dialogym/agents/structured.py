@@ -227,6 +227,7 @@ class MaskableSlotPolicy(_Structured, MaskableActorCriticPolicy):
 
 def parameter_count(width: int) -> int:
     """Parameters of a structured policy of embedding size ``width`` (actor, critic, value)."""
+
     def mlp(inputs: int) -> int:
         return (inputs + 1) * width + (width + 1) * width
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import operator
+import warnings
 from collections.abc import Mapping
 from os import PathLike
 from typing import TYPE_CHECKING, Any, NamedTuple, SupportsFloat
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, SupportsFloat
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.envs.registration import EnvSpec
 
 from dialogym.acts import BYE, HELLO, NULL, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
 
 LAYOUTS = ("flat", "slots")
 """Observation and action layouts: the domain's own (``flat``) or the same for every domain."""
+FRAME_RENDER_MODES = ("rgb_array", "rgb_array_list", "depth_array", "depth_array_list")
+"""Gymnasium's image modes: asked for, they warn and render nothing (a dialogue has no frames)."""
 
 _OPENING: Acts = (Act(HELLO),)
 _NOT_CARRIED_OUT: Acts = (Act(NULL),)
@@ -178,7 +183,8 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     Every step: ``turn``, ``action`` (name), ``system_acts``, ``user_acts`` (the truth),
     ``hypotheses`` (what the system heard), ``belief`` (slot -> (best value, probability)),
     ``matches`` (entities matching the believed constraints), ``reward_parts`` and
-    ``action_mask``. At the end also ``success``, ``success_parts``, ``hung_up``, ``goal``
+    ``action_mask``. At the end also ``success`` (and ``is_success``, the same, for SB3's
+    ``Monitor`` and ``EvalCallback``), ``success_parts``, ``hung_up``, ``goal``
     (one-line description) and ``turns``. ``reset`` returns ``turn``, ``goal`` and the first
     turn's acts and hypotheses, and the mask. Whenever utterances are generated (text channel,
     text observations, or a ``generator`` given): ``system_text``, ``user_text`` and
@@ -199,7 +205,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
     | ``nbest`` | int | ``5`` | most readings per user turn (PyDial's ``nbestsize``), plus one ``null()`` holding the leftover confidence |
     | ``goal`` | GoalConfig or dict | defaults | how goals are drawn |
     | ``reward`` | RewardConfig or dict | ``+20/0/-1`` | success, failure and per-turn reward |
-    | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` |
+    | ``render_mode`` | str | ``None`` | ``"ansi"`` or ``"human"`` (an image mode, such as ``"rgb_array"``, warns and renders nothing) |
     | ``channel`` | str | ``"semantic"`` | ``"semantic"`` or ``"text"`` (see Channel) |
     | ``generator`` | str or Generator | ``None`` | ``"template"``, ``"llm"`` (SmolLM2, checked, template fallback) or an instance; ``None``: templates when text is needed |
     | ``encoder`` | str, path or TextEncoder | ``"minilm"`` | text encoder model for ``obs`` with text |
@@ -255,7 +261,9 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         if layout not in LAYOUTS:
             raise ValueError(f"layout: unknown layout {layout!r}; choose one of {LAYOUTS}")
         if layout == "slots" and obs != "belief":
-            raise ValueError(f"layout: 'slots' reads the belief only; it needs obs='belief', not {obs!r}")
+            raise ValueError(
+                f"layout: 'slots' reads the belief only; it needs obs='belief', not {obs!r}"
+            )
         if obs not in OBSERVATIONS:
             raise ValueError(f"obs: unknown observation {obs!r}; choose one of {OBSERVATIONS}")
         if channel not in CHANNELS:
@@ -266,6 +274,15 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             raise ValueError(f"masks: must be True or False, got {masks!r}")
         if isinstance(ser, bool) or not isinstance(ser, int | float) or not 0.0 <= ser <= 1.0:
             raise ValueError(f"ser: must be a number in [0, 1], got {ser!r}")
+        if render_mode in FRAME_RENDER_MODES:
+            # Tools ask for frames by default (SB3's make_vec_env: rgb_array): dialogues have
+            # none, so they run unrendered rather than fail.
+            warnings.warn(
+                f"render_mode: dialogym renders text ({', '.join(self.metadata['render_modes'])}),"
+                f" not {render_mode!r}; rendering is off",
+                stacklevel=2,
+            )
+            render_mode = None
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode: unknown mode {render_mode!r};"
@@ -461,6 +478,7 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
             reward_parts["end"] = config.success if success else config.failure
             reward += reward_parts["closing"] + reward_parts["end"]
             info["success"] = success
+            info["is_success"] = success  # the key SB3's Monitor and EvalCallback read
             info["success_parts"] = parts
             info["hung_up"] = reply.hung_up
             info["goal"] = self.goal.describe() if self.goal else ""
@@ -504,6 +522,23 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         if self.language is None:
             return self.encoder.encode(self.tracker)
         return self.language.observe([self.encoder.encode(self.tracker)], [self.conversation])[0]
+
+    @property
+    def spec(self) -> EnvSpec | None:
+        """The env's Gymnasium spec, with ``max_episode_steps`` its own ``max_turns``.
+
+        The env truncates and judges a dialogue at ``max_turns`` itself, so it is registered
+        without ``TimeLimit`` (which would cut a longer dialogue short of its verdict); tools
+        that read the limit from the spec (RL Zoo's time features) find it here.
+        """
+        made = self.__dict__.get("_spec")
+        if made is None or made.max_episode_steps == self.max_turns:
+            return made
+        return dataclasses.replace(made, max_episode_steps=self.max_turns)
+
+    @spec.setter
+    def spec(self, value: EnvSpec | None) -> None:
+        self.__dict__["_spec"] = value
 
     def action_masks(self) -> np.ndarray:
         """The 0/1 ``np.int8`` mask of allowed actions for the current observation."""

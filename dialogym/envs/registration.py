@@ -24,12 +24,21 @@ ENV_IDS: tuple[str, ...] = ("dialogym/Dialogue-v0", *PYDIAL_TASKS)
 """Every id dialogym registers."""
 
 
+VECTOR_ENTRY_POINT = "dialogym.envs.vector:make_vector_env"
+"""What ``gymnasium.make_vec`` builds for a dialogym id: one batched `DialogueVectorEnv`."""
+
+
 def register_envs() -> None:
     """Register every dialogym id (idempotent).
 
-    The environments are registered without Gymnasium's passive checker and order-enforcing
-    wrappers, so ``gymnasium.make`` returns the `DialogueEnv` itself: ``env.action_masks()``
-    works directly, and a step costs no wrapper overhead. The test-suite runs the checkers.
+    The environments are registered without Gymnasium's passive checker, order-enforcing and
+    ``TimeLimit`` wrappers, so ``gymnasium.make`` returns the `DialogueEnv` itself:
+    ``env.action_masks()`` works directly, and a step costs no wrapper overhead (the
+    test-suite runs the checkers). The env truncates a dialogue itself, at ``max_turns``, and
+    judges it there; its ``spec.max_episode_steps`` says so (`DialogueEnv.spec`), so no
+    ``TimeLimit`` cuts a dialogue short of its verdict, whatever ``max_turns`` is.
+    ``gymnasium.make_vec`` builds one `DialogueVectorEnv` (batched text generation and
+    encoding).
     """
     for env_id in ENV_IDS:
         if env_id in registry:
@@ -37,6 +46,7 @@ def register_envs() -> None:
         register(
             id=env_id,
             entry_point=ENTRY_POINT,
+            vector_entry_point=VECTOR_ENTRY_POINT,
             kwargs=dict(PYDIAL_TASKS.get(env_id, {})),
             order_enforce=False,
             disable_env_checker=True,

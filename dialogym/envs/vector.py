@@ -1,4 +1,4 @@
-"""Batched dialogues: a Gymnasium `VectorEnv` that steps N `DialogueEnv`s together, and its SB3 face.
+"""Batched dialogues: a Gymnasium `VectorEnv` that steps N `DialogueEnv`s together.
 
 Each step runs every dialogue's semantic half (system acts, user reply) in turn, then sends all
 the utterances to write as **one** generator batch, hears them, and sends every observation's
@@ -28,10 +28,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
-from stable_baselines3.common.vec_env import VecEnv
 
 from dialogym.envs.dialogue import _OPENING, DialogueEnv
 from dialogym.envs.language import Texts
+from dialogym.envs.registration import ENV_IDS
 
 StepLists = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]
 """Observations, rewards, terminated, truncated, and one info dict per dialogue."""
@@ -187,6 +187,25 @@ class DialogueVectorEnv(VectorEnv):
         return merge_infos(infos, self.num_envs)
 
 
+def make_vector_env(
+    num_envs: int, max_episode_steps: int | None = None, **kwargs: Any
+) -> DialogueVectorEnv:
+    """``gymnasium.make_vec``'s vector entry point for every dialogym id.
+
+    ``kwargs`` are the id's own arguments with the caller's (``make_vec`` merges them);
+    ``max_episode_steps`` (the id's, or the caller's) ends the dialogues unless ``max_turns``
+    is given.
+
+    >>> import gymnasium as gym
+    >>> venv = gym.make_vec("dialogym/PyDialEnv3-v0", num_envs=2)
+    >>> type(venv).__name__, venv.num_envs, venv.envs[0].ser, venv.envs[0].max_turns
+    ('DialogueVectorEnv', 2, 0.15, 25)
+    """
+    if max_episode_steps is not None:
+        kwargs.setdefault("max_turns", max_episode_steps)
+    return DialogueVectorEnv(ENV_IDS[0], num_envs, **kwargs)  # Dialogue-v0 takes every argument
+
+
 def merge_infos(infos: Sequence[Mapping[str, Any]], size: int) -> dict[str, Any]:
     """The infos of ``size`` envs in Gymnasium's vector layout, built a key at a time.
 
@@ -219,69 +238,3 @@ def _info_array(value: Any, size: int) -> np.ndarray:
     if isinstance(value, np.ndarray):
         return np.zeros((size, *value.shape), dtype=value.dtype)
     return np.full(size, None, dtype=object)
-
-
-class SB3VecEnv(VecEnv):
-    """`DialogueVectorEnv` as Stable-Baselines3's `VecEnv` (``terminal_observation`` included).
-
-    MaskablePPO reads the masks through ``env_method("action_masks")``, which this provides.
-
-    Args:
-        venv: The vector environment to drive.
-    """
-
-    def __init__(self, venv: DialogueVectorEnv) -> None:
-        self.venv = venv
-        super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
-        self._actions: Any = None
-
-    def reset(self) -> np.ndarray:
-        """Reset every dialogue, with the seeds given to `seed` if any."""
-        seeds = self._seeds if any(s is not None for s in self._seeds) else None
-        observations, infos = self.venv.reset_lists(seeds)
-        self.reset_infos = infos
-        self._reset_seeds()
-        return observations
-
-    def step_async(self, actions: np.ndarray) -> None:
-        """Keep the actions for `step_wait`."""
-        self._actions = actions
-
-    def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
-        """Step every dialogue; ended ones restart, their last observation kept in the info."""
-        observations, rewards, terminated, truncated, infos = self.venv.step_lists(self._actions)
-        results = []
-        for i, info in enumerate(infos):
-            if "final_info" in info:
-                final = dict(info.pop("final_info"))
-                final["terminal_observation"] = info.pop("final_obs")
-                final["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
-                self.reset_infos[i] = info
-                info = final
-            results.append(info)
-        return observations, rewards.astype(np.float32), terminated | truncated, results
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-        """An attribute of the selected dialogues' environments."""
-        return [getattr(self.venv.envs[i], attr_name) for i in self._get_indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
-        """Set an attribute on the selected dialogues' environments."""
-        for i in self._get_indices(indices):
-            setattr(self.venv.envs[i], attr_name, value)
-
-    def env_method(
-        self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any
-    ) -> list[Any]:
-        """Call a method of the selected dialogues' environments."""
-        return [
-            getattr(self.venv.envs[i], method_name)(*method_args, **method_kwargs)
-            for i in self._get_indices(indices)
-        ]
-
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
-        """The dialogues' environments are never wrapped."""
-        return [False for _ in self._get_indices(indices)]

@@ -62,9 +62,39 @@ class BeliefRulePolicy(SingleObservationPolicy):
 
     @classmethod
     def for_env(cls: type[_RulePolicy], env: object) -> _RulePolicy:
-        """Build the policy for an env (wrapped or not) from its feature and action names."""
-        unwrapped = getattr(env, "unwrapped", env)
-        return cls(unwrapped.feature_names, unwrapped.action_names)  # type: ignore[attr-defined]
+        """Build the policy for an env (wrapped or not) from its feature and action names.
+
+        Raises:
+            ValueError: the env's observation does not start with its belief features
+                (``obs="text"``, a layout other than the flat one), so the rules cannot read
+                it; one line saying which observation would do.
+        """
+        unwrapped: Any = getattr(env, "unwrapped", env)
+        names = list(getattr(unwrapped, "feature_names", ()))
+        observation = getattr(unwrapped, "observation_space", None)
+        reads = {"obs": getattr(unwrapped, "obs_kind", "belief")}
+        if hasattr(unwrapped, "layout"):
+            reads["layout"] = unwrapped.layout
+        shape = getattr(observation, "shape", None) or (0,)
+        if (
+            not names
+            or not reads["obs"].startswith("belief")
+            or reads.get("layout", "flat") != "flat"
+            or len(shape) != 1
+            or shape[0] < len(names)
+        ):
+            given = ", ".join(f"{key}={value!r}" for key, value in reads.items())
+            raise ValueError(
+                f"{cls.__name__} reads the belief features at the start of the observation,"
+                f" which this env's ({given}) does not hold: use obs=belief or obs=belief+text"
+                " (flat layout)"
+            )
+        try:
+            return cls(names, unwrapped.action_names)
+        except KeyError as error:
+            raise ValueError(
+                f"{cls.__name__}: the env has no feature or action {error} that its rules read"
+            ) from None
 
     def act(self, observation: np.ndarray, action_mask: np.ndarray | None) -> int:
         """The first action of `wishes` that the mask allows, else the first allowed action."""

@@ -298,6 +298,26 @@ def save_policy_model(
         partial.replace(out)
 
 
+def export_model(loaded: LoadedModel, out: Path) -> None:
+    """Write the whole model as a transformers folder: ``AutoModelForCausalLM.from_pretrained(out)``.
+
+    A policy directory (`save_policy_model`) holds only the trained tensors and names its base;
+    this writes every tensor, the config and the tokenizer, for tools outside dialogym. Written
+    beside ``out`` first and moved into place, so ``out`` is complete or absent.
+
+    Raises:
+        ModelError: ``out`` exists already (never replaced: it may be someone's model).
+    """
+    if out.exists():
+        raise ModelError(f"{out} exists; export into a new folder")
+    partial = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    loaded.model.save_pretrained(partial, safe_serialization=True)
+    loaded.tokenizer.save_pretrained(partial)
+    partial.replace(out)
+
+
 class CandidateScorer:
     """Scores candidate continuations of prompts with a causal LM, prompts batched, cache shared.
 

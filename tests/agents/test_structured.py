@@ -146,7 +146,9 @@ def test_the_training_reward_marks_what_the_masks_would_forbid_and_tests_never_s
         inform = env.unwrapped.action_names.index("inform")  # nothing offered yet: forbidden
         _, reward, _, _, info = env.step(inform)
         rewards.append((reward, info["reward_parts"].get("forbidden")))
-        request = env.unwrapped.action_names.index(f"request:{env.unwrapped.domain.system_requestable[0]}")
+        request = env.unwrapped.action_names.index(
+            f"request:{env.unwrapped.domain.system_requestable[0]}"
+        )
         _, reward, _, _, info = env.step(request)
         rewards.append((reward, info["reward_parts"].get("forbidden")))
     assert rewards == [(-2.0, -1.0), (-1.0, 0.0), (-1.0, None), (-1.0, None)]

@@ -324,8 +324,8 @@ def test_train_warm_start_clones_once_and_resume_does_not_repeat_it(
     assert resumed.returncode == 0, resumed.stderr
     assert (out / "warm_start.json").stat().st_mtime_ns == written
     assert (out / "metrics.json").is_file()
-    # A fresh run into the folder, without warm start, leaves no stale record of one.
-    again = dialogym("train", *TINY, "--out", str(out))
+    # A fresh run replacing it (--force), without warm start, leaves no stale record of one.
+    again = dialogym("train", *TINY, "--out", str(out), "--force")
     assert again.returncode == 0, again.stderr
     assert not (out / "warm_start.json").exists()
     assert json.loads((out / "evaluations.json").read_text())[0]["dialogues"] > 0

@@ -9,7 +9,8 @@ from gymnasium.vector import VectorEnv
 from sb3_contrib import MaskablePPO
 
 import dialogym  # noqa: F401
-from dialogym.envs.vector import DialogueVectorEnv, SB3VecEnv, merge_infos
+from dialogym.envs.sb3 import SB3VecEnv
+from dialogym.envs.vector import DialogueVectorEnv, merge_infos
 
 
 def first_allowed(masks: np.ndarray, step: int) -> list[int]:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import dialogym  # noqa: F401  (registers the ids)
+from dialogym import dialogues
 from dialogym.envs.vector import DialogueVectorEnv
-from dialogym.evaluate import play_batched
 from dialogym.models import ModelError
 from dialogym.policies import make_policy
 from dialogym.policies.llm import (
@@ -146,7 +146,7 @@ def test_live_prompt_is_the_one_rebuilt_from_the_corpus_line(
         live.append(policy.prompt(env))
         venv.step_lists([int(np.flatnonzero(env.action_masks())[0])])
     record = json.loads(
-        play_batched(ENV, {}, "handcrafted", 1, 11, 1)[0][1]
+        dialogues.play(ENV, {}, "handcrafted", 1, 11, 1)[0].line
     )  # same seed: same opening
     turns = record["transcript"]
     slots = request_slots(env.action_names)

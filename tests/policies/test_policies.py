@@ -212,3 +212,27 @@ def test_predict_handles_batches_and_masks() -> None:
 def test_unknown_policy_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown policy.*greedy"):
         make_policy("clever", gym.make("dialogym/Dialogue-v0"))
+
+
+@pytest.mark.parametrize("name", ["handcrafted", "greedy"])
+def test_a_rule_policy_refuses_an_observation_it_cannot_read(name: str) -> None:
+    from dialogym.models import where
+
+    if where("minilm") is None:
+        pytest.skip("the MiniLM text encoder is not on this machine")
+    with pytest.raises(ValueError, match=r"obs='text'.*use obs=belief or obs=belief\+text"):
+        make_policy(name, gym.make("dialogym/PyDialEnv3-v0", obs="text"))
+    readable = gym.make("dialogym/PyDialEnv3-v0", obs="belief+text")  # the belief comes first
+    assert make_policy(name, readable).predict(readable.reset(seed=0)[0])[0] >= 0
+
+
+def test_a_rule_policy_refuses_a_layout_other_than_the_flat_one() -> None:
+    import types
+
+    env = gym.make("dialogym/PyDialEnv1-v0").unwrapped
+    slots = types.SimpleNamespace(**{
+        name: getattr(env, name) for name in ("feature_names", "action_names", "obs_kind")
+    }, observation_space=env.observation_space, layout="slots")  # fmt: skip
+    with pytest.raises(ValueError, match="layout='slots'"):
+        HandcraftedPolicy.for_env(slots)
+    assert isinstance(HandcraftedPolicy.for_env(env), HandcraftedPolicy)

@@ -139,7 +139,7 @@ def test_trust_model_reaches_the_llm_policy_of_the_commands(tmp_path: Path) -> N
     import gymnasium as gym
 
     from dialogym.cli import CommandError
-    from dialogym.evaluate import load_policy
+    from dialogym.dialogues import load_policy
 
     folder = tiny_model(tmp_path / "model")
     weights = __import__("safetensors.torch").torch.load_file(folder / "model.safetensors")
