@@ -217,11 +217,11 @@ class _Structured:
         return {**super()._get_constructor_parameters(), "width": self.width}  # type: ignore[misc]
 
 
-class SlotPolicy(_Structured, ActorCriticPolicy):
+class SlotPolicy(_Structured, ActorCriticPolicy):  # type: ignore[misc]  # its own networks
     """The structured policy for PPO and A2C (see the module docstring)."""
 
 
-class MaskableSlotPolicy(_Structured, MaskableActorCriticPolicy):
+class MaskableSlotPolicy(_Structured, MaskableActorCriticPolicy):  # type: ignore[misc]
     """The structured policy for MaskablePPO (see the module docstring)."""
 
 
