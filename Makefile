@@ -31,9 +31,9 @@ browser:
 
 demo: install
 	$(BIN)/dialogym evaluate --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --policy handcrafted --episodes 3 --show 1 --no-progress
-	$(BIN)/dialogym train --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --algo maskable_ppo --dialogues 4000 --seed 0 --out runs/demo-maskable-ppo
+	$(BIN)/dialogym train --env dialogym/PyDialEnv1-v0 --env-kwarg domain=restaurant --algo structured_ppo --dialogues 2000 --seed 0 --out runs/demo-structured-ppo --force
 	rm -rf runs/demo-benchmark
-	$(BIN)/dialogym benchmark --task env1 --domain restaurant --policy runs/demo-maskable-ppo/model.zip --policy handcrafted --policy random --seeds 1 --episodes 500 --out runs/demo-benchmark --no-progress
+	$(BIN)/dialogym benchmark --task env1 --domain restaurant --policy runs/demo-structured-ppo/model.zip --policy handcrafted --policy random --seeds 1 --episodes 500 --out runs/demo-benchmark --no-progress
 
 test: install
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest -q

@@ -140,13 +140,13 @@ def test_default_names_hold_the_domain_and_resume_works_from_anywhere(
     tiny = [*TINY, "--dialogues", "10", "--eval-every", "5"]  # the last flag counts
     result = train_in(domain_folder, "--env-kwarg", "domain=diner.yaml", *tiny)
     assert result.returncode == 0, result.stderr
-    run = domain_folder / "runs" / "maskable_ppo-PyDialEnv1-v0-diner-s0"
+    run = domain_folder / "runs" / "structured_ppo-PyDialEnv1-v0-diner-s0"
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert saved["env_kwargs"]["domain"] == str(domain_folder / "diner.yaml")  # absolute
     # Another domain, no --out: its own folder, the first run untouched.
     other = train_in(domain_folder, "--env-kwarg", "domain=laptop", *tiny)
     assert other.returncode == 0, other.stderr
-    assert (domain_folder / "runs" / "maskable_ppo-PyDialEnv1-v0-laptop-s0" / "model.zip").exists()
+    assert (domain_folder / "runs" / "structured_ppo-PyDialEnv1-v0-laptop-s0" / "model.zip").exists()
     # Cut the first run back to its checkpoint and resume it from another folder.
     for name in ("metrics.json", "model.zip"):
         (run / name).unlink()
