@@ -81,9 +81,13 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
 
     import dialogym  # noqa: F401  (registers the ids)
     from dialogym.envs.dialogue import DialogueEnv
+    from dialogym.envs.registration import ENTRY_POINT
     from dialogym.models import ModelError
 
+    not_ours = CommandError(f"--env: {env_id} is not a dialogym environment (dialogym/...)")
     try:
+        if gym.spec(env_id).entry_point != ENTRY_POINT:
+            raise not_ours  # before its arguments, which another env would not know
         env = gym.make(env_id, **env_kwargs, **extra)
     except gym.error.Error as error:
         raise CommandError(f"--env: {error}") from None
@@ -95,7 +99,7 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
         raise CommandError(f"--env-kwarg: {error}") from None
     if not isinstance(env.unwrapped, DialogueEnv):
         env.close()
-        raise CommandError(f"--env: {env_id} is not a dialogym environment (dialogym/...)")
+        raise not_ours
     return env
 
 
