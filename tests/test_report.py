@@ -89,7 +89,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def transcripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Real ``evaluate --transcripts`` output (no env, seed nor belief in its lines)."""
+    """Real ``evaluate --transcripts`` output (the corpus format: env, seed and belief)."""
     return made_by(
         "evaluate", tmp_path_factory.mktemp("transcripts") / "handcrafted.jsonl",
         "--env", "dialogym/PyDialEnv4-v0", "--policy", "handcrafted", "--episodes", "12",
@@ -196,13 +196,14 @@ def test_goal_items_carry_the_verdict_of_their_part(corpus: Path) -> None:
     assert misheard > 0  # the corpus shows the case
 
 
-def test_evaluate_transcripts_are_read_without_belief(transcripts: Path) -> None:
+def test_evaluate_transcripts_are_read_with_their_belief(transcripts: Path) -> None:
     source = read_source(transcripts, 0, 1000)
     assert len(source.dialogues) == 12
-    assert all(turn[7] == [] and turn[6] for d in source.dialogues for turn in d["transcript"])
+    assert all(turn[6] for d in source.dialogues for turn in d["transcript"])
+    assert all(any(turn[7] for turn in d["transcript"]) for d in source.dialogues)
     assert {d["policy"] for d in source.dialogues} == {"handcrafted"}  # the file's name
     table = source.blocks[0]
-    assert table["type"] == "table" and table["rows"][0][:3] == ["handcrafted", "–", 12]
+    assert table["type"] == "table" and table["rows"][0][:3] == ["handcrafted", "env4", 12]
 
 
 def test_max_dialogues_keeps_the_first_and_counts_all(corpus: Path) -> None:
