@@ -51,7 +51,7 @@ def make_generator(
     if generator == "template":
         from dialogym.generators import TemplateGenerator
 
-        return TemplateGenerator()
+        return TemplateGenerator(domain)
     kind, _, model = generator.partition(":")
     if kind == "llm":
         from dialogym.generators.llm import LLMGenerator

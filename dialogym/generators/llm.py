@@ -498,7 +498,7 @@ class LLMGenerator:
         self.tokenizer = tokenizer
         self.model = loaded.to(self.device).eval()
         self.check = FaithfulnessCheck(domain, reader)
-        self.drafts = TemplateGenerator()
+        self.drafts = TemplateGenerator(domain)
         self.variants = variants
         self.sample = sample
         self.attempts = attempts
