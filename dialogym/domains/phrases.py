@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dialogym.domains.domain import DomainError, Problems, excerpt, problem_line
+from dialogym.domains.domain import EXCERPT_CHARS, DomainError, Problems, excerpt, problem_line, shorten
 
 if TYPE_CHECKING:
     from dialogym.domains.domain import Domain
@@ -251,7 +251,7 @@ def check_bank(where: str | Path, raw: object, complete: bool = False, field: st
     assert isinstance(raw, Mapping)
     bank: dict[str, Any] = {}
     for section, fields in raw.items():
-        at = _at(field, section if isinstance(section, str) else excerpt(section))
+        at = _at(field, _key(section))
         if section == "about":  # a note on the bank, for its readers
             if not isinstance(fields, str) or len(fields) > MAX_ROW_CHARS * 10:
                 problems.add(where, at, "must be a short text")
@@ -274,7 +274,7 @@ def check_bank(where: str | Path, raw: object, complete: bool = False, field: st
             spec = FIELDS[section].get(name) if isinstance(name, str) else None
             if spec is None:
                 known = ", ".join(FIELDS[section])
-                problems.add(where, f"{at}.{excerpt(name)}", f"unknown field (known: {known})")
+                problems.add(where, f"{at}.{_key(name)}", f"unknown field (known: {known})")
                 continue
             with problems.collecting():
                 bank[section][name] = _checked(where, f"{at}.{name}", spec, value)
@@ -285,6 +285,11 @@ def check_bank(where: str | Path, raw: object, complete: bool = False, field: st
                     problems.add(where, _at(field, f"{section}.{name}"), "missing")
     problems.raise_if_any()
     return bank
+
+
+def _key(key: object) -> str:
+    """A key read from a file as it is shown in a field's path: bounded, a string unquoted."""
+    return shorten(key, EXCERPT_CHARS) if isinstance(key, str) else excerpt(key)
 
 
 def _at(field: str, name: str) -> str:
@@ -307,10 +312,10 @@ def _checked(where: str | Path, at: str, spec: Field, value: object) -> Any:
     checked: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str) or len(key) > MAX_ROW_CHARS:
-            raise _fail(where, f"{at}.{excerpt(key)}", "a key must be a short string")
+            raise _fail(where, f"{at}.{_key(key)}", "a key must be a short string")
         if spec.keys and key not in spec.keys:
             known = ", ".join(sorted(spec.keys))
-            raise _fail(where, f"{at}.{excerpt(key)}", f"unknown key (known: {known})")
+            raise _fail(where, f"{at}.{_key(key)}", f"unknown key (known: {known})")
         if spec.kind == "roles":
             if not isinstance(item, str) or not item.strip() or len(item) > MAX_ROW_CHARS:
                 raise _fail(where, f"{at}.{key}", "must name a slot")
