@@ -267,3 +267,19 @@ def test_text_channel_succeeds_as_often_as_semantic(domain: str) -> None:
     rates = {channel: success_rate(domain, channel, 500) for channel in ("semantic", "text")}
     assert rates["semantic"] > 0.9
     assert rates["text"] >= rates["semantic"] - 0.02, rates
+
+
+def test_format_phrases_example_works(tmp_path: Path) -> None:
+    """FORMAT.md's phrase-bank example, added to its cafes example, loads and is spoken."""
+    blocks = (REPO / "dialogym" / "domains" / "FORMAT.md").read_text(encoding="utf-8").split("```")
+    example = next(b for b in blocks if b.startswith("yaml\n# in cafes.yaml"))
+    ontology = (TEST_DOMAINS / "cafes.yaml").read_text(encoding="utf-8")
+    (tmp_path / "cafes.csv").write_text(
+        (TEST_DOMAINS / "cafes.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "cafes.yaml").write_text(ontology + example[len("yaml\n") :], encoding="utf-8")
+    domain = load_domain(tmp_path / "cafes.yaml")
+    generator = TemplateGenerator(domain)
+    said = generator.render(Speaker.USER, parse_acts("inform(wifi=yes)"), _source(1))
+    assert "offering wifi" in said
+    assert RuleNLU(domain).parse(said)[0].acts == parse_acts("inform(wifi=yes)")
