@@ -22,7 +22,6 @@ from typing import Any, NoReturn
 
 import yaml
 
-from dialogym.domains.phrases import check_bank
 from dialogym.domains.domain import (
     MAX_REPORTED_PROBLEMS,
     NOT_AVAILABLE,
@@ -34,6 +33,7 @@ from dialogym.domains.domain import (
     problem_line,
     shorten,
 )
+from dialogym.domains.phrases import check_bank
 
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
 DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")

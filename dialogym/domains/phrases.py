@@ -33,7 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dialogym.domains.domain import EXCERPT_CHARS, DomainError, Problems, excerpt, problem_line, shorten
+from dialogym.domains.domain import (
+    EXCERPT_CHARS,
+    DomainError,
+    Problems,
+    excerpt,
+    problem_line,
+    shorten,
+)
 
 if TYPE_CHECKING:
     from dialogym.domains.domain import Domain
@@ -78,7 +85,9 @@ class Field:
 
 
 def _field(kind: str, allowed: str = "", required: str = "", keys: str = "") -> Field:
-    return Field(kind, frozenset(allowed.split()), frozenset(required.split()), frozenset(keys.split()))
+    return Field(
+        kind, frozenset(allowed.split()), frozenset(required.split()), frozenset(keys.split())
+    )
 
 
 _USER_ACTS = "hello affirm negate reqalts book thankyou ack repeat bye null"
@@ -168,7 +177,11 @@ class PhraseBank:
         return self._data[section][field]  # type: ignore[no-any-return]
 
     def table(self, section: str, field: str) -> Mapping[str, Rows]:
-        """A field of kind ``table``, ``acts`` or ``roles``."""
+        """A field of kind ``table`` or ``acts``."""
+        return self._data[section][field]  # type: ignore[no-any-return]
+
+    def roles(self, section: str, field: str) -> Mapping[str, str]:
+        """A field of kind ``roles`` (role -> slot)."""
         return self._data[section][field]  # type: ignore[no-any-return]
 
     def has(self, section: str) -> bool:
@@ -183,7 +196,9 @@ class PhraseBank:
 def yes_no_slots(domain: Domain) -> frozenset[str]:
     """The informable and booking slots whose values are exactly ``yes`` and ``no``."""
     values = {**domain.informable, **domain.booking}
-    return frozenset(slot for slot, slot_values in values.items() if set(slot_values) == YES_NO_VALUES)
+    return frozenset(
+        slot for slot, slot_values in values.items() if set(slot_values) == YES_NO_VALUES
+    )
 
 
 def phrase_bank(domain: Domain | None) -> PhraseBank:
@@ -223,13 +238,17 @@ def merged(base: Mapping[str, Mapping[str, Any]], own: Mapping[str, Any]) -> dic
 def _package_bank(name: str) -> PhraseBank:
     """A bank of the package; ``restaurant`` is the neutral bank with its own fields in place."""
     path = BANK_DIR / f"{name}.json"
-    data = check_bank(path, json.loads(path.read_text(encoding="utf-8")), complete=name == "neutral")
+    data = check_bank(
+        path, json.loads(path.read_text(encoding="utf-8")), complete=name == "neutral"
+    )
     if name != "neutral":
         data = merged(_package_bank("neutral")._data, data)
     return PhraseBank(data, name)
 
 
-def check_bank(where: str | Path, raw: object, complete: bool = False, field: str = "phrases") -> dict[str, Any]:
+def check_bank(
+    where: str | Path, raw: object, complete: bool = False, field: str = "phrases"
+) -> dict[str, Any]:
     """A bank read from a file, checked and made immutable (lists become tuples).
 
     Args:
@@ -337,7 +356,9 @@ def _rows(where: str | Path, at: str, spec: Field, value: object) -> Rows:
         if not isinstance(row, str) or not row.strip():
             raise _fail(where, f"{at}[{index}]", "must be a non-empty string")
         if len(row) > MAX_ROW_CHARS:
-            raise _fail(where, f"{at}[{index}]", f"has {len(row)} characters; at most {MAX_ROW_CHARS}")
+            raise _fail(
+                where, f"{at}[{index}]", f"has {len(row)} characters; at most {MAX_ROW_CHARS}"
+            )
         problem = _placeholder_problem(row, spec)
         if problem:
             raise _fail(where, f"{at}[{index}]", f"{excerpt(row)}: {problem}")

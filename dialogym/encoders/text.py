@@ -156,7 +156,9 @@ class TextEncoder:
         missing = [g for g in dict.fromkeys(grams) if g not in self._ngrams]
         for start in range(0, len(missing), self.batch_size):
             chunk = missing[start : start + self.batch_size]
-            self._ngrams.update(zip(chunk, self._postprocess(self._forward_ngrams(chunk)), strict=True))
+            self._ngrams.update(
+                zip(chunk, self._postprocess(self._forward_ngrams(chunk)), strict=True)
+            )
 
     def _forward_ngrams(self, grams: Sequence[tuple[int, ...]]) -> np.ndarray:
         """Each n-gram alone between the model's start and end tokens, pooled over its tokens."""

@@ -76,9 +76,7 @@ class TemplateGenerator:
         self._booking = (
             frozenset(domain.booking) if domain is not None else frozenset(detail) - {GENERIC}
         )
-        self._roles: Mapping[str, str] = (
-            self.bank.table("search", "slots") if self.bank.has("search") else {}
-        )  # type: ignore[assignment]
+        self._roles = self.bank.roles("search", "slots") if self.bank.has("search") else {}
         self._search = frozenset(self._roles.values())
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
@@ -233,7 +231,11 @@ class TemplateGenerator:
         """Informs (no name, no type) as one noun phrase, and the acts in the order it says."""
         values = {a.slot: a.value for a in informs}
         roles = self._roles
-        if roles and set(values) <= self._search and ({roles["kind"], roles["where"]} & set(values)):
+        if (
+            roles
+            and set(values) <= self._search
+            and ({roles["kind"], roles["where"]} & set(values))
+        ):
             return self._search_phrase(informs, values, rng, after_type=False)
         return self._listed(informs, rng)
 
@@ -248,7 +250,11 @@ class TemplateGenerator:
         return plain + yes_no, ", ".join(parts)
 
     def _search_phrase(
-        self, informs: Acts, values: dict[str | None, str | None], rng: RandomSource, after_type: bool
+        self,
+        informs: Acts,
+        values: dict[str | None, str | None],
+        rng: RandomSource,
+        after_type: bool,
     ) -> tuple[Acts, str]:
         """The bank's ``search`` noun phrase of its three roles (``cheap thai food in the north``).
 
@@ -291,7 +297,7 @@ class TemplateGenerator:
         for act in details:
             phrase = _pick(self._row(detail, act.slot), rng)
             if act.value == "1" and act.slot in one:
-                phrase = _pick(one[act.slot], rng)
+                phrase = _pick(one[act.slot or GENERIC], rng)
             phrases.append(phrase.format(value=self._value(act), slot=slot_words(act.slot or "")))
         return " ".join(phrases)
 
@@ -307,7 +313,9 @@ class TemplateGenerator:
         """``Not italian, I want thai food.``: the acts in the order the sentence says them."""
         frame = _pick(self._row(self.bank.table("user", "replace"), denied.slot), rng)
         text = frame.format(
-            denied=self._value(denied), wanted=self._value(wanted), slot=slot_words(denied.slot or "")
+            denied=self._value(denied),
+            wanted=self._value(wanted),
+            slot=slot_words(denied.slot or ""),
         )
         first = frame.index("{denied}") < frame.index("{wanted}")
         return ((denied, wanted) if first else (wanted, denied)), text
@@ -373,7 +381,9 @@ class TemplateGenerator:
             and {roles["kind"], roles["where"]} <= set(values) <= self._search
         ):
             price = values.get(roles["price"])
-            dishes = self.bank.rows("search", "system_priced_dish" if price is not None else "system_dish")
+            dishes = self.bank.rows(
+                "search", "system_priced_dish" if price is not None else "system_dish"
+            )
             dish = _pick(dishes, rng).format(kind=values[roles["kind"]], price=price)
             place = _pick(self.bank.rows("search", "place"), rng)
             place = place.format(where=values[roles["where"]])

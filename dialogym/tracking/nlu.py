@@ -144,7 +144,11 @@ class RuleNLU:
             for value in slot_values:
                 said = _surfaces(value, synonyms.get(value, ()))
                 if slot in yes_no:  # "yes" alone is an affirm: the value is said with the slot
-                    said = {form for name in slot_names(slot, domain) for form in bank.yes_no(name, value)}
+                    said = {
+                        form
+                        for name in slot_names(slot, domain)
+                        for form in bank.yes_no(name, value)
+                    }
                     said = {_normalised(form) for form in said} | set(synonyms.get(value, ()))
                 for surface in said:
                     readings = surfaces.setdefault(surface, [])

@@ -91,7 +91,11 @@ def test_neutral_bank_is_complete_and_neutral() -> None:
             continue
         for name, spec in fields.items():
             value = bank.rows(section, name) if spec.kind == "rows" else bank.table(section, name)
-            rows = value if spec.kind == "rows" else [r for k, v in value.items() if k != "food" for r in v]  # type: ignore[union-attr]
+            rows = (
+                value
+                if spec.kind == "rows"
+                else [r for k, v in value.items() if k != "food" for r in v]
+            )  # type: ignore[union-attr]
             assert rows, (section, name)
             said = [r for r in rows if any(w in r.lower().split() for w in words)]
             assert not said, (section, name, said)

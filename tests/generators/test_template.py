@@ -4,8 +4,8 @@ round-trips through the rule NLU on every domain, seeded choices."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
