@@ -33,7 +33,7 @@ from dialogym.domains.domain import (
     problem_line,
     shorten,
 )
-from dialogym.domains.phrases import check_bank
+from dialogym.domains.phrases import check_bank, phrase_bank
 
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
 DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")
@@ -741,7 +741,7 @@ def domain_from_mapping(
     entities = read_database(db_path, slots, table, limits)
     source = source or str(path)
     try:
-        return Domain(
+        domain = Domain(
             name=name,
             informable=informable,
             system_requestable=system_requestable,
@@ -755,6 +755,9 @@ def domain_from_mapping(
             entity_type=entity_type.strip(),
             phrases=phrases,
         )
+        if phrases:  # a domain's own fields and its base must make a whole bank
+            phrase_bank(domain)
+        return domain
     except DomainError as err:  # a check the loader missed: still the file, not the source
         own_file = str(path)
         raise DomainError(

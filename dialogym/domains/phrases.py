@@ -213,7 +213,11 @@ def phrase_bank(domain: Domain | None) -> PhraseBank:
     bank = _package_bank(base)
     if not own:
         return bank
-    return PhraseBank(merged(bank._data, own), f"{base}+{domain.source}")
+    data = merged(bank._data, own)
+    problems = Problems()
+    _check_complete(domain.source, data, "phrases", problems)
+    problems.raise_if_any()
+    return PhraseBank(data, f"{base}+{domain.source}")
 
 
 def base_name(domain: Domain) -> str:
@@ -298,12 +302,26 @@ def check_bank(
             with problems.collecting():
                 bank[section][name] = _checked(where, f"{at}.{name}", spec, value)
     if complete:
-        for section, fields in FIELDS.items():
-            for name in fields:
-                if section not in OPTIONAL_SECTIONS and name not in bank.get(section, {}):
-                    problems.add(where, _at(field, f"{section}.{name}"), "missing")
+        _check_complete(where, bank, field, problems)
     problems.raise_if_any()
     return bank
+
+
+def _check_complete(
+    where: str | Path, bank: Mapping[str, Any], field: str, problems: Problems
+) -> None:
+    """Record every field a complete bank lacks: all but an optional section's, which is
+    all or nothing, and every act type of an ``acts`` field."""
+    for section, fields in FIELDS.items():
+        if section in OPTIONAL_SECTIONS and section not in bank:
+            continue
+        for name, spec in fields.items():
+            value = bank.get(section, {}).get(name)
+            if value is None:
+                problems.add(where, _at(field, f"{section}.{name}"), "missing")
+            elif spec.kind == "acts" and set(value) != spec.keys:
+                lacking = ", ".join(sorted(spec.keys - set(value)))
+                problems.add(where, _at(field, f"{section}.{name}"), f"lacks {lacking}")
 
 
 def _key(key: object) -> str:

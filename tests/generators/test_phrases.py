@@ -216,6 +216,7 @@ def test_a_bank_file_beside_the_ontology(tmp_path: Path) -> None:
         ({"user": {"want": ["{constraints}"] * 201}}, "phrases.user.want", "at most 200"),
         ({"base": "pirate"}, "phrases.base", "must be one of"),
         ({"search": {"slots": {"kind": "drink"}}}, "phrases.search.slots", "for each of"),
+        ({"search": {"dish": ["{kind} drinks"]}}, "phrases.search.slots", "missing"),
         ("../elsewhere.yaml", "phrases", "lies outside"),
         ("missing.yaml", "phrases", "file not found"),
         (["a list"], "phrases", "must be a mapping"),
