@@ -89,6 +89,8 @@ class TextEncoder:
         self._sentences: dict[str, np.ndarray] = {}
         self._utterances: dict[str, np.ndarray] = {}
         self._ngrams: dict[tuple[int, ...], np.ndarray] = {}
+        self._splitter: Any = None
+        """The fast tokenizer's core, copied without padding (built on first use)."""
         self.forward_passes = 0
         """Forward passes run so far (a measure of how well batching and the cache work)."""
 
@@ -137,19 +139,34 @@ class TextEncoder:
 
     def _composed(self, sentences: Sequence[str]) -> list[np.ndarray]:
         """Sentence vectors as the normalised mean of their (cached) bigram vectors."""
-        tokenized = self.tokenizer(
-            list(sentences), add_special_tokens=False, truncation=True, max_length=self.max_length
-        )["input_ids"]
-        grams = [_ngrams(ids) for ids in tokenized]
+        grams = [_ngrams(ids[: self.max_length]) for ids in self._token_ids(sentences)]
         self._embed_ngrams([g for sentence in grams for g in sentence])
+        cache = self._ngrams
         vectors = []
         for sentence in grams:
             if not sentence:
                 vectors.append(np.zeros(self.dim, np.float32))
                 continue
-            mean = np.mean([self._ngrams[g] for g in sentence], axis=0)
-            vectors.append((mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32))
+            total = cache[sentence[0]].copy()
+            for gram in sentence[1:]:
+                total += cache[gram]
+            vectors.append(total / max(float(np.linalg.norm(total)), 1e-12))
         return vectors
+
+    def _token_ids(self, sentences: Sequence[str]) -> list[list[int]]:
+        """The sentences' token ids, without the model's special tokens."""
+        if self._splitter is None and hasattr(self.tokenizer, "backend_tokenizer"):
+            # a fast tokenizer: a copy of its Rust core (no padding) without Python's overhead
+            from tokenizers import Tokenizer
+
+            self._splitter = Tokenizer.from_str(self.tokenizer.backend_tokenizer.to_str())
+            self._splitter.no_padding()
+            self._splitter.no_truncation()
+        if self._splitter is not None:
+            encoded = self._splitter.encode_batch(list(sentences), add_special_tokens=False)
+            return [e.ids for e in encoded]
+        ids: list[list[int]] = self.tokenizer(list(sentences), add_special_tokens=False)["input_ids"]
+        return ids
 
     def _embed_ngrams(self, grams: Sequence[tuple[int, ...]]) -> None:
         """Put the vectors of the n-grams not yet cached into the cache, a batch at a time."""
