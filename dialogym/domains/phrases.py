@@ -310,8 +310,10 @@ def check_bank(
 def _check_complete(
     where: str | Path, bank: Mapping[str, Any], field: str, problems: Problems
 ) -> None:
-    """Record every field a complete bank lacks: all but an optional section's, which is
-    all or nothing, and every act type of an ``acts`` field."""
+    """Record every field a complete bank lacks.
+
+    An optional section is all or nothing; an ``acts`` field needs every act type.
+    """
     for section, fields in FIELDS.items():
         if section in OPTIONAL_SECTIONS and section not in bank:
             continue

@@ -165,7 +165,9 @@ class TextEncoder:
         if self._splitter is not None:
             encoded = self._splitter.encode_batch(list(sentences), add_special_tokens=False)
             return [e.ids for e in encoded]
-        ids: list[list[int]] = self.tokenizer(list(sentences), add_special_tokens=False)["input_ids"]
+        ids: list[list[int]] = self.tokenizer(list(sentences), add_special_tokens=False)[
+            "input_ids"
+        ]
         return ids
 
     def _embed_ngrams(self, grams: Sequence[tuple[int, ...]]) -> None:

@@ -288,3 +288,24 @@ def test_format_phrases_example_works(tmp_path: Path) -> None:
     said = generator.render(Speaker.USER, parse_acts("inform(wifi=yes)"), _source(1))
     assert "offering wifi" in said
     assert RuleNLU(domain).parse(said)[0].acts == parse_acts("inform(wifi=yes)")
+
+
+def test_entity_type_names_what_is_looked_for(tmp_path: Path) -> None:
+    domain = load_domain(CAFES)
+    assert domain.entity_type == "cafe"
+    said = TemplateGenerator(domain).render(
+        Speaker.USER, (Act(ActType.INFORM, TYPE_SLOT, "cafe"),), _source(0)
+    )
+    assert " cafe" in said and "cafes" not in said
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (TEST_DOMAINS / "cafes.yaml")
+        .read_text(encoding="utf-8")
+        .replace("entity_type: cafe ", "entity_type: [cafe]"),
+        encoding="utf-8",
+    )
+    (tmp_path / "cafes.csv").write_text(
+        (TEST_DOMAINS / "cafes.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with pytest.raises(DomainError, match=r"bad\.yaml: entity_type: must be a string"):
+        load_domain(bad)
