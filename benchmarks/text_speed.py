@@ -151,7 +151,7 @@ class _ActsRecorder:
     """The template generator, keeping the distinct (speaker, acts) it is asked for."""
 
     def __init__(self) -> None:
-        self.template = TemplateGenerator()
+        self.template = TemplateGenerator(RESTAURANT)
         self.asked: dict[tuple[Speaker, Acts], None] = {}
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
