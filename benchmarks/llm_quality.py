@@ -114,7 +114,7 @@ class InsideWords:
             for form in (value, *domain.synonyms.get(slot, {}).get(value, ()))
             for w in WORD.findall(form.lower())
         }
-        templates = TemplateGenerator()
+        templates = TemplateGenerator(domain)
         self.phrasing: dict[Speaker, set[str]] = {Speaker.USER: set(), Speaker.SYSTEM: set()}
         for speaker, acts in {(r.speaker, r.acts) for r in requests}:
             for seed in range(TEMPLATE_RENDERINGS):
@@ -204,7 +204,7 @@ def main() -> None:
             with_outside.append(f"  {part.speaker.value}: {format_acts(part.acts)}: {text!r}")
         outside_words.update(outside)
     fallbacks = len(llm._cache) - len(accepted)
-    templates = TemplateGenerator()
+    templates = TemplateGenerator(domain)
     llm_variety, template_variety = Variety(), Variety()
     for number, (request, text, _) in enumerate(records):
         llm_variety.add(text)

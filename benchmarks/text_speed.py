@@ -1,9 +1,13 @@
 """Steps per second of the text channel, and the LLM generator's utterances per second.
 
 Text channel with text observations (template generator, MiniLM): 1 dialogue, N parallel
-dialogues (one generator and one encoder batch per step, sentence cache), and the naive way
-(every observation's text encoded on its own, no cache). A warm-up of ``--warmup`` steps fills
-the cache first, as any training run does in its first seconds.
+dialogues (one generator and one encoder batch per step, cache), and the naive way (every
+observation's text encoded on its own, no cache). A warm-up of ``--warmup`` steps fills the cache
+first (16 dialogues at a time, other seeds than the timed ones), as any training run does in its
+first seconds. Both poolings of the text encoder are
+timed back to back (``--pooling``): ``sentences`` (each new sentence through MiniLM, as before
+issue 21) and ``ngrams`` (the default: token bigrams through MiniLM once, sentences composed),
+each with the share of the timed steps spent in the encoder, the NLU, the generator and the rest.
 
 LLM generator (SmolLM2, or ``--model``: any name, directory or GGUF file): utterances/s with
 batches of 1 and of ``--batch`` distinct requests (no cache), on the CPU and, when there is one,
@@ -22,7 +26,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,7 +35,7 @@ import torch
 import dialogym  # noqa: F401
 from dialogym.acts import Acts
 from dialogym.domains import load_domain
-from dialogym.encoders.text import TextEncoder
+from dialogym.encoders.text import POOLINGS, TextEncoder
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import Request, Speaker, TemplateGenerator
 from dialogym.generators.llm import LLMGenerator
@@ -44,20 +49,71 @@ def allowed(masks: np.ndarray, rng: np.random.Generator) -> list[int]:
     return [int(rng.choice(np.flatnonzero(m))) for m in masks]
 
 
-def vector_speed(encoder: TextEncoder, envs: int, steps: int, warmup: int) -> tuple[float, int]:
+class Timed:
+    """Seconds spent in the language layer's parts during the timed steps (the profile)."""
+
+    def __init__(self, venv: DialogueVectorEnv) -> None:
+        self.seconds = {"encoder": 0.0, "nlu": 0.0, "generator": 0.0}
+        language = venv.language
+        assert language is not None and language.nlu is not None
+        language.text_encoder.encode = self._timed("encoder", language.text_encoder.encode)  # type: ignore[method-assign,union-attr]
+        language.nlu.parse = self._timed("nlu", language.nlu.parse)  # type: ignore[method-assign]
+        language.generator.generate = self._timed("generator", language.generator.generate)  # type: ignore[method-assign]
+
+    def _timed(self, part: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.seconds[part] += time.perf_counter() - start
+
+        return timed
+
+    def reset(self) -> None:
+        self.seconds = dict.fromkeys(self.seconds, 0.0)
+
+    def shares(self, total: float) -> str:
+        """``encoder 96%, nlu 1%, generator 0%, rest 3%`` of ``total`` seconds."""
+        parts = {
+            **self.seconds,
+            "rest (simulator, tracker, env)": total - sum(self.seconds.values()),
+        }
+        return ", ".join(f"{part} {100 * seconds / total:.0f}%" for part, seconds in parts.items())
+
+
+def warm_up(encoder: TextEncoder, steps: int, envs: int = 16) -> None:
+    """Fill the encoder's cache with ``steps`` steps of ``envs`` dialogues (seed 1000)."""
     venv = DialogueVectorEnv(
         "dialogym/PyDialEnv1-v0", num_envs=envs, channel="text", obs="text", encoder=encoder
     )
+    rng = np.random.default_rng(1000)
+    venv.reset(seed=1000)
+    for _ in range(max(1, steps // envs)):
+        venv.step(allowed(venv.action_masks(), rng))
+
+
+def vector_speed(
+    encoder: TextEncoder, envs: int, steps: int, warmup: int
+) -> tuple[float, int, str]:
+    """Steps/s of ``envs`` dialogues after ``warmup`` steps of their own, the forward passes of
+    the timed steps, and where their time went."""
+    venv = DialogueVectorEnv(
+        "dialogym/PyDialEnv1-v0", num_envs=envs, channel="text", obs="text", encoder=encoder
+    )
+    timed = Timed(venv)
     rng = np.random.default_rng(0)
     venv.reset(seed=0)
     for _ in range(max(1, warmup // envs)):
         venv.step(allowed(venv.action_masks(), rng))
     passes = encoder.forward_passes
     rounds = max(1, steps // envs)
+    timed.reset()
     start = time.perf_counter()
     for _ in range(rounds):
         venv.step(allowed(venv.action_masks(), rng))
-    return rounds * envs / (time.perf_counter() - start), encoder.forward_passes - passes
+    seconds = time.perf_counter() - start
+    return rounds * envs / seconds, encoder.forward_passes - passes, timed.shares(seconds)
 
 
 def one_sentence_speed(encoder: TextEncoder, sentences: int = 50) -> float:
@@ -95,7 +151,7 @@ class _ActsRecorder:
     """The template generator, keeping the distinct (speaker, acts) it is asked for."""
 
     def __init__(self) -> None:
-        self.template = TemplateGenerator()
+        self.template = TemplateGenerator(RESTAURANT)
         self.asked: dict[tuple[Speaker, Acts], None] = {}
 
     def generate(self, requests: Sequence[Request]) -> list[str]:
@@ -186,9 +242,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=4000, help="timed steps per setting")
     parser.add_argument("--envs", type=int, default=16, help="parallel dialogues")
-    parser.add_argument("--warmup", type=int, default=20000, help="steps that fill the cache")
+    parser.add_argument(
+        "--warmup", type=int, default=20000, help="steps (16 dialogues) that fill the cache"
+    )
     parser.add_argument("--naive-steps", type=int, default=100, help="timed naive steps")
     parser.add_argument("--device", default=None, help="cpu, cuda (default: cuda if present)")
+    parser.add_argument(
+        "--pooling",
+        choices=(*POOLINGS, "both"),
+        default="both",
+        help="text-encoder pooling timed (both: sentences, then the default ngrams, back to back)",
+    )
     parser.add_argument("--no-llm", action="store_true", help="skip the LLM generator figures")
     parser.add_argument("--batch", type=int, default=16, help="LLM batch size (utterances/s)")
     parser.add_argument("--llm-device", default=None, help="device of the whole-layer run")
@@ -213,19 +277,28 @@ def main() -> None:
         batches = [int(batch) for batch in args.batches.split(",")]
         llm_batch_speeds(args.model, args.llm_only, batches)
         return
-    encoder = TextEncoder("minilm", device=args.device)
-    print(f"device: {encoder.device}")
-    print(
-        f"this machine: {one_sentence_speed(encoder):.0f} sentences/s encoded one at a time "
-        "(the issue's 2-core reference: about 90/s)"
-    )
-    print("setting                          steps/s   encoder passes")
-    naive = naive_speed(encoder, args.naive_steps)
-    print(f"naive (1 encode per observation) {naive:9,.0f}   {args.naive_steps}")
-    for envs in (1, args.envs):
-        speed, passes = vector_speed(encoder, envs, args.steps, args.warmup)
-        print(f"{envs:3d} dialogue(s), batched+cached  {speed:9,.0f}   {passes}")
-    print(f"cache: {len(encoder._sentences)} sentences")
+    poolings = ("sentences", "ngrams") if args.pooling == "both" else (args.pooling,)
+    for pooling in poolings:
+        encoder = TextEncoder("minilm", device=args.device, pooling=pooling)
+        if pooling == poolings[0]:
+            print(f"device: {encoder.device}")
+            print(
+                f"this machine: {one_sentence_speed(encoder):.0f} sentences/s encoded one at a "
+                "time (the issue's 2-core reference: about 90/s)"
+            )
+            naive = naive_speed(encoder, args.naive_steps)
+            print(f"naive (1 encode per observation, no cache): {naive:,.0f} steps/s")
+        print(f"pooling={pooling}: setting              steps/s   encoder passes   time spent")
+        warm_up(encoder, args.warmup)
+        for envs in (1, args.envs):
+            speed, passes, shares = vector_speed(encoder, envs, args.steps, 10 * envs)
+            print(
+                f"  {envs:3d} dialogue(s), batched+cached {speed:9,.0f}   {passes:14d}   {shares}"
+            )
+        print(
+            f"  cache: {len(encoder._sentences)} sentences, {len(encoder._ngrams)} bigrams, "
+            f"{encoder.forward_passes} forward passes in all"
+        )
     if args.no_llm:
         return
     gpu = torch.cuda.is_available()

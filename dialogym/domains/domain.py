@@ -214,6 +214,9 @@ class Domain:
         source: Where the domain came from (a path or ``builtin:NAME``), for error messages.
         entity_type: What one entity is (``restaurant``, ``laptop``), the user's first words
             (PyDial's ``type``); empty: the domain's name.
+        phrases: The domain's own phrase bank (checked by `dialogym.domains.phrases.check_bank`):
+            fields that replace those of its base bank, and optionally ``base``; empty: the
+            package bank for its entity type (`dialogym.domains.phrases.phrase_bank`).
 
     Raises:
         DomainError: The ontology and the database do not fit together; every problem found is
@@ -231,6 +234,7 @@ class Domain:
     slot_synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     source: str = "<memory>"
     entity_type: str = ""
+    phrases: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Check the cross-references between ontology and database, reporting all problems."""

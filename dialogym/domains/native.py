@@ -33,11 +33,20 @@ from dialogym.domains.domain import (
     problem_line,
     shorten,
 )
+from dialogym.domains.phrases import check_bank, phrase_bank
 
 ONTOLOGY_SUFFIXES = (".yaml", ".yml", ".json")
 DATABASE_SUFFIXES = (".csv", ".json", ".sqlite", ".db")
 REQUIRED_KEYS = ("name", "informable", "system_requestable", "requestable", "database")
-OPTIONAL_KEYS = ("booking", "name_slot", "synonyms", "slot_synonyms", "table")
+OPTIONAL_KEYS = (
+    "booking",
+    "name_slot",
+    "synonyms",
+    "slot_synonyms",
+    "table",
+    "entity_type",
+    "phrases",
+)
 ID_COLUMN = "id"
 """A database column that is allowed without being a slot, and dropped on loading."""
 
@@ -569,6 +578,31 @@ def load_native(
     return domain_from_mapping(path, data, source, limits=limits, allow_outside=allow_outside)
 
 
+def read_phrases(
+    path: Path, raw: object, limits: DomainLimits = DEFAULT_LIMITS, allow_outside: bool = False
+) -> dict[str, Any]:
+    """The ``phrases`` of an ontology: a bank written in it, or the bank file it names.
+
+    A bank file (``.yaml``, ``.yml`` or ``.json``, relative to the ontology) must lie in the
+    ontology's folder and is read within ``limits``, as a database is.
+
+    Raises:
+        DomainError: The bank or its file is malformed (one line naming the file and field).
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, str):
+        return check_bank(path, raw)
+    bank_path = path.parent / raw
+    if "\0" in raw or bank_path.suffix not in ONTOLOGY_SUFFIXES:
+        fail(path, "phrases", "must be a phrase bank, or a path to a .yaml, .yml or .json bank")
+    check_inside(path, "phrases", bank_path, allow_outside)
+    if not bank_path.is_file():
+        fail(path, "phrases", f"file not found: {bank_path}")
+    parse = parse_json if bank_path.suffix == ".json" else parse_yaml
+    return check_bank(bank_path, parse(bank_path, read_text(bank_path, limits), limits), field="")
+
+
 def check_inside(ontology: Path, field: str, target: Path, allow_outside: bool = False) -> None:
     """Check that a file an ontology names lies in the ontology's folder, links resolved.
 
@@ -667,6 +701,12 @@ def domain_from_mapping(
     table = data.get("table")
     if table is not None and not isinstance(table, str):
         problems.add(path, "table", "must be the name of a SQLite table")
+    entity_type = data.get("entity_type", "")
+    if not isinstance(entity_type, str) or len(entity_type) > limits.max_value_chars:
+        problems.add(path, "entity_type", "must be a string: what one entity is (e.g. cafe)")
+    phrases: dict[str, Any] = {}
+    with problems.collecting():
+        phrases = read_phrases(path, data.get("phrases"), limits, allow_outside)
     problems.raise_if_any()
 
     for slot in system_requestable:
@@ -701,7 +741,7 @@ def domain_from_mapping(
     entities = read_database(db_path, slots, table, limits)
     source = source or str(path)
     try:
-        return Domain(
+        domain = Domain(
             name=name,
             informable=informable,
             system_requestable=system_requestable,
@@ -712,7 +752,12 @@ def domain_from_mapping(
             synonyms=synonyms,
             slot_synonyms=slot_synonyms,
             source=source,
+            entity_type=entity_type.strip(),
+            phrases=phrases,
         )
+        if phrases:  # a domain's own fields and its base must make a whole bank
+            phrase_bank(domain)
+        return domain
     except DomainError as err:  # a check the loader missed: still the file, not the source
         own_file = str(path)
         raise DomainError(

@@ -51,7 +51,7 @@ def make_generator(
     if generator == "template":
         from dialogym.generators import TemplateGenerator
 
-        return TemplateGenerator()
+        return TemplateGenerator(domain)
     kind, _, model = generator.partition(":")
     if kind == "llm":
         from dialogym.generators.llm import LLMGenerator
@@ -65,11 +65,19 @@ def make_generator(
 
 
 def make_encoder(encoder: str | PathLike[str] | TextEncoder, device: str | None) -> TextEncoder:
-    """A text encoder from a model name or directory (``minilm`` by default), or itself."""
-    from dialogym.encoders.text import TextEncoder
+    """A text encoder from a model name or directory (``minilm`` by default), or itself.
+
+    ``POOLING:MODEL`` picks the pooling (`dialogym.encoders.text.POOLINGS`): ``sentences:minilm``
+    encodes each whole sentence, as text observations did before issue 21; a bare ``MODEL``
+    pools token bigrams (``ngrams``, the fast default).
+    """
+    from dialogym.encoders.text import POOLINGS, TextEncoder
 
     if isinstance(encoder, TextEncoder):
         return encoder
+    pooling, _, model = str(encoder).partition(":")
+    if model and pooling in POOLINGS:
+        return TextEncoder(model, device=device, pooling=pooling)
     return TextEncoder(encoder, device=device)
 
 

@@ -50,6 +50,7 @@ from typing import Any, NamedTuple
 
 from dialogym.acts import Act, Acts, ActType, format_acts
 from dialogym.domains import DONTCARE, Domain, words
+from dialogym.domains.phrases import phrase_bank, yes_no_slots
 from dialogym.generators.base import Reader, Request, Speaker
 from dialogym.generators.template import TemplateGenerator
 from dialogym.models import load_causal_lm, select_device
@@ -145,22 +146,35 @@ class FaithfulnessCheck:
     def __init__(self, domain: Domain, reader: Reader) -> None:
         self.surfaces: dict[str, set[str]] = {}
         """Value to its surface forms (itself and its synonyms), lower-case."""
+        self._yes_no: dict[tuple[str, str], set[str]] = {}
+        """A yes/no slot's value to its forms: "with wifi", never "yes" (see `phrase_bank`)."""
+        yes_no = yes_no_slots(domain)
+        bank = phrase_bank(domain)
         for table in (domain.informable, domain.booking):
             for slot, values in table.items():
                 synonyms = domain.synonyms.get(slot, {})
                 for value in values:
                     forms = {value, *synonyms.get(value, ())}
+                    if slot in yes_no:
+                        forms = {
+                            form
+                            for name in words.slot_names(slot, domain)
+                            for form in bank.yes_no(name, value)
+                        } | set(synonyms.get(value, ()))
+                        self._yes_no[(slot, value)] = {form.lower() for form in forms}
+                        continue
                     self.surfaces.setdefault(value.lower(), set()).update(f.lower() for f in forms)
         for entity in domain.entities:
             name = entity.get(domain.name_slot, "").lower()
             if name:
                 self.surfaces.setdefault(name, {name})
-        self._ontology = _words(s for forms in self.surfaces.values() for s in forms)
+        every_form = (*self.surfaces.values(), *self._yes_no.values())
+        self._ontology = _words(s for forms in every_form for s in forms)
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
         self._domain = domain
         self._slot_names: dict[str, set[str]] = {}
         self._slot_values = {
-            slot: {form for value in values for form in self.surfaces[value.lower()]}
+            slot: {form for value in values for form in self._forms(slot, value)}
             for table in (domain.informable, domain.booking)
             for slot, values in table.items()
         }
@@ -188,7 +202,7 @@ class FaithfulnessCheck:
             if act.value == DONTCARE:
                 own.add(DONTCARE)
             elif act.value is not None:
-                forms = self.surfaces.get(act.value.lower(), {act.value.lower()})
+                forms = self._forms(act.slot, act.value)
                 if self._pattern(forms).search(said) is None:
                     return f"missing value: {act.value}"
                 own |= forms
@@ -231,8 +245,17 @@ class FaithfulnessCheck:
             if act.slot is not None:
                 phrases |= self._slot_phrases(act.slot)
             if act.value is not None and act.value != DONTCARE:
-                phrases |= self.surfaces.get(act.value.lower(), {act.value.lower()})
+                phrases |= self._forms(act.slot, act.value)
         return {word for phrase in phrases for word in _WORD.findall(phrase)}
+
+    def _forms(self, slot: str | None, value: str) -> set[str]:
+        """How a slot's value may be said, lower-case.
+
+        The value and its synonyms, or a yes/no slot's words ("with wifi").
+        """
+        return self._yes_no.get((slot or "", value)) or self.surfaces.get(
+            value.lower(), {value.lower()}
+        )
 
     def _covered(self, said: str, phrases: set[str]) -> tuple[str, str]:
         """``said`` with ``phrases`` (whole words) blanked out, and with each replaced by a word.
@@ -498,7 +521,7 @@ class LLMGenerator:
         self.tokenizer = tokenizer
         self.model = loaded.to(self.device).eval()
         self.check = FaithfulnessCheck(domain, reader)
-        self.drafts = TemplateGenerator()
+        self.drafts = TemplateGenerator(domain)
         self.variants = variants
         self.sample = sample
         self.attempts = attempts

@@ -56,6 +56,7 @@ from dialogym.acts import (
     referred_slot,
 )
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
+from dialogym.domains.phrases import phrase_bank, yes_no_slots
 from dialogym.domains.words import (
     ACT_CUES,
     ALTERNATIVE_CUE,
@@ -136,10 +137,20 @@ class RuleNLU:
             names = (entity[domain.name_slot] for entity in domain.entities)
             values[domain.name_slot] = tuple(dict.fromkeys(names))
         surfaces: dict[str, list[Mention]] = {}
+        yes_no = yes_no_slots(domain)
+        bank = phrase_bank(domain)
         for slot, slot_values in values.items():
             synonyms = domain.synonyms.get(slot, {})
             for value in slot_values:
-                for surface in _surfaces(value, synonyms.get(value, ())):
+                said = _surfaces(value, synonyms.get(value, ()))
+                if slot in yes_no:  # "yes" alone is an affirm: the value is said with the slot
+                    said = {
+                        form
+                        for name in slot_names(slot, domain)
+                        for form in bank.yes_no(name, value)
+                    }
+                    said = {_normalised(form) for form in said} | set(synonyms.get(value, ()))
+                for surface in said:
                     readings = surfaces.setdefault(surface, [])
                     if (slot, value) not in readings:
                         readings.append((slot, value))
@@ -215,6 +226,9 @@ class RuleNLU:
         """
         before = len(acts)
         phrases = [m.span() for m in _SET_PHRASE.finditer(sentence)]
+        kind_said = self._type.search(sentence)
+        if kind_said:  # "a hotel" says what is looked for, not the value hotel of a slot
+            phrases.append(kind_said.span(1))
         found = [
             m
             for m in self._pattern.finditer(sentence)
@@ -236,7 +250,7 @@ class RuleNLU:
                 kind is NEGATE and valued and _DENY.search(sentence)
             ):
                 acts.append(Act(kind))
-        if self._type.search(sentence):
+        if kind_said:
             acts.append(Act(INFORM, TYPE_SLOT, self.entity_type))
         elif not valued and _CONFIRM.search(sentence) and self._type_word.search(sentence):
             acts.append(Act(CONFIRM, TYPE_SLOT, self.entity_type))  # "is it a restaurant?"

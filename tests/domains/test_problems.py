@@ -47,7 +47,8 @@ def test_every_ontology_field_problem_at_once(tmp_path: Path) -> None:
     ontology = tmp_path / "tiny.yaml"
     assert problems == (
         f"{ontology}: colour: unknown key (known keys: name, informable, system_requestable, "
-        "requestable, database, booking, name_slot, synonyms, slot_synonyms, table)",
+        "requestable, database, booking, name_slot, synonyms, slot_synonyms, table, entity_type, "
+        "phrases)",
     )
     problems = problems_of(
         tmp_path,

@@ -10,6 +10,7 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import dialogym  # noqa: F401
 from dialogym.encoders.text import TextEncoder
+from dialogym.envs.language import make_encoder
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.models import ModelError, resolve
 
@@ -62,6 +63,35 @@ def test_text_observations_are_deterministic_and_batched(minilm: TextEncoder) ->
         actions = [int(np.flatnonzero(m)[0]) for m in venv.action_masks()]
         venv.step(actions)
     assert minilm.forward_passes - passes <= 5 * 2  # one batch per step (plus one for resets)
+
+
+def test_ngrams_pooling_composes_new_sentences_without_the_model(minilm: TextEncoder) -> None:
+    """Issue 21: a sentence never seen, made of bigrams seen, costs no forward pass; word order
+    still tells sentences apart."""
+    assert minilm.pooling == "ngrams"
+    minilm.clear_cache()
+    thai, italian = minilm.embed_sentences(["I want thai food.", "So I want italian food."])
+    passes = minilm.forward_passes
+    (new,) = minilm.embed_sentences(["I want italian food."])
+    assert minilm.forward_passes == passes
+    assert np.isclose(np.linalg.norm(new), 1.0, atol=1e-5)
+    assert float(new @ italian) > float(new @ thai)
+    first, second = minilm.embed_sentences(
+        ["Not thai, I want italian food.", "Not italian, I want thai food."]
+    )
+    assert not np.allclose(first, second, atol=1e-3)
+
+
+def test_sentences_pooling_is_kept_by_name() -> None:
+    """``sentences:minilm`` is the encoder text observations had before issue 21."""
+    encoder = make_encoder("sentences:minilm", "cpu")
+    assert encoder.pooling == "sentences"
+    encoder.embed_sentences(["I want thai food."])
+    passes = encoder.forward_passes
+    encoder.embed_sentences(["I want thai food.", "Thai food, I want."])
+    assert encoder.forward_passes == passes + 1  # a new sentence: the model runs
+    with pytest.raises(ValueError, match="pooling"):
+        TextEncoder("minilm", pooling="words")
 
 
 def test_missing_model_says_how_to_get_it() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 import dialogym  # noqa: F401  (registers the ids)
 from dialogym.acts import Acts, parse_acts
-from dialogym.domains import load_domain
+from dialogym.domains import Domain, load_domain
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.generators import Request, Speaker, TemplateGenerator
 from dialogym.generators.llm import FaithfulnessCheck, LLMGenerator, _shot_messages
@@ -20,6 +20,8 @@ from dialogym.models import ModelError
 from dialogym.policies import make_policy
 from dialogym.simulators import RandomStream
 from dialogym.tracking.nlu import RuleNLU
+
+from .test_template import CAFES, HOTELS
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -140,8 +142,8 @@ def test_check(
 class Recording:
     """The template generator, keeping every (speaker, acts, text) it writes."""
 
-    def __init__(self) -> None:
-        self.template = TemplateGenerator()
+    def __init__(self, domain: Domain) -> None:
+        self.template = TemplateGenerator(domain)
         self.said: list[tuple[Speaker, Acts, str]] = []
 
     def generate(self, requests: list[Request]) -> list[str]:
@@ -150,13 +152,14 @@ class Recording:
         return texts
 
 
-@pytest.mark.parametrize("domain", ["restaurant", "laptop", "camrestaurants"])
+@pytest.mark.parametrize("domain", ["restaurant", "laptop", "camrestaurants", CAFES, HOTELS])
 def test_every_template_utterance_passes_the_check(
     domain: str, request: pytest.FixtureRequest
 ) -> None:
-    """The fallback must itself be faithful: else the check would reject what it falls back to."""
+    """The fallback must itself be faithful: else the check would reject what it falls back to
+    (in the restaurant bank and in the neutral one)."""
     spec = request.getfixturevalue("camrestaurants") if domain == "camrestaurants" else domain
-    recording = Recording()
+    recording = Recording(load_domain(spec))
     env = gym.make("dialogym/PyDialEnv3-v0", domain=spec, channel="text", generator=recording)
     policy = make_policy("handcrafted", env)
     rng = np.random.default_rng(0)

@@ -34,7 +34,7 @@ def top(nlu: RuleNLU, text: str, system: str = "") -> str:
 def test_recovers_template_user_turns(domain: str) -> None:
     env = gym.make("dialogym/PyDialEnv1-v0", domain=domain)
     nlu = RuleNLU(env.unwrapped.domain)
-    generator = TemplateGenerator()
+    generator = TemplateGenerator(env.unwrapped.domain)
     rng = RandomStream(np.random.default_rng(0))
     right = total = 0
     for policy in (RandomPolicy.for_env(env, seed=0), HandcraftedPolicy.for_env(env)):
