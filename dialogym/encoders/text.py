@@ -197,7 +197,15 @@ class TextEncoder:
             ids[row, : len(tokens)] = torch.tensor(tokens)
             attention[row, : len(tokens)] = 1
             keep[row, offset : offset + len(gram)] = 1
-        return self._forward({"input_ids": ids, "attention_mask": attention}, keep)
+        inputs = {"input_ids": ids, "attention_mask": attention}
+        if self.device.type != "cpu":
+            return self._forward(inputs, keep)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # a few 4-token rows: threads only wait on each other
+        try:
+            return self._forward(inputs, keep)
+        finally:
+            torch.set_num_threads(threads)
 
     # -- the pipeline: preprocess (CPU) -> _forward (device) -> postprocess ----------------------
 

@@ -82,6 +82,24 @@ def test_ngrams_pooling_composes_new_sentences_without_the_model(minilm: TextEnc
     assert not np.allclose(first, second, atol=1e-3)
 
 
+def test_same_seed_same_observations_with_fresh_encoders() -> None:
+    """Two runs, each with its own encoder and cache: the observations are equal, bit for bit."""
+
+    def observations() -> np.ndarray:
+        encoder = TextEncoder("minilm", device="cpu")
+        venv = DialogueVectorEnv(
+            "dialogym/PyDialEnv1-v0", num_envs=4, channel="text", obs="text", encoder=encoder
+        )
+        rng = np.random.default_rng(3)
+        seen = [venv.reset(seed=3)[0]]
+        for _ in range(10):
+            actions = [int(rng.choice(np.flatnonzero(m))) for m in venv.action_masks()]
+            seen.append(venv.step(actions)[0])
+        return np.stack(seen)
+
+    np.testing.assert_array_equal(observations(), observations())
+
+
 def test_sentences_pooling_is_kept_by_name() -> None:
     """``sentences:minilm`` is the encoder text observations had before issue 21."""
     encoder = make_encoder("sentences:minilm", "cpu")
