@@ -27,9 +27,12 @@ the lines do not depend on how many dialogues are played at once.
 from __future__ import annotations
 
 import json
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -320,21 +323,60 @@ def write_dialogues(path: str, dialogues: Iterable[PlayedDialogue]) -> None:
     write_atomically(path, "".join(played.line + "\n" for played in ordered))
 
 
+class KeptDialogues:
+    """The dialogues finished so far, kept to be written if Ctrl-C comes (`kept_on_interrupt`)."""
+
+    def __init__(self) -> None:
+        self.finished: dict[int, PlayedDialogue] = {}
+        self.interrupted = False
+        """Ctrl-C was pressed (set by the handler `kept_on_interrupt` installs)."""
+
+    def keep(self, played: PlayedDialogue) -> None:
+        """Keep a dialogue that ended.
+
+        Raises:
+            KeyboardInterrupt: Ctrl-C came earlier but its exception was lost: Python drops an
+                exception raised in a finaliser or a garbage-collector callback, and a long
+                loop that frees many objects runs those often.
+        """
+        self.finished[played.number] = played
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+
 @contextmanager
-def kept_on_interrupt(path: str | None, episodes: int) -> Iterator[dict[int, PlayedDialogue]]:
-    """A dict to keep each dialogue in as it ends; on Ctrl-C they are written to ``path``.
+def kept_on_interrupt(path: str | None, episodes: int) -> Iterator[KeptDialogues]:
+    """Keep each dialogue as it ends (`KeptDialogues.keep`); on Ctrl-C they are written to ``path``.
+
+    While the block runs (in the main thread, with Python's default Ctrl-C handler), Ctrl-C is
+    also recorded, so the interruption stops the loop at the next dialogue's end even where its
+    exception was dropped.
 
     Raises:
         Interrupted: on Ctrl-C in the block, once the dialogues kept are written (when
             ``path`` is given), saying how many and where.
     """
-    finished: dict[int, PlayedDialogue] = {}
+    kept = KeptDialogues()
+
+    def on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+        kept.interrupted = True
+        raise KeyboardInterrupt
+
+    replace = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    if replace:
+        signal.signal(signal.SIGINT, on_ctrl_c)
     try:
-        yield finished
+        yield kept
     except KeyboardInterrupt:
         if path is None:
             raise
-        write_dialogues(path, finished.values())
+        write_dialogues(path, kept.finished.values())
         raise Interrupted(
-            f"wrote the {len(finished)} dialogues finished of {episodes} to {path}"
+            f"wrote the {len(kept.finished)} dialogues finished of {episodes} to {path}"
         ) from None
+    finally:
+        if replace:
+            signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -129,14 +129,14 @@ def run(args: argparse.Namespace) -> int:
     language = make_env(args.env, env_kwargs).unwrapped.language  # checks; shared by the envs
 
     with (
-        kept_on_interrupt(args.transcripts, args.episodes) as finished,
+        kept_on_interrupt(args.transcripts, args.episodes) as kept,
         tqdm(
             total=args.episodes, desc=args.policy, disable=args.no_progress, file=sys.stderr
         ) as bar,
     ):
 
         def after_episode(played: PlayedDialogue) -> None:
-            finished[played.number] = played
+            kept.keep(played)
             bar.update()
             if played.number < args.show:
                 verdict = "success" if played.result.success else "failure"

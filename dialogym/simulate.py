@@ -112,14 +112,14 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     language = make_env(args.env, env_kwargs).unwrapped.language  # checks; shared by the envs
     with (
-        kept_on_interrupt(args.out, args.episodes) as finished,
+        kept_on_interrupt(args.out, args.episodes) as kept,
         tqdm(
             total=args.episodes, desc="simulate", disable=args.no_progress, file=sys.stderr
         ) as bar,
     ):
 
         def after_episode(played: PlayedDialogue) -> None:
-            finished[played.number] = played
+            kept.keep(played)
             bar.update()
 
         dialogues = play(

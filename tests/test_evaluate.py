@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from dialogym.agents.warm_start import replay_corpus
+from dialogym.cli import Interrupted
+from dialogym.dialogues import kept_on_interrupt, play
 from dialogym.evaluate import main as evaluate_main
 from dialogym.simulate import main as simulate_main
 
@@ -76,3 +78,24 @@ def test_ctrl_c_writes_the_dialogues_finished(
         f"dialogym {command}: interrupted; wrote the {len(lines)} dialogues finished of"
         f" 10000000 to {out}"
     )
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_ctrl_c_python_drops_still_stops_at_the_next_dialogue(tmp_path: Path) -> None:
+    # Python drops an exception raised in a finaliser ("Exception ignored in ..."); a Ctrl-C
+    # that lands there (likelier in a long loop freeing many objects) must not be lost.
+    class SendsCtrlCWhenFreed:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    played = play("dialogym/PyDialEnv3-v0", {"channel": "semantic"}, "random", 3, 0, 1)
+    out = tmp_path / "dialogues.jsonl"
+    with pytest.raises(Interrupted, match="wrote the 2 dialogues finished of 3"):
+        with kept_on_interrupt(str(out), 3) as kept:
+            kept.keep(played[0])
+            SendsCtrlCWhenFreed()  # freed at once: its KeyboardInterrupt is dropped
+            assert kept.interrupted  # ...and the block goes on
+            kept.keep(played[1])
+            kept.keep(played[2])  # never reached
+    assert [json.loads(line)["episode"] for line in out.read_text().splitlines()] == [0, 1]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored

@@ -146,7 +146,9 @@ def test_default_names_hold_the_domain_and_resume_works_from_anywhere(
     # Another domain, no --out: its own folder, the first run untouched.
     other = train_in(domain_folder, "--env-kwarg", "domain=laptop", *tiny)
     assert other.returncode == 0, other.stderr
-    assert (domain_folder / "runs" / "structured_ppo-PyDialEnv1-v0-laptop-s0" / "model.zip").exists()
+    assert (
+        domain_folder / "runs" / "structured_ppo-PyDialEnv1-v0-laptop-s0" / "model.zip"
+    ).exists()
     # Cut the first run back to its checkpoint and resume it from another folder.
     for name in ("metrics.json", "model.zip"):
         (run / name).unlink()
