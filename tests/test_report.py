@@ -377,6 +377,13 @@ class Page:
         return [text.strip() for text in self.page.locator(selector).all_inner_texts()]
 
 
+def report_of(source: Path, folder: Path) -> Path:
+    """Write the report of ``source`` (a file or folder) into ``folder``; the page's path."""
+    out = folder / f"{source.name}.html"
+    assert main([str(source), "--out", str(out)]) == 0
+    return out
+
+
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Any]:
     pages: list[Page] = []
@@ -395,9 +402,7 @@ def open_page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def corpus_page(corpus: Path, tmp_path: Path, open_page: Any) -> Page:
     """The corpus's report, open on its dialogues."""
-    out = tmp_path / "dialogues.html"
-    assert main([str(corpus), "--out", str(out)]) == 0
-    page: Page = open_page(out)
+    page: Page = open_page(report_of(corpus, tmp_path))
     page.page.click("#tab-dialogues")
     return page
 
@@ -405,10 +410,8 @@ def corpus_page(corpus: Path, tmp_path: Path, open_page: Any) -> Page:
 def test_browser_benchmark_table_rows_and_sorting(
     benchmark: Path, tmp_path: Path, open_page: Any
 ) -> None:
-    out = tmp_path / "bench.html"
-    assert main([str(benchmark), "--out", str(out)]) == 0
     results = json.loads((benchmark / "results.json").read_text(encoding="utf-8"))
-    page = open_page(out)
+    page = open_page(report_of(benchmark, tmp_path))
     table = page.page.locator(".block-table table").first
     rows = table.locator("tbody tr")
     assert rows.count() == len(results["rows"])
@@ -499,8 +502,7 @@ def test_browser_text_from_a_file_is_only_text(tmp_path: Path, open_page: Any) -
     }  # fmt: skip
     path = tmp_path / "attack.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
-    out = tmp_path / "attack.html"
-    assert main([str(path), "--out", str(out)]) == 0
+    out = report_of(path, tmp_path)
     assert (
         "</script><img"
         not in out.read_text(encoding="utf-8").split('id="report-data">')[1].split("</script>")[0]
@@ -523,8 +525,7 @@ def test_browser_a_thousand_dialogues_stay_quick(
     with many.open("w", encoding="utf-8") as stream:
         for number in range(1000):
             stream.write(json.dumps({**lines[number % len(lines)], "episode": number}) + "\n")
-    out = tmp_path / "many.html"
-    assert main([str(many), "--out", str(out)]) == 0
+    out = report_of(many, tmp_path)
     assert out.stat().st_size <= 10 * 1024**2
     started = time.perf_counter()
     page = open_page(out)
@@ -585,10 +586,8 @@ def test_failure_reasons_name_the_misheard_constraint_and_the_unanswered_request
 def test_browser_run_page_draws_its_curves(
     run_folder: Path, tmp_path: Path, open_page: Any
 ) -> None:
-    out = tmp_path / "run.html"
-    assert main([str(run_folder), "--out", str(out)]) == 0
     evaluations = json.loads((run_folder / "evaluations.json").read_text(encoding="utf-8"))
-    page = open_page(out)
+    page = open_page(report_of(run_folder, tmp_path))
     curves = page.page.locator("svg.curves")
     assert curves.count() == 2  # success and return
     assert curves.first.locator("circle").count() == len(evaluations)
@@ -597,7 +596,6 @@ def test_browser_run_page_draws_its_curves(
     odd = tmp_path / "odd"
     odd.mkdir()
     (odd / "evaluations.json").write_text('[{"success_rate": 0.5}]', encoding="utf-8")
-    assert main([str(odd), "--out", str(tmp_path / "odd.html")]) == 0
-    page = open_page(tmp_path / "odd.html")
+    page = open_page(report_of(odd, tmp_path))
     assert page.page.locator("svg.curves").count() == 0
     assert "No test records" in page.page.locator(".block-curves").first.inner_text()

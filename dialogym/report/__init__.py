@@ -109,20 +109,19 @@ def build_parser() -> argparse.ArgumentParser:
         " and every dialogue turn by turn.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    paths_help = (
+        "a train run folder, a benchmark folder, or a JSONL file of dialogues (evaluate"
+        " --transcripts, simulate --out); several make one page"
+    )
+    out_help = (
+        "the page to write (default: PATH/report.html for a folder, NAME.html beside NAME.jsonl)"
+    )
+    max_help = "dialogues kept per JSONL file (the tables count them all)"
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
+    parser.add_argument("--out", metavar="FILE.html", help=out_help)
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH",
-        help="a train run folder, a benchmark folder, or a JSONL file of dialogues"
-        " (evaluate --transcripts, simulate --out); several make one page",
-    )  # fmt: skip
-    parser.add_argument(
-        "--out", metavar="FILE.html",
-        help="the page to write (default: PATH/report.html for a folder, NAME.html beside"
-        " NAME.jsonl)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--max-dialogues", type=int, default=MAX_DIALOGUES, metavar="N",
-        help="dialogues kept per JSONL file (the tables count them all)",
-    )  # fmt: skip
+        "--max-dialogues", type=int, default=MAX_DIALOGUES, metavar="N", help=max_help
+    )
     parser.add_argument(
         "--force", action="store_true", help="overwrite an --out file that dialogym did not write"
     )
