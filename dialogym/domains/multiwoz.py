@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,21 +127,6 @@ def time_value(text: str) -> int:
     return int(parts[0]) * 100 + int(parts[1])
 
 
-def _accepts(row: Mapping[str, Any], keys: frozenset[str], slot: str, value: str) -> bool:
-    """Whether one row passes one constraint, by ConvLab's rules (any error: it passes)."""
-    if slot.lower() not in keys:
-        return True
-    try:
-        if slot == "leaveAt":
-            return time_value(value) <= time_value(row["leaveAt"])
-        if slot == "arriveBy":
-            return time_value(value) >= time_value(row["arriveBy"])
-        stored = row[slot].strip()
-        return stored == "?" or value.strip().lower() == stored.lower()
-    except (KeyError, ValueError, IndexError, AttributeError, TypeError):
-        return True
-
-
 @dataclass(frozen=True)
 class TaxiTable:
     """The taxi "database": the colours and car types a booked taxi is drawn from.
@@ -180,12 +166,11 @@ class MultiWozDatabase:
             domain: tuple(tables[domain]) for domain in TABLE_DOMAINS
         }
         self.taxi = taxi
-        self._keys = {
-            d: [frozenset(k.lower() for k in row) for row in self.tables[d]] for d in self.tables
-        }
         self._all = {d: (1 << len(rows)) - 1 for d, rows in self.tables.items()}
         self._masks: dict[tuple[str, str, str], int] = {}
         self._unknown: dict[tuple[str, str], int] = {}
+        self._columns: dict[tuple[str, str], tuple[dict[str, int], int]] = {}
+        self._times: dict[tuple[str, str], tuple[list[int], list[int], int]] = {}
 
     def rows(self, domain: str) -> tuple[Mapping[str, Any], ...]:
         """The rows of a table domain, in file order (row index = ConvLab's ``Ref``)."""
@@ -249,22 +234,64 @@ class MultiWozDatabase:
         return mask
 
     def _slot_mask(self, domain: str, slot: str, value: str) -> int:
+        """The rows passing one constraint, by ConvLab's rules (a row that errs passes)."""
         key = (domain, slot, value)
         mask = self._masks.get(key)
         if mask is None:
-            mask = 0
-            if domain == "hospital":
+            if domain == "hospital":  # ConvLab compares departments on their own
                 wanted = value.strip().lower()
-                for index, row in enumerate(self.tables[domain]):
-                    if row["department"].lower() == wanted:
-                        mask |= 1 << index
+                rows = self.tables[domain]
+                mask = sum(
+                    1 << i for i, row in enumerate(rows) if row["department"].lower() == wanted
+                )
+            elif slot in TIME_COLUMNS:
+                mask = self._time_mask(domain, slot, value)
             else:
-                keys = self._keys[domain]
-                for index, row in enumerate(self.tables[domain]):
-                    if _accepts(row, keys[index], slot, value):
-                        mask |= 1 << index
+                index, passing = self._column(domain, slot)
+                mask = index.get(value.strip().lower(), 0) | passing
             self._masks[key] = mask
         return mask
+
+    def _column(self, domain: str, slot: str) -> tuple[dict[str, int], int]:
+        """Lower-cased value to its rows, and the rows any value passes (``?``, no value)."""
+        key = (domain, slot)
+        if key not in self._columns:
+            index: dict[str, int] = {}
+            passing = 0
+            for i, row in enumerate(self.tables[domain]):
+                stored = row.get(slot)
+                if isinstance(stored, str) and stored.strip() != "?":
+                    text = stored.strip().lower()
+                    index[text] = index.get(text, 0) | 1 << i
+                else:
+                    passing |= 1 << i
+            self._columns[key] = (index, passing)
+        return self._columns[key]
+
+    def _time_mask(self, domain: str, slot: str, value: str) -> int:
+        """Rows leaving at or after (``leaveAt``) or arriving by (``arriveBy``) a time."""
+        try:
+            wanted = time_value(value)
+        except (ValueError, IndexError):
+            return self._all[domain]
+        key = (domain, slot)
+        if key not in self._times:
+            timed: list[tuple[int, int]] = []
+            passing = 0
+            for i, row in enumerate(self.tables[domain]):
+                try:
+                    timed.append((time_value(row[slot]), i))
+                except (KeyError, ValueError, IndexError, AttributeError):
+                    passing |= 1 << i
+            timed.sort()
+            prefix = [0]
+            for _, i in timed:
+                prefix.append(prefix[-1] | 1 << i)
+            self._times[key] = ([t for t, _ in timed], prefix, passing)
+        times, prefix, passing = self._times[key]
+        if slot == "leaveAt":
+            return passing | (prefix[-1] ^ prefix[bisect_left(times, wanted)])
+        return passing | prefix[bisect_right(times, wanted)]
 
 
 @dataclass(frozen=True)
