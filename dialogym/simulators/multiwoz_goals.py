@@ -33,11 +33,10 @@ behaviour; this is a rewrite) draws a goal from a model fitted on MultiWOZ's tra
    day, and its people with p = 0.5; a train to Cambridge runs on the hotel's first day, a
    train from Cambridge on the day after the stay.
 
-Known ConvLab defects kept by default (so goals compare with ConvLab's papers):
-
-- the request check skips the slot after each dropped one (it removes from the list it is
-  looping over), so such a slot stays even when its value is unknown; the option
-  ``MultiWozGoalOptions(check_every_request=True)`` checks every slot.
+ConvLab's request check skips the slot after each one it drops (it removes from the list it
+loops over), and so does this one; with ConvLab's databases the skipped slot is always known
+(only attraction entrance fees and three restaurant phones are unknown, each the first of its
+domain's requestable slots to be checked), so every request has a known value.
 
 Where ConvLab cannot go on, this generator does what ConvLab's code meant: a train made
 infeasible by the hotel's day is removed from the goal (ConvLab raises ``TypeError`` there,
@@ -515,18 +514,6 @@ class _ModelReader:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MultiWozGoalOptions:
-    """Fixes to ConvLab's goal generator, each off by default (goals as ConvLab draws them).
-
-    Attributes:
-        check_every_request: Check every requested slot against the database's unknown
-            values; ConvLab skips the slot after each one it drops.
-    """
-
-    check_every_request: bool = False
-
-
 @dataclass
 class _Draft:
     """A domain goal being drawn (mutable until the cross-domain links are made)."""
@@ -546,7 +533,6 @@ class MultiWozGoalGenerator:
     Args:
         model: The goal model (default: the package data's, ConvLab-3's).
         data: The databases goals are checked against (default: the package data).
-        options: Fixes to ConvLab's defects (default: none, as ConvLab).
 
     >>> import numpy as np
     >>> generator = MultiWozGoalGenerator()
@@ -559,11 +545,9 @@ class MultiWozGoalGenerator:
         self,
         model: MultiWozGoalModel | None = None,
         data: MultiWozData | None = None,
-        options: MultiWozGoalOptions | None = None,
     ) -> None:
         self.model = model or load_goal_model()
         self.data = data or load_multiwoz()
-        self.options = options or MultiWozGoalOptions()
         self._database = self.data.database
         self._trains = self._database.rows("train")
 
@@ -695,7 +679,7 @@ class MultiWozGoalGenerator:
                 kept.append(slot)
                 skip = False
             elif matching & database.unknown_mask(domain, slot):
-                skip = not self.options.check_every_request
+                skip = True
             else:
                 kept.append(slot)
         return kept
