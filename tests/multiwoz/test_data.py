@@ -184,18 +184,6 @@ BAD_FILES: dict[str, tuple[str, Callable[[Any], object], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_data_file_gives_one_line_naming_file_and_field(folder: Path, case: str) -> None:
-    relative, change, field = BAD_FILES[case]
-    edit_json(folder / relative, change)
-    with pytest.raises(DomainError) as caught:
-        load_multiwoz(folder)
-    message = str(caught.value)
-    assert "\n" not in message
-    assert message.startswith(str(folder / relative))
-    assert f": {field}" in message
-
-
 def test_database_that_is_not_a_list(folder: Path) -> None:
     (folder / "db" / "hotel_db.json").write_text('{"rows": []}', encoding="utf-8")
     with pytest.raises(DomainError, match=r"hotel_db.json: must be a JSON list of entities"):
@@ -262,13 +250,19 @@ BAD_MODELS: dict[str, tuple[Callable[[Any], object], str]] = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_MODELS))
-def test_bad_goal_model_gives_one_line_naming_file_and_field(folder: Path, case: str) -> None:
-    change, field = BAD_MODELS[case]
-    edit_json(folder / GOAL_MODEL, change)
+BAD: dict[str, tuple[str, Callable[[Any], object], str]] = {
+    **BAD_FILES,
+    **{case: (GOAL_MODEL, change, field) for case, (change, field) in BAD_MODELS.items()},
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_file_gives_one_line_naming_file_and_field(folder: Path, case: str) -> None:
+    relative, change, field = BAD[case]
+    edit_json(folder / relative, change)
     with pytest.raises(DomainError) as caught:
-        load_goal_model(folder)
+        (load_goal_model if relative == GOAL_MODEL else load_multiwoz)(folder)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(str(folder / GOAL_MODEL))
+    assert message.startswith(str(folder / relative))
     assert f": {field}" in message
