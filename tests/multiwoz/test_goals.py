@@ -401,3 +401,24 @@ def test_goal_model_from_a_named_folder(tmp_path: Path) -> None:
     path.write_text(json.dumps(model), "utf-8")
     generator = MultiWozGoalGenerator(model=load_goal_model(folder))
     assert {g.domains for g in draw(50, seed=0, generator=generator)} == {("police",)}
+
+
+def test_a_train_the_hotel_day_leaves_without_a_match_is_dropped(tmp_path: Path) -> None:
+    """ConvLab means to drop such a train (and raises TypeError); here it is dropped."""
+    folder = tmp_path / "multiwoz"
+    shutil.copytree(MULTIWOZ_DATA_DIR, folder)
+    trains = folder / "db" / "train_db.json"
+    rows = json.loads(trains.read_text("utf-8"))
+    trains.write_text(json.dumps([r for r in rows if r["day"] == "monday"]), "utf-8")
+    path = folder / GOAL_MODEL_FILE
+    model = json.loads(path.read_text("utf-8"))
+    model["domain_ordering_dist"] = [{"domains": ["hotel", "train"], "p": 1.0}]
+    model["book_dist"]["hotel"] = 1.0
+    path.write_text(json.dumps(model), "utf-8")
+    data = load_multiwoz(folder)
+    generator = MultiWozGoalGenerator(load_goal_model(folder), data)
+    kept = Counter(goal.domains for goal in draw(200, seed=4, generator=generator))
+    assert set(kept) == {("hotel", "train"), ("hotel",)} and kept[("hotel",)] > 100
+    for goal in draw(200, seed=4, generator=generator):
+        if "train" in goal:
+            assert data.database.has_match("train", goal["train"].info.items())
