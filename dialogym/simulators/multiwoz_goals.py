@@ -26,17 +26,20 @@ behaviour; this is a rewrite) draws a goal from a model fitted on MultiWOZ's tra
    - requests whose value is unknown in a matching entity are dropped (train, hotel,
      restaurant, attraction).
 
-3. Links across domains: a taxi after one venue loses its destination, after two its departure
-   too (the user names the venues instead); a taxi right after a restaurant booking must
-   arrive by the booking time; a restaurant after an attraction takes the attraction's area
-   with p = 0.5 when an entity still matches; a restaurant booking takes the hotel booking's
-   day, and its people with p = 0.5; a train to Cambridge runs on the hotel's first day, a
-   train from Cambridge on the day after the stay.
+3. Links across domains: a taxi after one venue loses its destination, after two its
+   departure too (the user names the venues instead); a taxi whose last venue before it is
+   a booked restaurant must arrive by the booking time (and keeps no leaveAt); a restaurant
+   after an attraction takes the attraction's area with p = 0.5 when an entity still
+   matches; a restaurant booking takes the hotel booking's day, and its people with
+   p = 0.5; a train to Cambridge runs on the hotel's first day, a train from Cambridge on the
+   day after the stay.
 
 ConvLab's request check skips the slot after each one it drops (it removes from the list it
-loops over), and so does this one; with ConvLab's databases the skipped slot is always known
+loops over), and so does this one. With ConvLab's databases the skipped slot is always known
 (only attraction entrance fees and three restaurant phones are unknown, each the first of its
-domain's requestable slots to be checked), so every request has a known value.
+domain's requestable slots to be checked), so every request is known for the info it was
+checked against; the check comes before the links, so a restaurant that takes the
+attraction's area may come to match an entity with an unknown phone, as in ConvLab.
 
 Where ConvLab cannot go on, this generator does what ConvLab's code meant: a train made
 infeasible by the hotel's day is removed from the goal (ConvLab raises ``TypeError`` there,
