@@ -514,17 +514,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, write nothing")
     args = parser.parse_args(argv)
+    files = {name: text.encode("utf-8") for name, text in outputs().items()}
+    return sync_files(DATA_DIR, files, check=args.check, script=Path(__file__).name)
+
+
+def sync_files(folder: Path, files: dict[str, bytes], *, check: bool, script: str) -> int:
+    """Write the files that differ under ``folder``; with ``check``, only report them.
+
+    Returns the exit status: 1 when ``check`` finds a file out of date, else 0.
+    """
     stale = []
-    for name, text in outputs().items():
-        path = DATA_DIR / name
-        current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current != text:
+    for name, data in files.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
             stale.append(name)
-            if not args.check:
+            if not check:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-    if args.check and stale:
-        sys.stderr.write(f"out of date: {', '.join(stale)}; run {Path(__file__).name}\n")
+                path.write_bytes(data)
+    if check and stale:
+        sys.stderr.write(f"out of date: {', '.join(stale)}; run {script}\n")
         return 1
     return 0
 

@@ -9,16 +9,26 @@ from dialogym.domains.domain import (
     DomainError,
 )
 from dialogym.domains.loader import BUILTIN_DOMAINS, load_domain
+from dialogym.domains.multiwoz import (
+    MULTIWOZ_DOMAINS,
+    MultiWozData,
+    MultiWozDatabase,
+    load_multiwoz,
+)
 from dialogym.domains.native import DomainLimits
 
 __all__ = [
     "BUILTIN_DOMAINS",
     "DONTCARE",
+    "MULTIWOZ_DOMAINS",
     "NOT_AVAILABLE",
     "TYPE_SLOT",
     "Database",
     "Domain",
     "DomainError",
     "DomainLimits",
+    "MultiWozData",
+    "MultiWozDatabase",
     "load_domain",
+    "load_multiwoz",
 ]

@@ -3,6 +3,12 @@
 from dialogym.simulators.agenda import AgendaUser, UserTurn
 from dialogym.simulators.errors import SER_PRESETS, ErrorModel
 from dialogym.simulators.goal import Goal, GoalConfig, GoalGenerator
+from dialogym.simulators.multiwoz_goals import (
+    DomainGoal,
+    MultiWozGoal,
+    MultiWozGoalGenerator,
+    load_goal_model,
+)
 from dialogym.simulators.profiles import PROFILES, UserBehaviour, UserProfile, get_profile
 from dialogym.simulators.randomness import RandomStream
 
@@ -10,13 +16,17 @@ __all__ = [
     "PROFILES",
     "SER_PRESETS",
     "AgendaUser",
+    "DomainGoal",
     "ErrorModel",
     "Goal",
     "GoalConfig",
     "GoalGenerator",
+    "MultiWozGoal",
+    "MultiWozGoalGenerator",
     "RandomStream",
     "UserBehaviour",
     "UserProfile",
     "UserTurn",
     "get_profile",
+    "load_goal_model",
 ]
