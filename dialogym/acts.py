@@ -102,6 +102,11 @@ class Hypothesis(NamedTuple):
 Hypotheses = tuple[Hypothesis, ...]
 """An n-best list, most confident first; confidences sum to at most 1."""
 
+UnifiedAct = tuple[str, str, str, str]
+"""One act in ConvLab-3's unified form, as its MultiWOZ user and system exchange them:
+``(intent, domain, slot, value)``, e.g. ``("inform", "restaurant", "area", "centre")``,
+``("request", "hotel", "phone", "")``, ``("bye", "general", "", "")`` (the MultiWOZ world)."""
+
 
 def format_acts(acts: Acts) -> str:
     """Render a turn's acts on one line, e.g. ``inform(food=thai) & inform(area=north)``."""
