@@ -78,17 +78,31 @@ def test_taxi_with_a_time_informs_a_car_type_and_an_11_digit_phone() -> None:
     assert phone[0] == "phone" and len(phone[1]) == 11 and phone[1].isdigit()
 
 
-def test_venue_request_is_answered_from_the_first_match() -> None:
-    belief = {"restaurant": {"area": "centre", "food": "chinese"}}
-    first = DB.rows("restaurant")[
-        DB.match("restaurant", [("area", "centre"), ("food", "chinese")])[0]
-    ]
-    turn = [("request", "restaurant", "phone", ""), ("request", "restaurant", "price range", "")]
-    acts = policy().act(state(turn, belief))
-    assert acts == [
-        ("inform", "restaurant", "phone", first["phone"]),
-        ("inform", "restaurant", "price range", first["pricerange"]),
-    ]
+@pytest.mark.parametrize(
+    ("domain", "belief", "constraints", "answers"),
+    [
+        (
+            "restaurant",
+            {"area": "centre", "food": "chinese"},
+            [("area", "centre"), ("food", "chinese")],
+            {"phone": "phone", "price range": "pricerange"},
+        ),
+        (
+            "train",
+            {**TRAIN, "leave at": "10:00"},
+            [("leaveAt", "10:00"), *TRAIN.items()],
+            {"train id": "trainID", "price": "price"},
+        ),
+    ],
+)
+def test_a_request_is_answered_from_the_first_match(
+    domain: str, belief: dict[str, str], constraints: list[tuple[str, str]], answers: dict[str, str]
+) -> None:
+    first = DB.rows(domain)[DB.match(domain, constraints)[0]]
+    acts = policy().act(
+        state([("request", domain, slot, "") for slot in answers], {domain: belief})
+    )
+    assert acts == [("inform", domain, slot, first[column]) for slot, column in answers.items()]
 
 
 def test_venue_request_of_a_column_the_entity_lacks_is_answered_unknown() -> None:
@@ -167,18 +181,6 @@ def test_train_without_a_time_requests_times_and_the_missing_constraints() -> No
         assert slots[-2:] == ("destination", "departure") and len(acts) == len(slots)
         seen.add(slots[:-2])
     assert seen == {("leave at",), ("arrive by",), ("leave at", "arrive by")}
-
-
-def test_train_request_is_answered_from_the_first_match() -> None:
-    belief = {"train": {**TRAIN, "leave at": "10:00"}}
-    constraints = [("leaveAt", "10:00"), *TRAIN.items()]
-    first = DB.rows("train")[DB.match("train", constraints)[0]]
-    turn = [("request", "train", "train id", ""), ("request", "train", "price", "")]
-    acts = policy().act(state(turn, belief))
-    assert acts == [
-        ("inform", "train", "train id", first["trainID"]),
-        ("inform", "train", "price", first["price"]),
-    ]
 
 
 def test_train_without_a_match_gives_nooffer_listing_every_constraint() -> None:
