@@ -204,6 +204,10 @@ class MultiWozTracker:
     Args:
         values: The lists informed values are normalised towards (`normalize_value`); by
             default the package ontology lower-cased (`lowered_ontology`).
+
+    Attributes:
+        state: The current dialogue's state, updated in place by `update` and
+            `record_system_acts`; take `MultiWozState.copy` to keep a turn's state.
     """
 
     def __init__(self, values: ValueLists | None = None) -> None:
