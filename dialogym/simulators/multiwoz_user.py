@@ -254,6 +254,15 @@ class MultiWozUser:
         return not self._stack
 
     @property
+    def agenda(self) -> tuple[tuple[str, str, str, str], ...]:
+        """The pending acts, bottom first: ``(domain, intent, goal slot, value)``.
+
+        Slots are the goal's MultiWOZ 2.0 names (``pricerange``, ``people``), as the user keeps
+        them before it says them; for transcripts and tests.
+        """
+        return tuple((i.domain, i.intent, i.slot, i.value) for i in self._stack)
+
+    @property
     def turn(self) -> int:
         """ConvLab's turn counter: 2 per user turn, the opening one included."""
         return self._turn
