@@ -332,7 +332,18 @@ def test_select_outside_the_goal_takes_an_offered_value() -> None:
             ("select", "restaurant", "price range", "expensive"),
         ]
     )
-    assert said in ((("inform", "restaurant", "price range", v),) for v in ("cheap", "expensive"))
+    offered = [(("inform", "restaurant", "price range", v),) for v in ("cheap", "expensive")]
+    assert said in offered
+    taken = set()
+    for seed in range(20):
+        user, _ = start(RESTAURANT, seed=seed)
+        state_constraints(user)
+        taken.add(
+            user.respond(
+                [("select", "restaurant", "price range", v) for v in ("cheap", "expensive")]
+            )
+        )
+    assert taken == set(offered)
 
 
 @pytest.mark.parametrize("intent", ["greet", "reqmore", "welcome", "bye"])
