@@ -478,29 +478,27 @@ class MultiWozUser:
 
     def _handle_nooffer(self, domain: str) -> bool:
         """Restate feasible constraints, or give up (PA:757-772); True: the user gave up."""
-        fail_info = self._fail_info.pop(domain, None)
-        if fail_info is not None:
-            for slot, value in self._domain_goal(domain).info.items():
-                if fail_info.get(slot) != value:
-                    self._push_item(domain, "inform", slot, value)
-            return False
-        if domain in self.requested:
-            self._close()
-            return True
-        return False
+        info = self._domain_goal(domain).info
+        return self._retry_or_give_up(domain, self._fail_info, info, domain in self.requested)
 
     def _handle_nobook(self, domain: str) -> bool:
         """Restate a feasible booking, or give up (PA:774-789); True: the user gave up."""
-        fail_book = self._fail_book.pop(domain, None)
-        if fail_book is not None:
-            for slot, value in self._domain_goal(domain).book.items():
-                if fail_book.get(slot) != value:
+        book = self._domain_goal(domain).book
+        return self._retry_or_give_up(domain, self._fail_book, book, domain in self.booked)
+
+    def _retry_or_give_up(
+        self, domain: str, failed: dict[str, SlotValues], feasible: SlotValues, gives_up: bool
+    ) -> bool:
+        """Push the feasible values where the failed first try differs, once; else give up."""
+        first = failed.pop(domain, None)
+        if first is not None:
+            for slot, value in feasible.items():
+                if first.get(slot) != value:
                     self._push_item(domain, "inform", slot, value)
             return False
-        if domain in self.booked:
+        if gives_up:
             self._close()
-            return True
-        return False
+        return gives_up
 
     def _handle_select(self, domain: str, pairs: list[tuple[str, str]]) -> None:
         """State the goal's value for the offered slot, or take an offered value (PA:791-822)."""
