@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MULTIWOZ_DOMAINS, MultiWozData, load_multiwoz, time_value
-from dialogym.simulators.multiwoz_acts import SYSTEM_SLOTS, reverse_act
+from dialogym.simulators.multiwoz_acts import SYSTEM_SLOTS, reverse_turn
 from dialogym.simulators.multiwoz_goals import MultiWozGoal
 
 INFORMING = frozenset(("inform", "recommend", "offerbook", "offerbooked"))
@@ -243,6 +243,10 @@ class MultiWozEvaluator:
     def add_system_acts(self, acts: Sequence[UnifiedAct], belief: Belief | None = None) -> None:
         """Record one system turn (EV:160-207).
 
+        The acts are read grouped by domain and intent, in order of first appearance, as
+        ConvLab's ``reverse_da`` groups them: with two values for a requested slot, the last
+        of its group counts.
+
         Args:
             acts: The system's acts in the unified form.
             belief: The system's belief state when it chose the acts; a booking stores the
@@ -250,6 +254,7 @@ class MultiWozEvaluator:
                 it, a booking's details count as unmet.
         """
         self._turns += 1
+        filled = []
         for intent, domain, slot, value in acts:
             if intent.lower() == "book" and not value:
                 value = next(
@@ -260,15 +265,17 @@ class MultiWozEvaluator:
                     ),
                     "",
                 )
-            act_domain, act_intent, act_slot, act_value = reverse_act((intent, domain, slot, value))
-            self._informed.append((act_domain, act_intent, act_slot.lower(), act_value))
-            if act_intent == "book":
-                self._book(act_domain, act_value, belief)
-            elif act_intent in ("inform", "recommend") and act_domain in self.goal:
-                reqt = self.goal[act_domain].reqt
-                key = SYSTEM_SLOTS.get(act_domain, {}).get(act_slot.lower(), act_slot.lower())
+            filled.append((intent, domain, slot, value))
+        for domain, intent, slot, value in reverse_turn(filled):
+            slot = slot.lower()
+            self._informed.append((domain, intent, slot, value))
+            if intent == "book":
+                self._book(domain, value, belief)
+            elif intent in ("inform", "recommend") and domain in self.goal:
+                reqt = self.goal[domain].reqt
+                key = SYSTEM_SLOTS.get(domain, {}).get(slot, slot)
                 if key in reqt:
-                    reqt[key] = f'"{act_value}"' if act_value in NOT_SURE else act_value
+                    reqt[key] = f'"{value}"' if value in NOT_SURE else value
 
     def _book(self, domain: str, value: str, belief: Belief | None) -> None:
         if domain not in MULTIWOZ_DOMAINS or domain in self._booked:

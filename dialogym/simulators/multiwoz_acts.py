@@ -6,8 +6,8 @@ ConvLab-3's MultiWOZ agenda user and its evaluator speak the unified form
 names (``Price``, ``People``; goal slots ``pricerange``, ``people``). This module holds the
 tables and the conversions they apply, rewritten from ConvLab-3 at 2a168fc:
 
-- `reverse_act`: unified act to MultiWOZ 2.0 act names, as ``reverse_da``
-  (``data/unified_datasets/multiwoz21/preprocess.py:832-863``) names them;
+- `reverse_act` and `reverse_turn`: unified acts to MultiWOZ 2.0 act names, as ``reverse_da``
+  (``data/unified_datasets/multiwoz21/preprocess.py:832-863``) names and orders them;
 - `system_goal_slot`: a system act's MultiWOZ 2.0 slot to the goal slot the agenda user reads
   (``REF_SYS_DA_M``, ``policy_agenda_multiwoz.py:50-62`` from
   ``convlab/util/multiwoz/multiwoz_slot_trans.py``); ``None`` for a slot the user drops;
@@ -26,7 +26,7 @@ tables and the conversions they apply, rewritten from ConvLab-3 at 2a168fc:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from dialogym.acts import UnifiedAct
 
@@ -297,6 +297,24 @@ def reverse_act(act: UnifiedAct) -> tuple[str, str, str, str]:
     if value == "":
         value = "?" if intent == "request" else "none"
     return domain.lower(), intent.lower(), name, value
+
+
+def reverse_turn(acts: Sequence[UnifiedAct]) -> list[tuple[str, str, str, str]]:
+    """A turn's acts through `reverse_act`, in the order ConvLab reads them back.
+
+    ``reverse_da`` gathers the acts under their domain and intent, in order of first
+    appearance, so ConvLab reads ``[inform a, request b, inform c]`` as
+    ``[inform a, inform c, request b]``.
+
+    >>> reverse_turn([("inform", "hotel", "area", "north"), ("request", "hotel", "stars", ""),
+    ...               ("inform", "hotel", "stars", "4")])
+    [('hotel', 'inform', 'Area', 'north'), ('hotel', 'inform', 'Stars', '4'), ('hotel', 'request', 'Stars', '?')]
+    """
+    grouped: dict[tuple[str, str], list[tuple[str, str, str, str]]] = {}
+    for act in acts:
+        reversed_act = reverse_act(act)
+        grouped.setdefault(reversed_act[:2], []).append(reversed_act)
+    return [reversed_act for group in grouped.values() for reversed_act in group]
 
 
 def system_goal_slot(domain: str, slot: str) -> str | None:

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozData, load_multiwoz
 from dialogym.simulators.multiwoz_acts import (
-    reverse_act,
+    reverse_turn,
     system_goal_slot,
     unified_user_act,
     user_act_slot,
@@ -285,8 +285,7 @@ class MultiWozUser:
         dropped, and an act type left without slot with them (PA:215-247).
         """
         grouped: dict[str, list[tuple[str, str]]] = {}
-        for act in system_acts:
-            domain, intent, slot, value = reverse_act(act)
+        for domain, intent, slot, value in reverse_turn(system_acts):
             if slot == "Choice" and value.strip().lower() in ("0", "zero"):
                 grouped.setdefault(f"{domain}-nooffer", []).append((NONE, NONE))
             else:

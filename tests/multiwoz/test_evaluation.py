@@ -200,6 +200,18 @@ def test_a_dontcare_answer_to_a_request_fails_the_final_goal() -> None:
     assert evaluator.final_goal_analyze() == 1.0
 
 
+def test_acts_are_read_grouped_by_domain_and_intent() -> None:
+    goal = {"restaurant": {"info": {"food": "italian"}, "reqt": ["phone"]}}
+    turn = [
+        ("inform", "restaurant", "phone", "01223323737"),
+        ("recommend", "restaurant", "phone", "01223000000"),
+        ("inform", "restaurant", "phone", "01223111111"),
+    ]
+    evaluator, _ = evaluate(goal, [turn])
+    # read as inform, inform, recommend (ConvLab's reverse_da): the recommend's phone counts
+    assert evaluator.goal["restaurant"].reqt["phone"] == "01223000000"
+
+
 def test_success_counts_only_when_the_user_ended_the_dialogue() -> None:
     _, result = evaluate(GOAL, [OFFER, FACTS, booking(PIZZA_HUT)], terminated=False)
     assert not result.success and not result.complete
