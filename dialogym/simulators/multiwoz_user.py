@@ -101,9 +101,11 @@ class MultiWozUserOptions:
             names contain "book", so they go to ``update_booking``, which has no branch for
             them (PA:503-504, 556-563); the branch meant for them (PA:581) is unreachable.
             True: they are taken as an offer to book. Their slots are checked as an inform's
-            (a wrong constraint is corrected), and a user whose goal wants a booking in that
-            domain answers with its booking details at once; one that wants none says
-            ``NotBook`` (as ConvLab's user already does for the current domain).
+            (a wrong constraint is corrected; requested values in them are not learned, as
+            ConvLab's evaluator does not take them for the final goal either), and a user whose
+            goal still wants a booking in that domain answers with its booking details at
+            once, unless it first corrects a constraint; one that wants none says ``NotBook``
+            (as ConvLab's user already does for the current domain).
         notbook_blocks_requests: ConvLab's user counts its own pending ``inform NotBook`` as
             a constraint still to be stated (PA:869-873), so it neither pushes its requests
             in post_process (PA:535) nor stores requested values while one is pending. Against
