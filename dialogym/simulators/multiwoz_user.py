@@ -8,7 +8,9 @@ constraints in a random order (its infeasible ``fail_info`` when it has one) und
 ``inform`` without slot that announces the domain (PA:439-477). Each turn the user reacts to
 the system's acts by pushing items (below), then pops its turn from the top: the booking
 details of one domain together, otherwise as many items as it pushed this turn, or 1 to 4
-when it pushed none; a pop stops where the act type changes (PA:907-954). Pushing a
+when it pushed none (or only ``dontcare`` answers); a pop stops where the act type changes,
+and after a request for a name (PA:907-954). Items it cannot say (a slot missing from
+ConvLab's user-act table) are popped and dropped. Pushing a
 ``people``, ``day``, ``area`` or ``pricerange`` item whose value an item on the stack already
 has rewrites that item, with p = 0.3, to "the same", "the same day", "same area as the
 <domain>" or "in the same price range as the <domain>" (PA:891-905).
