@@ -33,9 +33,9 @@ import numpy as np
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozData, load_multiwoz
 from dialogym.envs.multiwoz_evaluation import Belief, MultiWozEvaluator
+from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_goals import MultiWozGoal, MultiWozGoalGenerator
 from dialogym.simulators.multiwoz_user import MultiWozUser
-from dialogym.simulators.randomness import RandomStream
 
 UNIFIED = {
     "pricerange": "price range",

@@ -75,7 +75,7 @@ from dialogym.acts import (
     Acts,
 )
 from dialogym.domains import DONTCARE, NOT_AVAILABLE, Database, Domain
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 from dialogym.tracking import BeliefTracker
 from dialogym.tracking.belief import BYCONSTRAINTS, BYNAME, FINISHED
 

@@ -20,7 +20,7 @@ rule NLU reads back, in the order `TemplateGenerator.sentences` lists them.
 
 >>> import numpy as np
 >>> from dialogym.acts import parse_acts
->>> from dialogym.simulators import RandomStream
+>>> from dialogym.randomness import RandomStream
 >>> generator = TemplateGenerator()
 >>> rng = RandomStream(np.random.default_rng(0))
 >>> text = generator.render(Speaker.USER, parse_acts("inform(food=thai) & request(phone)"), rng)

@@ -49,7 +49,7 @@ from collections.abc import Mapping, Sequence
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozDatabase, load_multiwoz
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import BELIEF_SLOTS, MultiWozState
 
 VENUE_DOMAINS = ("restaurant", "hotel", "attraction", "hospital", "police")

@@ -1,5 +1,6 @@
 """User simulation: goals, the agenda-based user, user profiles and the semantic error channel."""
 
+from dialogym.randomness import RandomStream
 from dialogym.simulators.agenda import AgendaUser, UserTurn
 from dialogym.simulators.errors import SER_PRESETS, ErrorModel
 from dialogym.simulators.goal import Goal, GoalConfig, GoalGenerator
@@ -10,7 +11,6 @@ from dialogym.simulators.multiwoz_goals import (
     load_goal_model,
 )
 from dialogym.simulators.profiles import PROFILES, UserBehaviour, UserProfile, get_profile
-from dialogym.simulators.randomness import RandomStream
 
 __all__ = [
     "PROFILES",

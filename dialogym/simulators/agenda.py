@@ -78,9 +78,9 @@ from dialogym.acts import (
     ActType,
 )
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
+from dialogym.randomness import RandomStream
 from dialogym.simulators.goal import Goal
 from dialogym.simulators.profiles import UserBehaviour
-from dialogym.simulators.randomness import RandomStream
 
 NONE = "none"
 """The venue name of a system turn that says nothing matches (PyDial's ``name=none``)."""

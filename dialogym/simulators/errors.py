@@ -90,7 +90,7 @@ from dialogym.acts import (
     Hypothesis,
 )
 from dialogym.domains import DONTCARE, TYPE_SLOT, Domain
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 
 SER_PRESETS: dict[str, float] = {"none": 0.0, "low": 0.15, "high": 0.30}
 """The semantic error rates of PyDial's benchmark (env1-2, env3-5, env6)."""

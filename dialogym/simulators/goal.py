@@ -21,7 +21,7 @@ from math import prod
 from typing import NamedTuple
 
 from dialogym.domains import DONTCARE, Database, Domain
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 
 
 class Goal(NamedTuple):

@@ -67,7 +67,7 @@ from dialogym.domains.multiwoz import (
     read_json,
 )
 from dialogym.domains.native import DEFAULT_LIMITS, DomainLimits, fail
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 
 T = TypeVar("T")
 

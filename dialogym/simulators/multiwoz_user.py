@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozData, load_multiwoz
+from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_acts import (
     reverse_turn,
     system_goal_slot,
@@ -62,7 +63,6 @@ from dialogym.simulators.multiwoz_acts import (
     user_act_slot,
 )
 from dialogym.simulators.multiwoz_goals import DomainGoal, MultiWozGoal, SlotValues
-from dialogym.simulators.randomness import RandomStream
 
 UNKNOWN = "?"
 """A requested value not yet given, and the value of a request item."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, NamedTuple
 
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 
 Range = tuple[float, float]
 

@@ -8,7 +8,7 @@ import pytest
 from dialogym.acts import Act, ActType, Hypothesis
 from dialogym.domains import DONTCARE, NOT_AVAILABLE, Domain, load_domain
 from dialogym.envs.actions import SummaryActions, SummaryConfig
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 from dialogym.tracking import BeliefTracker
 
 from ..conftest import CAMRESTAURANTS, LAPTOPS11, requires_shared

@@ -11,9 +11,9 @@ import pytest
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import load_multiwoz
 from dialogym.envs.multiwoz_evaluation import Belief, MultiWozEvaluation, MultiWozEvaluator
+from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_goals import MultiWozGoal, MultiWozGoalGenerator
 from dialogym.simulators.multiwoz_user import MultiWozUser
-from dialogym.simulators.randomness import RandomStream
 
 DATA = load_multiwoz()
 ROWS = DATA.database.rows("restaurant")

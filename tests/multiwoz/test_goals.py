@@ -24,6 +24,7 @@ from dialogym.domains.multiwoz import (
     MultiWozDatabase,
     load_multiwoz,
 )
+from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_goals import (
     DAYS,
     GOAL_MODEL_FILE,
@@ -33,7 +34,6 @@ from dialogym.simulators.multiwoz_goals import (
     SlotValues,
     load_goal_model,
 )
-from dialogym.simulators.randomness import RandomStream
 
 MODEL: dict[str, Any] = json.loads((MULTIWOZ_DATA_DIR / GOAL_MODEL_FILE).read_text("utf-8"))
 DOMAINS = tuple(MODEL["book_dist"])

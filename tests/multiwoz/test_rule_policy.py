@@ -10,7 +10,7 @@ import pytest
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import load_multiwoz
 from dialogym.policies.multiwoz_rule import MultiWozRulePolicy
-from dialogym.simulators.randomness import RandomStream
+from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import BELIEF_SLOTS, MultiWozState, MultiWozTracker
 
 DB = load_multiwoz().database

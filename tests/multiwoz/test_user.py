@@ -10,6 +10,7 @@ import pytest
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import load_multiwoz
+from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_goals import MultiWozGoal, MultiWozGoalGenerator
 from dialogym.simulators.multiwoz_user import (
     CONVLAB_USER,
@@ -17,7 +18,6 @@ from dialogym.simulators.multiwoz_user import (
     MultiWozUser,
     MultiWozUserOptions,
 )
-from dialogym.simulators.randomness import RandomStream
 
 DATA = load_multiwoz()
 BYE: UnifiedAct = ("bye", "general", "", "")

@@ -3,6 +3,9 @@
 Calling ``Generator.random()`` once per draw costs about half a microsecond; a dialogue turn makes
 dozens of draws. `RandomStream` draws uniforms from the generator in blocks and serves them one by
 one, so the sequence is still fully determined by the generator's seed.
+
+It imports nothing of dialogym, so every layer that draws (simulators, generators, policies)
+may use it, as it may use `dialogym.acts`.
 """
 
 from __future__ import annotations
