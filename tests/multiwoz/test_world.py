@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +27,7 @@ from dialogym.policies.multiwoz_rule import MultiWozRulePolicy
 from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_user import CONVLAB_USER, FIXED_USER, MultiWozUserOptions
 
+REPO = Path(__file__).resolve().parents[2]
 DATA = load_multiwoz()
 GREET: list[UnifiedAct] = [("greet", "general", "", "")]
 
@@ -163,3 +168,17 @@ def test_issue_19_acceptance_3_the_fixed_user_lets_the_rule_policy_succeed_more(
     # measured: 0.848 against 0.708 (seeds 0-2, 1000 dialogues each)
     assert fixed.success > convlab.success + 0.1
     assert fixed.train_without_booking is not None and fixed.train_without_booking > 0.4
+
+
+def test_the_benchmark_script_runs_on_a_tiny_budget() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/multiwoz_rule.py", "--seeds", "2", "--dialogues", "5"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("success            ") == 2
+    assert "steps/s (CPU)" in result.stdout
