@@ -6,9 +6,10 @@ in id order (`MultiWozActions.names`):
 
 - ``request_<domain>_<slot>`` for each constraint slot of a domain (`REQUEST_SLOTS`):
   ``("request", domain, slot, "")``. Allowed while the belief holds no value for the slot.
-- ``inform_<domain>`` for every domain: offer an entity. For a database domain, the *first* match of the belief's constraints: its
-  name (train: its ``train id``; hospital: none), ``choice`` = the number of matches when
-  several match, and the entity's value of each slot the user has requested in the domain.
+- ``inform_<domain>`` for every domain: offer an entity. For a database domain, the *first*
+  match of the belief's constraints: its name (train: its ``train id``; hospital: its
+  ``department``), ``choice`` = the number of matches when several match, and the entity's
+  value of each slot the user has requested in the domain.
   For taxi: a car ``type`` and an 11-digit ``phone`` drawn from the dialogue's stream. The
   entity becomes the domain's *offered* one (`MultiWozActions.offered`). Allowed when
   something matches (taxi: once ``leave at`` or ``arrive by`` is known).
@@ -66,13 +67,11 @@ QUERIED_DOMAINS: tuple[str, ...] = ("restaurant", "hotel", "attraction", "train"
 constraints)."""
 
 ENTITY_SLOTS: Mapping[str, tuple[str, str]] = {
-    "restaurant": ("name", "name"),
-    "hotel": ("name", "name"),
-    "attraction": ("name", "name"),
-    "police": ("name", "name"),
+    **dict.fromkeys(("restaurant", "hotel", "attraction", "police"), ("name", "name")),
     "train": ("train id", "trainID"),
+    "hospital": ("department", "department"),
 }
-"""Per domain, the unified slot and the column that name an entity (hospital's has none)."""
+"""Per database domain, the unified slot and the column that name an entity."""
 
 COLUMNS: Mapping[str, str] = {
     "price range": "pricerange",
@@ -263,10 +262,9 @@ class MultiWozActions:
         acts: list[UnifiedAct] = []
         if self.matches[domain] > 1:
             acts.append(("inform", domain, "choice", str(self.matches[domain])))
-        if domain in ENTITY_SLOTS:
-            slot, value = self._entity(domain, row)
-            acts.append(("inform", domain, slot, value))
-            informed.add(slot)
+        slot, value = self._entity(domain, row)
+        acts.append(("inform", domain, slot, value))
+        informed.add(slot)
         entity = self.database.rows(domain)[row]
         for slot in state.requests.get(domain, ()):
             found = entity.get(COLUMNS.get(slot, slot))
@@ -276,5 +274,5 @@ class MultiWozActions:
         return acts
 
     def _entity(self, domain: str, row: int) -> tuple[str, str]:
-        slot, column = ENTITY_SLOTS.get(domain, ("", ""))
-        return slot, str(self.database.rows(domain)[row].get(column, "")) if column else ""
+        slot, column = ENTITY_SLOTS[domain]
+        return slot, str(self.database.rows(domain)[row].get(column, ""))
