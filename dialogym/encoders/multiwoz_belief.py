@@ -9,7 +9,7 @@ has done (how many entities match, what it offered and informed) and writes, per
 - per slot of `REQUESTABLE` (plus one for any other slot): requested by the user and not yet
   informed by the system;
 - the number of matching entities in `MATCH_BUCKETS` (one-hot);
-- an entity offered; booked (a system ``book`` act on the domain); active (the user's latest
+- an entity offered that still matches; booked (a system ``book`` act on the domain); active (the user's latest
   acts name the domain);
 
 then the intents of the user's latest acts (`USER_INTENTS`, plus one for any other) and the
@@ -100,7 +100,7 @@ class MultiWozBeliefEncoder:
         Args:
             state: The tracker's state after the user's latest turn.
             matches: Per domain, how many entities match the belief (a domain left out: 0).
-            offered: The domains where the system has offered an entity.
+            offered: The domains where the system's offered entity still matches.
             informed: Per domain, the slots the system has informed.
             turn: System turns so far.
 

@@ -8,8 +8,10 @@ in id order (`MultiWozActions.names`):
   ``("request", domain, slot, "")``. Allowed while the belief holds no value for the slot.
 - ``inform_<domain>`` for every domain: offer an entity. For a database domain, the *first*
   match of the belief's constraints: its name (train: its ``train id``; hospital: its
-  ``department``), ``choice`` = the number of matches when several match, and the entity's
-  value of each slot the user has requested in the domain.
+  ``department``), the entity's value of each slot the user has requested in the domain, and
+  ``choice`` = the number of matches when several match and the user's latest acts request
+  nothing in the domain (ConvLab's user takes a ``choice`` above 1 as a cue to pick one, and
+  asks its requests again).
   For taxi: a car ``type`` and an 11-digit ``phone`` drawn from the dialogue's stream. The
   entity becomes the domain's *offered* one (`MultiWozActions.offered`). Allowed when
   something matches (taxi: once ``leave at`` or ``arrive by`` is known).
@@ -207,14 +209,18 @@ class MultiWozActions:
         if kind == "nooffer":
             return self.matches[domain] == 0 and bool(constraints(state, domain))
         if kind in ("offerbook", "book"):
-            if domain in state.booked or not self._offer_matches(domain):
+            if domain in state.booked or not self.offer_stands(domain):
                 return False
             return kind == "offerbook" or all(belief.get(s) for s in BOOKING_SLOTS[domain])
         return True
 
-    def _offer_matches(self, domain: str) -> bool:
+    def offer_stands(self, domain: str) -> bool:
+        """Whether an entity was offered in ``domain`` and still matches the belief (as of the
+        last `update`; taxi and police: once one was offered)."""
         row = self.offered.get(domain)
-        return row is not None and bool(self._rows.get(domain, 0) >> row & 1)
+        if row is None or domain not in QUERIED_DOMAINS:
+            return row is not None
+        return bool(self._rows[domain] >> row & 1)
 
     def execute(self, index: int, state: MultiWozState, random: RandomStream) -> list[UnifiedAct]:
         """The acts of action ``index`` in the state of the last `update` (none if masked).
@@ -260,7 +266,8 @@ class MultiWozActions:
         row = self._first[domain]
         self.offered[domain] = row
         acts: list[UnifiedAct] = []
-        if self.matches[domain] > 1:
+        asked = any(act[0] == "request" and act[1] == domain for act in state.user_acts)
+        if self.matches[domain] > 1 and not asked:
             acts.append(("inform", domain, "choice", str(self.matches[domain])))
         slot, value = self._entity(domain, row)
         acts.append(("inform", domain, slot, value))

@@ -183,8 +183,9 @@ class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
 
     def _observe(self) -> np.ndarray:
         actions = self.actions
+        standing = [domain for domain in actions.offered if actions.offer_stands(domain)]
         return self.encoder.encode(
-            self.world.state, actions.matches, actions.offered, actions.informed, self.turn
+            self.world.state, actions.matches, standing, actions.informed, self.turn
         )
 
 
