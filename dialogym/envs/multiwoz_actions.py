@@ -215,8 +215,10 @@ class MultiWozActions:
         return True
 
     def offer_stands(self, domain: str) -> bool:
-        """Whether an entity was offered in ``domain`` and still matches the belief (as of the
-        last `update`; taxi and police: once one was offered)."""
+        """Whether an entity offered in ``domain`` still matches the belief.
+
+        As of the last `update`; for taxi and police, whether one was offered at all.
+        """
         row = self.offered.get(domain)
         if row is None or domain not in QUERIED_DOMAINS:
             return row is not None
