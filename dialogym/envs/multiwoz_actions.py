@@ -271,13 +271,13 @@ class MultiWozActions:
         asked = any(act[0] == "request" and act[1] == domain for act in state.user_acts)
         if self.matches[domain] > 1 and not asked:
             acts.append(("inform", domain, "choice", str(self.matches[domain])))
-        slot, value = self._entity(domain, row)
-        acts.append(("inform", domain, slot, value))
-        informed.add(slot)
+        named, value = self._entity(domain, row)
+        acts.append(("inform", domain, named, value))
+        informed.add(named)
         entity = self.database.rows(domain)[row]
         for slot in state.requests.get(domain, ()):
             found = entity.get(COLUMNS.get(slot, slot))
-            if found is not None:
+            if found is not None and slot != named:
                 acts.append(("inform", domain, slot, str(found)))
                 informed.add(slot)
         return acts

@@ -84,6 +84,7 @@ def test_every_allowed_action_is_carried_out_as_its_kind() -> None:
             assert acts, action.name
             assert acts[0][0] == action.kind, (action.name, acts)
             assert {a[1] for a in acts} == {action.domain}, (action.name, acts)
+            assert len({act[2] for act in acts}) == len(acts), acts  # no slot said twice
             if action.kind == "request":
                 assert not state.belief[action.domain][action.slot]
             if action.kind == "book":
