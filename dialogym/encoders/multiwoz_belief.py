@@ -25,6 +25,7 @@ turn over the turn cap.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection, Mapping
 
 import numpy as np
@@ -122,8 +123,7 @@ class MultiWozBeliefEncoder:
                 if slot not in done:
                     features[position + self._requestable.get(slot, len(REQUESTABLE))] = 1.0
             position += len(REQUESTABLE) + 1
-            count = matches.get(domain, 0)
-            bucket = sum(count >= bound for bound in MATCH_BUCKETS) - 1
+            bucket = bisect_right(MATCH_BUCKETS, matches.get(domain, 0)) - 1
             features[position + bucket] = 1.0
             position += len(MATCH_BUCKETS)
             features[position] = domain in offered

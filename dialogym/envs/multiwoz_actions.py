@@ -171,6 +171,11 @@ class MultiWozActions:
         self._first: dict[str, int] = {}
         self._rows: dict[str, int] = {}
         self._mask = np.ones(len(self.actions), dtype=np.int8)
+        self._allowed = [True] * len(self.actions)  # general actions stay allowed
+        self._index: dict[str, dict[str, int]] = {}
+        for position, action in enumerate(self.actions):
+            key = f"request {action.slot}" if action.kind == "request" else action.kind
+            self._index.setdefault(action.domain, {})[key] = position
 
     def reset(self) -> None:
         """Start a new dialogue: nothing offered, nothing informed."""
@@ -183,36 +188,34 @@ class MultiWozActions:
         Returns:
             The 0/1 ``np.int8`` mask, one entry per action (a copy).
         """
+        allowed = self._allowed
         for domain in MULTIWOZ_DOMAINS:
+            belief = state.belief.get(domain, {})
+            known = constraints(state, domain)
+            index = self._index[domain]
             if domain in QUERIED_DOMAINS:
-                rows = self.database.mask(domain, constraints(state, domain))
+                rows = self.database.mask(domain, known)
                 self._rows[domain] = rows
                 self.matches[domain] = rows.bit_count()
                 self._first[domain] = (rows & -rows).bit_length() - 1
+                allowed[index["nooffer"]] = not rows and bool(known)
             else:
                 self.matches[domain] = 1
                 self._first[domain] = 0
-        mask = self._mask
-        for index, action in enumerate(self.actions):
-            mask[index] = self._allowed(action, state)
-        return mask.copy()
-
-    def _allowed(self, action: SummaryAction, state: MultiWozState) -> bool:
-        kind, domain = action.kind, action.domain
-        belief = state.belief.get(domain, {})
-        if kind == "request":
-            return not belief.get(action.slot)
-        if kind == "inform":
+            for slot in REQUEST_SLOTS[domain]:
+                allowed[index["request " + slot]] = not belief.get(slot)
             if domain == "taxi":
-                return bool(belief.get("leave at") or belief.get("arrive by"))
-            return self.matches[domain] > 0
-        if kind == "nooffer":
-            return self.matches[domain] == 0 and bool(constraints(state, domain))
-        if kind in ("offerbook", "book"):
-            if domain in state.booked or not self.offer_stands(domain):
-                return False
-            return kind == "offerbook" or all(belief.get(s) for s in BOOKING_SLOTS[domain])
-        return True
+                allowed[index["inform"]] = bool(belief.get("leave at") or belief.get("arrive by"))
+            else:
+                allowed[index["inform"]] = self.matches[domain] > 0
+            if domain in BOOKING_SLOTS:
+                bookable = domain not in state.booked and self.offer_stands(domain)
+                allowed[index["offerbook"]] = bookable
+                allowed[index["book"]] = bookable and all(
+                    belief.get(slot) for slot in BOOKING_SLOTS[domain]
+                )
+        self._mask = np.array(allowed, dtype=np.int8)
+        return self._mask.copy()
 
     def offer_stands(self, domain: str) -> bool:
         """Whether an entity offered in ``domain`` still matches the belief.
