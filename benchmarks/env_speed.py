@@ -9,32 +9,41 @@ environment steps/s per core) and PyDial itself (about 86 turns/s: 14.5 dialogue
 10 on env3). Then it profiles CamRestaurants env3 with cProfile and sums the time per stage of a
 turn (actions and masks, user goal and simulator, error channel, tracker, encoder, evaluation,
 ...); shared helpers (acts, domains, the random stream, numpy, builtins) count for the stage
-that called them.
+that called them. Then the MultiWOZ ids (`dialogym/MultiWOZ-v0` and `-fixed-v0`) with belief
+observations and random masked actions, beside ConvLab-3's ~640 steps/s (issue 19 asks for at
+least 10,000 per core and 15x ConvLab-3), and where a MultiWOZ-v0 step goes.
 
     python benchmarks/env_speed.py [--steps 50000] [--task env1 --task env3] [--shared DIR]
+                                   [--suite pydial|multiwoz]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import os
 import pstats
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 
 import dialogym  # noqa: F401
 from dialogym.domains import BUILTIN_DOMAINS
+from dialogym.envs.multiwoz_env import MultiWozEnv
 from dialogym.policies import make_policy
 
 CONVLAB3_STEPS_PER_SECOND = 640.0
 PYDIAL_TURNS_PER_SECOND = 86.0
 TARGET_STEPS_PER_SECOND = 12_000.0
 """Issue 8: CamRestaurants env3 with belief observations, per core."""
+MULTIWOZ_TARGET_STEPS_PER_SECOND = 10_000.0
+"""Issue 19: MultiWOZ with belief observations and random masked actions, per core."""
+MULTIWOZ_IDS = ("dialogym/MultiWOZ-v0", "dialogym/MultiWOZ-fixed-v0")
 PYDIAL_DOMAINS = ("CamRestaurants", "SFRestaurants", "Laptops11")
 DEFAULT_SHARED = Path(
     os.environ.get("DIALOGYM_SHARED_DATA")
@@ -53,6 +62,12 @@ STAGES = (
     ("dialogym/envs/evaluation.py", "evaluation"),
     ("dialogym/envs/dialogue.py", "env glue (step, reset, info)"),
     ("dialogym/policies/", "policy"),
+    ("dialogym/envs/multiwoz_actions.py", "actions and masks"),
+    ("dialogym/simulators/multiwoz_goals.py", "user goal (drawn at reset)"),
+    ("dialogym/simulators/multiwoz_", "user simulator"),
+    ("dialogym/envs/multiwoz_evaluation.py", "evaluation"),
+    ("dialogym/envs/multiwoz_env.py", "env glue (step, reset, info)"),
+    ("dialogym/envs/multiwoz_world.py", "env glue (step, reset, info)"),
 )
 """Source file (prefix) to stage; code elsewhere counts for the stage that called it."""
 
@@ -72,6 +87,26 @@ def measure(env_id: str, domain: str, policy_name: str, steps: int) -> tuple[flo
         observation, _, terminated, truncated, _ = env.step(action)
         if terminated or truncated:
             observation, _ = env.reset()
+        in_env += clock() - before
+    return steps / (clock() - start), steps / in_env
+
+
+def measure_multiwoz(env_id: str, steps: int) -> tuple[float, float]:
+    """Return (loop steps/s, env-only steps/s) of random masked actions from reset seed 0."""
+    env = gym.make(env_id)
+    unwrapped = env.unwrapped
+    assert isinstance(unwrapped, MultiWozEnv)
+    rng = np.random.default_rng(0)
+    clock = time.perf_counter
+    env.reset(seed=0)
+    in_env = 0.0
+    start = clock()
+    for _ in range(steps):
+        action = rng.choice(np.flatnonzero(unwrapped.action_masks()))
+        before = clock()
+        _, _, terminated, truncated, _ = env.step(action)
+        if terminated or truncated:
+            env.reset()
         in_env += clock() - before
     return steps / (clock() - start), steps / in_env
 
@@ -123,19 +158,18 @@ def stage_times(stats: Mapping[Any, Any]) -> dict[str, float]:
     return times
 
 
-def breakdown(env_id: str, domain: str, steps: int, env_steps_per_second: float) -> None:
-    """Profile ``steps`` handcrafted steps and print the time per stage."""
+def breakdown(label: str, run: Callable[[], object], env_steps_per_second: float) -> None:
+    """Profile ``run`` (``label`` says what it runs) and print the time per stage."""
     profiler = cProfile.Profile()
     profiler.enable()
-    measure(env_id, domain, "handcrafted", steps)
+    run()
     profiler.disable()
     times = stage_times(pstats.Stats(profiler).stats)  # type: ignore[attr-defined]
     total = sum(times.values())
     env_share = sum(t for name, t in times.items() if name not in ("policy", "measuring loop"))
     per_step = 1e6 / env_steps_per_second  # microseconds per env step, without the profiler
     print(
-        f"\nWhere an env step goes ({Path(domain).name.removesuffix('-rules.json')}"
-        f" {env_id.split('/')[-1]}, handcrafted policy, cProfile over {steps:,} steps;"
+        f"\nWhere an env step goes ({label};"
         f" µs scaled to the unprofiled {per_step:.1f} µs per env step):"
     )
     print(f"{'stage':<30} {'% of env':>9} {'µs/step':>8}")
@@ -158,9 +192,22 @@ def main() -> None:
         "--shared", type=Path, default=DEFAULT_SHARED,
         help="the shared data folder (PyDial's domains under pydial/); default $DIALOGYM_SHARED_DATA or ../shared/data",
     )  # fmt: skip
+    parser.add_argument(
+        "--suite", choices=("pydial", "multiwoz"), action="append", default=[],
+        help="what to measure (default both)",
+    )  # fmt: skip
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    suites = args.suite or ["pydial", "multiwoz"]
+    if "pydial" in suites:
+        pydial_speed(args)
+    if "multiwoz" in suites:
+        multiwoz_speed(args.steps, args.profile_steps)
+
+
+def pydial_speed(args: argparse.Namespace) -> None:
+    """The PyDial tasks' table and CamRestaurants env3's (else restaurant's) breakdown."""
     pydial = [args.shared / "pydial" / f"{name}-rules.json" for name in PYDIAL_DOMAINS]
     domains = [*BUILTIN_DOMAINS, *(str(path) for path in pydial if path.exists())]
     tasks = args.task or ["env3"]
@@ -191,10 +238,39 @@ def main() -> None:
             f" {speed / PYDIAL_TURNS_PER_SECOND:.0f}x PyDial's ~{PYDIAL_TURNS_PER_SECOND:.0f}"
             f" turns/s on this machine; target >= {TARGET_STEPS_PER_SECOND:,.0f}: {verdict}"
         )
-        breakdown("dialogym/PyDialEnv3-v0", str(camrestaurants), args.profile_steps, speed)
+        domain = str(camrestaurants)
     else:
-        breakdown("dialogym/PyDialEnv3-v0", "restaurant", args.profile_steps,
-                  results.get(("restaurant", tasks[0], "handcrafted"), 1.0))  # fmt: skip
+        domain, speed = "restaurant", results.get(("restaurant", tasks[0], "handcrafted"), 1.0)
+    label = (
+        f"{Path(domain).name.removesuffix('-rules.json')} PyDialEnv3-v0, handcrafted policy,"
+        f" cProfile over {args.profile_steps:,} steps"
+    )
+    run = functools.partial(
+        measure, "dialogym/PyDialEnv3-v0", domain, "handcrafted", args.profile_steps
+    )
+    breakdown(label, run, speed)
+
+
+def multiwoz_speed(steps: int, profile_steps: int) -> None:
+    """The MultiWOZ ids' speed with random masked actions, and MultiWOZ-v0's breakdown."""
+    print(f"\n{'MultiWOZ id':<28} {'loop steps/s':>13} {'env steps/s':>12} {'vs ConvLab-3':>13}")
+    speeds = {}
+    for env_id in MULTIWOZ_IDS:
+        loop, env_only = measure_multiwoz(env_id, steps)
+        speeds[env_id] = env_only
+        print(
+            f"{env_id:<28} {loop:>13,.0f} {env_only:>12,.0f}"
+            f" {env_only / CONVLAB3_STEPS_PER_SECOND:>12.0f}x",
+            flush=True,
+        )
+    speed = speeds[MULTIWOZ_IDS[0]]
+    verdict = "met" if speed >= MULTIWOZ_TARGET_STEPS_PER_SECOND else "NOT met"
+    print(
+        f"MultiWOZ-v0, belief observations, random masked actions, one core: {speed:,.0f} env"
+        f" steps/s; target >= {MULTIWOZ_TARGET_STEPS_PER_SECOND:,.0f} and 15x ConvLab-3: {verdict}"
+    )
+    label = f"MultiWOZ-v0, random masked actions, cProfile over {profile_steps:,} steps"
+    breakdown(label, functools.partial(measure_multiwoz, MULTIWOZ_IDS[0], profile_steps), speed)
 
 
 if __name__ == "__main__":

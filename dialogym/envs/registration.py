@@ -24,6 +24,17 @@ ENV_IDS: tuple[str, ...] = ("dialogym/Dialogue-v0", *PYDIAL_TASKS)
 """Every id dialogym registers."""
 
 
+MULTIWOZ_ENTRY_POINT = "dialogym.envs.multiwoz_env:MultiWozEnv"
+"""What a MultiWOZ id builds: one `MultiWozEnv`."""
+
+MULTIWOZ_TASKS: dict[str, dict[str, object]] = {
+    "dialogym/MultiWOZ-v0": {"user": "convlab"},
+    "dialogym/MultiWOZ-fixed-v0": {"user": "fixed"},
+}
+"""The MultiWOZ ids: ConvLab-3's user (its defects included), and the user with every fix on.
+They are not in `ENV_IDS`, whose ids all build a `DialogueEnv` and take its arguments."""
+
+
 VECTOR_ENTRY_POINT = "dialogym.envs.vector:make_vector_env"
 """What ``gymnasium.make_vec`` builds for a dialogym id: one batched `DialogueVectorEnv`."""
 
@@ -38,7 +49,7 @@ def register_envs() -> None:
     judges it there; its ``spec.max_episode_steps`` says so (`DialogueEnv.spec`), so no
     ``TimeLimit`` cuts a dialogue short of its verdict, whatever ``max_turns`` is.
     ``gymnasium.make_vec`` builds one `DialogueVectorEnv` (batched text generation and
-    encoding).
+    encoding). The MultiWOZ ids (`MULTIWOZ_TASKS`) build a `MultiWozEnv` the same way.
     """
     for env_id in ENV_IDS:
         if env_id in registry:
@@ -51,6 +62,15 @@ def register_envs() -> None:
             order_enforce=False,
             disable_env_checker=True,
         )
+    for env_id, kwargs in MULTIWOZ_TASKS.items():
+        if env_id not in registry:
+            register(
+                id=env_id,
+                entry_point=MULTIWOZ_ENTRY_POINT,
+                kwargs=dict(kwargs),
+                order_enforce=False,
+                disable_env_checker=True,
+            )
 
 
 PLAIN_KINDS: dict[str, tuple[type, ...]] = {

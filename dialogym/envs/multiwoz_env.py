@@ -1,0 +1,197 @@
+"""`MultiWozEnv`: the MultiWOZ world as a Gymnasium environment, for learning.
+
+Each episode is one `MultiWozWorld` dialogue: the user speaks first (`reset`), then each
+`step` carries out one summary action (`dialogym.envs.multiwoz_actions`) as the system's acts
+and returns the user's answer as a belief observation (`MultiWozBeliefEncoder`), ConvLab's
+evaluator reward (−1 a turn; +80 / −40 on the last) and ``terminated`` when the user ends the
+dialogue (at the latest at its 20-turn cap, so no episode is truncated).
+
+Seeding follows `dialogym.envs.multiwoz_world.play`: ``reset(seed=s)`` starts episode 0 of
+seed ``s``; each ``reset()`` without a seed starts the next episode; episode ``k`` is the world's
+dialogue ``(s, k)``, and taxi's drawn car and phone come from the stream ``(s, k, 1)``. Without
+any seed, ``s`` is drawn from ``np_random``.
+
+``info`` holds ``turn``, ``system_acts`` and ``user_acts`` (unified acts) and ``action_mask``;
+at the end also ``success`` and ``is_success`` (SB3's key), ``complete``, ``book_rate``,
+``inform_precision``, ``inform_recall``, ``inform_f1`` and ``turns`` (ConvLab's figures).
+"""
+
+from __future__ import annotations
+
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from dialogym.acts import UnifiedAct
+from dialogym.encoders.multiwoz_belief import MultiWozBeliefEncoder
+from dialogym.envs.multiwoz_actions import MultiWozActions
+from dialogym.envs.multiwoz_world import MultiWozWorld
+from dialogym.randomness import RandomStream
+from dialogym.simulators.multiwoz_user import CONVLAB_USER, FIXED_USER, MultiWozUserOptions
+
+USERS: dict[str, MultiWozUserOptions] = {"convlab": CONVLAB_USER, "fixed": FIXED_USER}
+"""The named users: ConvLab-3's, defects included, and the one with every fix on."""
+
+FIXES: tuple[str, ...] = ("accept_offerbook", "notbook_blocks_requests", "bye_ends_dialogue")
+"""The user options that fix ConvLab's defects (`MultiWozUserOptions`), each an env argument."""
+
+
+class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
+    """One MultiWOZ dialogue per episode, summary actions in, belief features out.
+
+    Args:
+        user: ``"convlab"`` (ConvLab-3's user, defects included) or ``"fixed"`` (every fix on).
+        accept_offerbook: None keeps the user's; a bool sets that fix's option.
+        notbook_blocks_requests: None keeps the user's; a bool sets that defect's option.
+        bye_ends_dialogue: None keeps the user's; a bool sets that fix's option.
+        render_mode: None or ``"ansi"`` (`render` returns the acts since the last render).
+
+    Raises:
+        ValueError: one line naming the bad argument.
+
+    >>> env = MultiWozEnv()
+    >>> obs, info = env.reset(seed=0)
+    >>> obs.shape == env.observation_space.shape, info["user_acts"][0][0]
+    (True, 'inform')
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        user: str = "convlab",
+        accept_offerbook: bool | None = None,
+        notbook_blocks_requests: bool | None = None,
+        bye_ends_dialogue: bool | None = None,
+        render_mode: str | None = None,
+    ) -> None:
+        if not isinstance(user, str) or user not in USERS:
+            raise ValueError(f"user: expected one of {', '.join(USERS)}, got {str(user)[:80]!r}")
+        fixes = dict(
+            zip(FIXES, (accept_offerbook, notbook_blocks_requests, bye_ends_dialogue), strict=True)
+        )
+        for name, value in fixes.items():
+            if value is not None and not isinstance(value, bool):
+                raise ValueError(f"{name}: expected a bool or None, got {type(value).__name__}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode: expected None or 'ansi', got {str(render_mode)[:80]!r}")
+        chosen = {name: value for name, value in fixes.items() if value is not None}
+        self.user_options = MultiWozUserOptions(**{**vars(USERS[user]), **chosen})
+        self.render_mode = render_mode
+        self.world = MultiWozWorld(user_options=self.user_options)
+        self.actions = MultiWozActions(self.world.data.database)
+        self.encoder = MultiWozBeliefEncoder()
+        self.action_names = self.actions.names
+        self.action_space = spaces.Discrete(len(self.action_names))
+        self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
+        self._seed: int | None = None
+        self._episode = 0
+        self._stream: RandomStream | None = None
+        self._mask = np.ones(len(self.action_names), dtype=np.int8)
+        self._done = True
+        self.turn = 0
+        self.transcript: list[str] = []
+        self._rendered = 0
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start the next dialogue (episode 0 of ``seed`` when one is given); the user speaks.
+
+        Raises:
+            ValueError: ``options`` is not empty (the environment takes none).
+        """
+        if options:
+            raise ValueError("options: reset takes no options")
+        super().reset(seed=seed)
+        if seed is not None or self._seed is None:
+            self._seed = int(self.np_random.integers(2**63)) if seed is None else seed
+            self._episode = 0
+        else:
+            self._episode += 1
+        key = (self._seed, self._episode)
+        state = self.world.reset(key)
+        self._stream = RandomStream(np.random.default_rng((*key, 1)))
+        self.actions.reset()
+        self.turn = 0
+        self._done = False
+        self._mask = self.actions.update(state)
+        self.transcript = [f"user: {_acts_text(state.user_acts)}"]
+        self._rendered = 0
+        info = {
+            "turn": 0,
+            "system_acts": (),
+            "user_acts": state.user_acts,
+            "action_mask": self._mask.copy(),
+        }
+        return self._observe(), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Carry out one summary action (nothing if the mask forbids it); hear the user.
+
+        Raises:
+            RuntimeError: No dialogue is running.
+            ValueError: ``action`` is outside the action space.
+        """
+        if self._done or self._stream is None:
+            raise RuntimeError("step: no dialogue is running; call reset() first")
+        index = int(action)
+        if not 0 <= index < len(self.action_names):
+            raise ValueError(f"action: {index} is outside Discrete({len(self.action_names)})")
+        system_acts = tuple(self.actions.execute(index, self.world.state, self._stream))
+        state, reward, terminated = self.world.step(system_acts)
+        self.turn += 1
+        self._mask = self.actions.update(state)
+        self._done = terminated
+        self.transcript += [
+            f"system: {_acts_text(system_acts)}",
+            f"user: {_acts_text(state.user_acts)}",
+        ]
+        info: dict[str, Any] = {
+            "turn": self.turn,
+            "system_acts": system_acts,
+            "user_acts": state.user_acts,
+            "action_mask": self._mask.copy(),
+        }
+        if terminated:
+            evaluation = self.world.outcome().evaluation
+            info.update(
+                success=evaluation.success,
+                is_success=evaluation.success,  # the key SB3's Monitor and EvalCallback read
+                complete=evaluation.complete,
+                book_rate=evaluation.book_rate,
+                inform_precision=evaluation.inform_precision,
+                inform_recall=evaluation.inform_recall,
+                inform_f1=evaluation.inform_f1,
+                turns=evaluation.turns,
+            )
+        return self._observe(), reward, terminated, False, info
+
+    def action_masks(self) -> np.ndarray:
+        """The 0/1 ``np.int8`` mask of the actions allowed now (MaskablePPO's protocol)."""
+        return self._mask.copy()
+
+    def render(self) -> str | None:  # type: ignore[override]
+        """``ansi``: the acts of both sides since the last render, one line each."""
+        if self.render_mode != "ansi":
+            return None
+        lines = self.transcript[self._rendered :]
+        self._rendered = len(self.transcript)
+        return "\n".join(lines)
+
+    def _observe(self) -> np.ndarray:
+        actions = self.actions
+        standing = [domain for domain in actions.offered if actions.offer_stands(domain)]
+        return self.encoder.encode(
+            self.world.state, actions.matches, standing, actions.informed, self.turn
+        )
+
+
+def _acts_text(acts: tuple[UnifiedAct, ...]) -> str:
+    """Unified acts as one line: ``inform(hotel, area=east); bye(general)``."""
+    return "; ".join(
+        f"{intent}({domain}, {slot}={value})" if slot else f"{intent}({domain})"
+        for intent, domain, slot, value in acts
+    )
