@@ -138,7 +138,7 @@ _PPO_DEFAULTS = {
     "policy_kwargs": _SMALL_NET,
 }
 
-_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "policy_kwargs": {"width": 64}}
+_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "learning_rate": 3e-4, "policy_kwargs": {"width": 64}}
 
 ALGORITHMS: dict[str, Algorithm] = {
     algorithm.name: algorithm
