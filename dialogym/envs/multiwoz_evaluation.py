@@ -54,8 +54,8 @@ from dataclasses import dataclass
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MULTIWOZ_DOMAINS, MultiWozData, load_multiwoz, time_value
-from dialogym.simulators.multiwoz_acts import SYSTEM_SLOTS, reverse_turn
 from dialogym.simulators.multiwoz_goals import MultiWozGoal
+from dialogym.unified_acts import SYSTEM_SLOTS, reverse_turn
 
 INFORMING = frozenset(("inform", "recommend", "offerbook", "offerbooked"))
 """System intents whose slots count as informed (EV:337)."""

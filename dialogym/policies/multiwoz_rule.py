@@ -51,6 +51,7 @@ from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozDatabase, load_multiwoz
 from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import BELIEF_SLOTS, MultiWozState
+from dialogym.unified_acts import act_slot_name
 
 VENUE_DOMAINS = ("restaurant", "hotel", "attraction", "hospital", "police")
 """The domains answered by a database query on their belief slots (ConvLab's ``_update_DA``)."""
@@ -81,28 +82,6 @@ BOOKING_SLOTS: Mapping[str, frozenset[str]] = {
     "hotel": frozenset(("Stay", "Day", "People")),
 }
 """Per domain, the booking slots (ConvLab's short names) whose inform makes the bot book."""
-
-SHORT_NAMES: Mapping[str, str] = {
-    "address": "Addr",
-    "postcode": "Post",
-    "price range": "Price",
-    "arrive by": "Arrive",
-    "leave at": "Leave",
-    "departure": "Depart",
-    "destination": "Dest",
-    "entrance fee": "Fee",
-    "open hours": "Open",
-    "price": "Ticket",
-    "train id": "Id",
-    "book people": "People",
-    "book stay": "Stay",
-    "book day": "Day",
-    "book time": "Time",
-    "duration": "Time",
-    "": "none",
-}
-"""Unified slot to the short name the bot reads (ConvLab's ``reverse_da``; taxi's ``type`` is
-``Car``; any other slot is capitalised)."""
 
 REQUEST_COLUMNS: Mapping[str, Mapping[str, str]] = {
     "attraction": {
@@ -217,17 +196,6 @@ _TRAIN_PLACES = ("day", "destination", "departure")
 _Key = tuple[str, str]
 """(domain, intent) of a group of system acts; the booking is ``("booking", "book")``."""
 _BOOKING: _Key = ("booking", "book")
-
-
-def short_name(domain: str, slot: str) -> str:
-    """The short slot name ConvLab's bot reads for a unified slot (``price range`` → ``Price``).
-
-    >>> short_name("hotel", "book stay"), short_name("taxi", "type"), short_name("train", "day")
-    ('Stay', 'Car', 'Day')
-    """
-    if domain == "taxi" and slot in ("type", "phone"):
-        return "Car" if slot == "type" else "Phone"
-    return SHORT_NAMES.get(slot) or slot.capitalize()
 
 
 def system_value(value: object) -> str:
@@ -428,7 +396,7 @@ class MultiWozRulePolicy:
         wanted = BOOKING_SLOTS.get(domain)
         if wanted is None or _BOOKING in acts or not self._matches.get(domain):
             return
-        if any(short_name(domain, slot) in wanted for slot, _ in slots):
+        if any(act_slot_name(domain, slot) in wanted for slot, _ in slots):
             acts[_BOOKING] = [("ref", f"{self._matches[domain][0]:08d}")]
 
     def _column_value(self, domain: str, index: int, column: str) -> object | None:
@@ -439,5 +407,5 @@ class MultiWozRulePolicy:
 
 
 def _request_column(domain: str, slot: str) -> str:
-    name = short_name(domain, slot)
+    name = act_slot_name(domain, slot)
     return REQUEST_COLUMNS[domain].get(name, name)

@@ -56,13 +56,13 @@ from dataclasses import dataclass
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozData, load_multiwoz
 from dialogym.randomness import RandomStream
-from dialogym.simulators.multiwoz_acts import (
+from dialogym.simulators.multiwoz_goals import DomainGoal, MultiWozGoal, SlotValues
+from dialogym.unified_acts import (
     reverse_turn,
     system_goal_slot,
     unified_user_act,
     user_act_slot,
 )
-from dialogym.simulators.multiwoz_goals import DomainGoal, MultiWozGoal, SlotValues
 
 UNKNOWN = "?"
 """A requested value not yet given, and the value of a request item."""

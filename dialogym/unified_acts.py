@@ -1,12 +1,15 @@
 """ConvLab-3's act-name conversions between the unified form and MultiWOZ 2.0's names.
 
+It imports only `dialogym.acts`, so the user (simulators), the evaluator (envs) and the rule
+policy (policies) share it.
+
 ConvLab-3's MultiWOZ agenda user and its evaluator speak the unified form
 (`~dialogym.acts.UnifiedAct`: ``(intent, domain, slot, value)`` with slots such as
 ``"price range"`` or ``"book people"``) at their boundary, but work inside with MultiWOZ 2.0's
 names (``Price``, ``People``; goal slots ``pricerange``, ``people``). This module holds the
 tables and the conversions they apply, rewritten from ConvLab-3 at 2a168fc:
 
-- `reverse_act` and `reverse_turn`: unified acts to MultiWOZ 2.0 act names, as ``reverse_da``
+- `reverse_act`, `act_slot_name` and `reverse_turn`: unified acts to MultiWOZ 2.0 act names, as ``reverse_da``
   (``data/unified_datasets/multiwoz21/preprocess.py:832-863``) names and orders them;
 - `system_goal_slot`: a system act's MultiWOZ 2.0 slot to the goal slot the agenda user reads
   (``REF_SYS_DA_M``, ``policy_agenda_multiwoz.py:50-62`` from
@@ -288,15 +291,24 @@ def reverse_act(act: UnifiedAct) -> tuple[str, str, str, str]:
     ('train', 'request', 'Leave', '?')
     """
     intent, domain, slot, value = act
-    if slot in _REVERSE_SLOT:
-        name = _REVERSE_SLOT[slot]
-    elif slot in _REVERSE_DOMAIN_SLOT.get(domain, {}):
-        name = _REVERSE_DOMAIN_SLOT[domain][slot]
-    else:
-        name = slot.capitalize() or "none"
     if value == "":
         value = "?" if intent == "request" else "none"
-    return domain.lower(), intent.lower(), name, value
+    return domain.lower(), intent.lower(), act_slot_name(domain, slot), value
+
+
+def act_slot_name(domain: str, slot: str) -> str:
+    """A unified slot's MultiWOZ 2.0 act name (``reverse_da``'s), as ConvLab's bots read it.
+
+    >>> act_slot_name("hotel", "book stay"), act_slot_name("taxi", "type")
+    ('Stay', 'Car')
+    >>> act_slot_name("train", "")
+    'none'
+    """
+    if slot in _REVERSE_SLOT:
+        return _REVERSE_SLOT[slot]
+    if slot in _REVERSE_DOMAIN_SLOT.get(domain, {}):
+        return _REVERSE_DOMAIN_SLOT[domain][slot]
+    return slot.capitalize() or "none"
 
 
 def reverse_turn(acts: Sequence[UnifiedAct]) -> list[tuple[str, str, str, str]]:
