@@ -26,6 +26,11 @@ in id order (`MultiWozActions.names`):
   slots are all in the belief, and the domain is not booked yet.
 - ``reqmore``, ``welcome``, ``bye``: ``(intent, "general", "", "")``, always allowed.
 
+Every action of a domain is allowed only once the user has named the domain in an act
+(`MultiWozActions.mentioned`): ConvLab's user lets a request about a domain outside its goal
+pass unanswered, so without this a learner spends such requests as free "wait" turns that a
+person would find baffling, and offers entities nobody asked for.
+
 `MultiWozActions.update` queries the database once per turn and computes the mask;
 `MultiWozActions.execute` carries an action out. An action the mask forbids is not carried out:
 `execute` then returns no act.
@@ -159,6 +164,8 @@ class MultiWozActions:
             (taxi and police: 1).
         offered: Per domain, the row of the entity last offered (taxi: 0 once offered).
         informed: Per domain, the slots the system has informed in this dialogue.
+        mentioned: The domains the user has named in an act of this dialogue (as of the last
+            `update`): the only ones whose actions are allowed.
     """
 
     def __init__(self, database: MultiWozDatabase | None = None) -> None:
@@ -168,6 +175,7 @@ class MultiWozActions:
         self.matches: dict[str, int] = {}
         self.offered: dict[str, int] = {}
         self.informed: dict[str, set[str]] = {}
+        self.mentioned: set[str] = set()
         self._first: dict[str, int] = {}
         self._rows: dict[str, int] = {}
         self._mask = np.ones(len(self.actions), dtype=np.int8)
@@ -181,6 +189,7 @@ class MultiWozActions:
         """Start a new dialogue: nothing offered, nothing informed."""
         self.offered = {}
         self.informed = {}
+        self.mentioned = set()
 
     def update(self, state: MultiWozState) -> np.ndarray:
         """Query the database with the belief and compute the mask of allowed actions.
@@ -189,6 +198,7 @@ class MultiWozActions:
             The 0/1 ``np.int8`` mask, one entry per action (a copy).
         """
         allowed = self._allowed
+        self.mentioned.update(act[1] for act in state.user_acts)
         for domain in MULTIWOZ_DOMAINS:
             belief = state.belief.get(domain, {})
             known = constraints(state, domain)
@@ -214,6 +224,9 @@ class MultiWozActions:
                 allowed[index["book"]] = bookable and all(
                     belief.get(slot) for slot in BOOKING_SLOTS[domain]
                 )
+            if domain not in self.mentioned:
+                for position in index.values():
+                    allowed[position] = False
         self._mask = np.array(allowed, dtype=np.int8)
         return self._mask.copy()
 

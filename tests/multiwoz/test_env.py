@@ -115,6 +115,22 @@ def test_a_masked_action_says_nothing() -> None:
     assert info["system_acts"] == ()
 
 
+def test_only_the_domains_the_user_named_have_actions() -> None:
+    env = MultiWozEnv()
+    _, info = env.reset(seed=0)
+    for _ in range(6):
+        named = env.actions.mentioned
+        for index, action in enumerate(env.actions.actions):
+            if action.domain != "general" and action.domain not in named:
+                assert not env.action_masks()[index], action.name
+        assert any(env.action_masks()[i] for i, a in enumerate(env.actions.actions)
+                   if a.domain in named and a.domain != "general")  # fmt: skip
+        _, _, terminated, _, info = env.step(int(np.flatnonzero(env.action_masks())[0]))
+        if terminated:
+            break
+    assert {act[1] for act in info["user_acts"]} - {"general"} <= env.actions.mentioned
+
+
 @pytest.mark.parametrize("env_id", IDS)
 def test_twenty_thousand_random_masked_steps(env_id: str) -> None:
     env = make(env_id)
