@@ -37,7 +37,7 @@ from dialogym.envs.multiwoz_evaluation import MultiWozEvaluation, MultiWozEvalua
 from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_goals import MultiWozGoal, MultiWozGoalGenerator
 from dialogym.simulators.multiwoz_user import CONVLAB_USER, MultiWozUser, MultiWozUserOptions
-from dialogym.tracking.multiwoz_dst import MultiWozState, MultiWozTracker
+from dialogym.tracking.multiwoz_dst import MultiWozState, MultiWozTracker, lowered_ontology
 
 Seed = int | Sequence[int]
 """What seeds a dialogue: an int or a sequence of ints, as ``numpy.random.default_rng`` takes."""
@@ -101,7 +101,7 @@ class MultiWozWorld:
         self.data = data or load_multiwoz()
         self.goals = goals or MultiWozGoalGenerator(data=self.data)
         self.user = MultiWozUser(self.data, user_options)
-        self.tracker = tracker or MultiWozTracker()
+        self.tracker = tracker or MultiWozTracker(lowered_ontology(data))
         self.evaluator = evaluator or MultiWozEvaluator(self.data)
         self.goal: MultiWozGoal | None = None
         self.total_reward = 0.0

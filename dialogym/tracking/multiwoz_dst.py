@@ -22,12 +22,12 @@ ConvLab's environment also records each system ``book`` act in the state's ``boo
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from dialogym.acts import UnifiedAct
-from dialogym.domains.multiwoz import load_multiwoz
+from dialogym.domains.multiwoz import MultiWozData, load_multiwoz
 
 BELIEF_SLOTS: Mapping[str, tuple[str, ...]] = {
     "attraction": ("type", "name", "area"),
@@ -65,9 +65,7 @@ ValueLists = Mapping[str, Mapping[str, Sequence[str]]]
 """Domain to slot to the values an informed value is normalised towards."""
 
 
-def lowered_ontology(
-    folder: str | os.PathLike[str] | None = None,
-) -> dict[str, dict[str, list[str]]]:
+def lowered_ontology(data: MultiWozData | None = None) -> ValueLists:
     """The MultiWOZ ontology with every value lower-cased: the default normalisation lists.
 
     ConvLab's tracker normalises towards ``data/multiwoz/value_dict.json``, which holds the
@@ -77,16 +75,22 @@ def lowered_ontology(
     and ``center`` informed as a restaurant name normalise to another name than in ConvLab.
 
     Args:
-        folder: A MultiWOZ folder (see `dialogym.domains.multiwoz`); ``None`` for the package
-            data.
+        data: The MultiWOZ data whose ontology to lower (`dialogym.domains.multiwoz`);
+            ``None`` for the package data's, computed once per process and shared.
     """
-    ontology = load_multiwoz(folder).ontology
+    if data is None:
+        return _package_values()
     return {
         domain: {
             slot.lower(): [value.lower() for value in values] for slot, values in slots.items()
         }
-        for domain, slots in ontology.items()
+        for domain, slots in data.ontology.items()
     }
+
+
+@cache
+def _package_values() -> ValueLists:
+    return lowered_ontology(load_multiwoz())
 
 
 def normalize_value(values: ValueLists, domain: str, slot: str, value: str) -> str:

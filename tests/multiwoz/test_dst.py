@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from importlib.resources import files
+from pathlib import Path
+
 import pytest
 
+from dialogym.domains.multiwoz import load_multiwoz
+from dialogym.envs.multiwoz_world import MultiWozWorld
 from dialogym.tracking.multiwoz_dst import (
     BELIEF_SLOTS,
     MultiWozState,
@@ -123,3 +130,18 @@ def test_normalize_value_tries_the_rewrites_before_giving_up() -> None:
 
 def test_edit_distance() -> None:
     assert edit_distance("", "abc") == 3 and edit_distance("kitten", "sitting") == 3
+
+
+def test_a_world_on_another_copy_of_the_data_normalises_towards_its_ontology(
+    tmp_path: Path,
+) -> None:
+    package = files("dialogym.domains") / "data" / "multiwoz"
+    copy = tmp_path / "multiwoz"
+    shutil.copytree(str(package), copy)
+    ontology = json.loads((copy / "value_set.json").read_text(encoding="utf-8"))
+    ontology["restaurant"]["food"].append("Martian Fusion")
+    (copy / "value_set.json").write_text(json.dumps(ontology), encoding="utf-8")
+    world = MultiWozWorld(load_multiwoz(copy))
+    state = world.tracker.update([("inform", "restaurant", "food", "martian fusion food")])
+    assert state.belief["restaurant"]["food"] == "martian fusion"
+    assert "martian fusion" not in MultiWozTracker().values["restaurant"]["food"]
