@@ -74,7 +74,13 @@ import numpy as np
 from dialogym.acts import UnifiedAct
 from dialogym.domains.domain import excerpt
 from dialogym.domains.multiwoz import MultiWozDatabase, load_multiwoz
-from dialogym.domains.native import DEFAULT_LIMITS, DomainLimits, fail, parse_json, read_text
+from dialogym.domains.native import (
+    DEFAULT_LIMITS,
+    fail,
+    parse_json,
+    parse_json_lines,
+    read_text,
+)
 from dialogym.envs.multiwoz_actions import COLUMNS, offer_stands
 from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import MultiWozState
@@ -142,24 +148,15 @@ def load_vocabulary(path: str | os.PathLike[str] | None = None) -> tuple[AtomicA
             fail(where, "acts", "must be a list of [domain, intent, slot, value] lists")
         fields = [f"acts[{i}]" for i in range(len(rows))]
     else:
-        fields, rows = [], []
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                fields.append(f"line {number}")
-                rows.append(_json_line(where, fields[-1], line, limits))
+        parsed = parse_json_lines(where, text, limits)
+        fields = [f"line {number}" for number, _ in parsed]
+        rows = [row for _, row in parsed]
     acts = tuple(_atomic_act(where, field, row) for field, row in zip(fields, rows, strict=True))
     if not acts:
         fail(where, None, "holds no act")
     if len(set(acts)) != len(acts):
         fail(where, None, "lists an act twice")
     return acts
-
-
-def _json_line(where: Path, field: str, line: str, limits: DomainLimits) -> object:
-    try:
-        return parse_json(where, line, limits)
-    except ValueError:
-        fail(where, field, f"not a JSON list: {excerpt(line)}")
 
 
 def _atomic_act(where: Path, field: str, row: object) -> AtomicAct:
