@@ -14,6 +14,7 @@ tables and the conversions they apply, rewritten from ConvLab-3 at 2a168fc:
 - `system_goal_slot`: a system act's MultiWOZ 2.0 slot to the goal slot the agenda user reads
   (``REF_SYS_DA_M``, ``policy_agenda_multiwoz.py:50-62`` from
   ``convlab/util/multiwoz/multiwoz_slot_trans.py``); ``None`` for a slot the user drops;
+- `unified_slot`: a MultiWOZ 2.0 slot's unified name;
 - `user_act_slot` and `unified_user_act`: a goal slot the user says to its MultiWOZ 2.0 name
   (``REF_USR_DA``) and then to the unified form, as ``normalize_domain_slot_value``
   (``preprocess.py:866-885``) does, including what ConvLab emits when that conversion fails
@@ -379,6 +380,17 @@ def unified_user_act(intent: str, domain: str, slot: str, value: str) -> Unified
     elif text in _EMPTY_SPELLINGS:
         text = ""
     return (intent, domain, unified, text)
+
+
+def unified_slot(domain: str, slot: str) -> str | None:
+    """A MultiWOZ 2.0 slot (a goal's or an act's) in the unified ontology's name.
+
+    As ConvLab's ``normalize_domain_slot_value`` names it; ``None`` for a slot it cannot name.
+
+    >>> unified_slot("hotel", "pricerange"), unified_slot("train", "day"), unified_slot("hotel", "day")
+    ('price range', 'day', 'book day')
+    """
+    return _unified_slot(domain, slot.lower())
 
 
 def _unified_slot(domain: str, slot: str) -> str | None:

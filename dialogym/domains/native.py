@@ -215,6 +215,28 @@ def parse_json(path: Path, text: str, limits: DomainLimits = DEFAULT_LIMITS) -> 
     return data
 
 
+def parse_json_lines(
+    path: Path, text: str, limits: DomainLimits = DEFAULT_LIMITS
+) -> list[tuple[int, Any]]:
+    """Parse JSON lines (one value a line, blank lines skipped) as :func:`parse_json` does.
+
+    Returns:
+        ``(line number, value)`` for each line that holds one.
+
+    Raises:
+        DomainError: A line is not valid JSON or is over a limit; the message names the line.
+    """
+    parsed = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                parsed.append((number, parse_json(path, line, limits)))
+            except DomainError as err:
+                problem = str(err).split(": ", 2)[-1]
+                fail(path, f"line {number}", problem)
+    return parsed
+
+
 def _check_tree(path: Path, data: object, limits: DomainLimits) -> None:
     """Check the nesting depth and the string lengths of parsed JSON, in memory O(depth)."""
     stack: list[Iterator[object]] = [iter((data,))]

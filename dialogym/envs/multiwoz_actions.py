@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dialogym.acts import UnifiedAct
+from dialogym.domains.domain import excerpt
 from dialogym.domains.multiwoz import MULTIWOZ_DOMAINS, MultiWozDatabase, load_multiwoz
 from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import BELIEF_SLOTS, MultiWozState
@@ -139,6 +140,18 @@ def summary_actions() -> tuple[SummaryAction, ...]:
             actions.append(SummaryAction("book", domain))
     actions.extend(SummaryAction(kind, "general") for kind in GENERAL_ACTIONS)
     return tuple(actions)
+
+
+def offer_stands(offered: Mapping[str, int], rows: Mapping[str, int], domain: str) -> bool:
+    """Whether the entity offered in ``domain`` (``offered``: its row) is among ``rows``.
+
+    ``rows`` holds each queried domain's matching rows as a bit set; for taxi and police,
+    whether an entity was offered at all.
+    """
+    row = offered.get(domain)
+    if row is None or domain not in QUERIED_DOMAINS:
+        return row is not None
+    return bool(rows[domain] >> row & 1)
 
 
 def constraints(state: MultiWozState, domain: str) -> list[tuple[str, str]]:
@@ -235,10 +248,21 @@ class MultiWozActions:
 
         As of the last `update`; for taxi and police, whether one was offered at all.
         """
-        row = self.offered.get(domain)
-        if row is None or domain not in QUERIED_DOMAINS:
-            return row is not None
-        return bool(self._rows[domain] >> row & 1)
+        return offer_stands(self.offered, self._rows, domain)
+
+    def read(self, action: object) -> int:
+        """Check an action of the ``Discrete`` space and return its id.
+
+        Raises:
+            ValueError: It is not an integer id of an action.
+        """
+        try:
+            index = int(action)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise ValueError(f"action: expected an action id, got {excerpt(action)}") from None
+        if not 0 <= index < len(self.actions):
+            raise ValueError(f"action: {index} is outside Discrete({len(self.actions)})")
+        return index
 
     def execute(self, index: int, state: MultiWozState, random: RandomStream) -> list[UnifiedAct]:
         """The acts of action ``index`` in the state of the last `update` (none if masked).

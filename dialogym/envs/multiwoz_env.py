@@ -6,6 +6,10 @@ and returns the user's answer as a belief observation (`MultiWozBeliefEncoder`),
 evaluator reward (−1 a turn; +80 / −40 on the last) and ``terminated`` when the user ends the
 dialogue (at the latest at its 20-turn cap, so no episode is truncated).
 
+With ``actions="atomic"`` the action is instead a ``MultiBinary`` vector over ConvLab-3's atomic
+system acts, turned into acts as ConvLab-3's PPO turns it (`dialogym.envs.multiwoz_atomic`);
+the observation and reward stay the same.
+
 Seeding follows `dialogym.envs.multiwoz_world.play`: ``reset(seed=s)`` starts episode 0 of
 seed ``s``; each ``reset()`` without a seed starts the next episode; episode ``k`` is the world's
 dialogue ``(s, k)``, and taxi's drawn car and phone come from the stream ``(s, k, 1)``. Without
@@ -27,6 +31,7 @@ from gymnasium import spaces
 from dialogym.acts import UnifiedAct
 from dialogym.encoders.multiwoz_belief import MultiWozBeliefEncoder
 from dialogym.envs.multiwoz_actions import MultiWozActions
+from dialogym.envs.multiwoz_atomic import MultiWozAtomicActions
 from dialogym.envs.multiwoz_world import MultiWozWorld
 from dialogym.randomness import RandomStream
 from dialogym.simulators.multiwoz_user import CONVLAB_USER, FIXED_USER, MultiWozUserOptions
@@ -37,8 +42,12 @@ USERS: dict[str, MultiWozUserOptions] = {"convlab": CONVLAB_USER, "fixed": FIXED
 FIXES: tuple[str, ...] = ("accept_offerbook", "notbook_blocks_requests", "bye_ends_dialogue")
 """The user options that fix ConvLab's defects (`MultiWozUserOptions`), each an env argument."""
 
+ACTION_SETS: tuple[str, ...] = ("summary", "atomic")
+"""The action spaces: dialogym's ``Discrete`` summary actions (`dialogym.envs.multiwoz_actions`)
+or ConvLab-3's atomic acts as ``MultiBinary`` (`dialogym.envs.multiwoz_atomic`)."""
 
-class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
+
+class MultiWozEnv(gym.Env[np.ndarray, Any]):
     """One MultiWOZ dialogue per episode, summary actions in, belief features out.
 
     Args:
@@ -47,6 +56,9 @@ class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
         notbook_blocks_requests: None keeps the user's; a bool sets that defect's option.
         bye_ends_dialogue: None keeps the user's; a bool sets that fix's option.
         render_mode: None or ``"ansi"`` (`render` returns the acts since the last render).
+        actions: ``"summary"`` (``Discrete`` summary actions) or ``"atomic"`` (ConvLab-3's
+            atomic acts, ``MultiBinary``; `action_masks` then has two entries per act, the
+            layout sb3-contrib's MaskablePPO reads).
 
     Raises:
         ValueError: one line naming the bad argument.
@@ -66,6 +78,7 @@ class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
         notbook_blocks_requests: bool | None = None,
         bye_ends_dialogue: bool | None = None,
         render_mode: str | None = None,
+        actions: str = "summary",
     ) -> None:
         if not isinstance(user, str) or user not in USERS:
             raise ValueError(f"user: expected one of {', '.join(USERS)}, got {str(user)[:80]!r}")
@@ -77,19 +90,28 @@ class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
                 raise ValueError(f"{name}: expected a bool or None, got {type(value).__name__}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode: expected None or 'ansi', got {str(render_mode)[:80]!r}")
+        if not isinstance(actions, str) or actions not in ACTION_SETS:
+            raise ValueError(f"actions: expected 'summary' or 'atomic', got {str(actions)[:80]!r}")
         chosen = {name: value for name, value in fixes.items() if value is not None}
         self.user_options = MultiWozUserOptions(**{**vars(USERS[user]), **chosen})
         self.render_mode = render_mode
         self.world = MultiWozWorld(user_options=self.user_options)
-        self.actions = MultiWozActions(self.world.data.database)
+        database = self.world.data.database
+        self.actions: MultiWozActions | MultiWozAtomicActions
+        self.action_space: spaces.Space[Any]
+        if actions == "atomic":
+            self.actions = MultiWozAtomicActions(database)
+            self.action_space = spaces.MultiBinary(self.actions.size)
+        else:
+            self.actions = MultiWozActions(database)
+            self.action_space = spaces.Discrete(len(self.actions.names))
         self.encoder = MultiWozBeliefEncoder()
         self.action_names = self.actions.names
-        self.action_space = spaces.Discrete(len(self.action_names))
         self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
         self._seed: int | None = None
         self._episode = 0
         self._stream: RandomStream | None = None
-        self._mask = np.ones(len(self.action_names), dtype=np.int8)
+        self._mask = np.ones(len(self.action_names) * (1 + (actions == "atomic")), dtype=np.int8)
         self._done = True
         self.turn = 0
         self.transcript: list[str] = []
@@ -137,10 +159,8 @@ class MultiWozEnv(gym.Env[np.ndarray, np.int64]):
         """
         if self._done or self._stream is None:
             raise RuntimeError("step: no dialogue is running; call reset() first")
-        index = int(action)
-        if not 0 <= index < len(self.action_names):
-            raise ValueError(f"action: {index} is outside Discrete({len(self.action_names)})")
-        system_acts = tuple(self.actions.execute(index, self.world.state, self._stream))
+        choice: Any = self.actions.read(action)
+        system_acts = tuple(self.actions.execute(choice, self.world.state, self._stream))
         state, reward, terminated = self.world.step(system_acts)
         self.turn += 1
         self._mask = self.actions.update(state)

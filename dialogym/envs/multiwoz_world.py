@@ -25,7 +25,7 @@ ConvLab's ``act(state) -> acts``) for many dialogues and returns each one's `Mul
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,6 +44,22 @@ Seed = int | Sequence[int]
 
 
 @dataclass(frozen=True)
+class MultiWozTurn:
+    """One turn of a played dialogue, as `MultiWozWorld` keeps it.
+
+    Attributes:
+        speaker: ``"user"`` or ``"system"``.
+        acts: The turn's acts in ConvLab's unified form, in the order said.
+        belief: For a user turn, the system tracker's belief right after it (domain to slot to
+            value, ``""`` when unknown); ``None`` for a system turn.
+    """
+
+    speaker: str
+    acts: tuple[UnifiedAct, ...]
+    belief: Mapping[str, Mapping[str, str]] | None = None
+
+
+@dataclass(frozen=True)
 class MultiWozOutcome:
     """How one MultiWOZ dialogue went: ConvLab's figures and the facts of its goal.
 
@@ -57,6 +73,8 @@ class MultiWozOutcome:
             "Complete").
         capped: Whether the user's turn cap ended the dialogue (rather than the user's goal).
         total_reward: The sum of the evaluator's rewards over the system's turns.
+        goal: The user's goal (as drawn, before the user acted on it).
+        turns: Every turn so far, the user's opening first (`MultiWozTurn`).
     """
 
     evaluation: MultiWozEvaluation
@@ -65,6 +83,8 @@ class MultiWozOutcome:
     user_complete: bool
     capped: bool
     total_reward: float
+    goal: MultiWozGoal | None = None
+    turns: tuple[MultiWozTurn, ...] = ()
 
 
 class MultiWozWorld:
@@ -105,6 +125,7 @@ class MultiWozWorld:
         self.evaluator = evaluator or MultiWozEvaluator(self.data)
         self.goal: MultiWozGoal | None = None
         self.total_reward = 0.0
+        self.turns: list[MultiWozTurn] = []
 
     @property
     def state(self) -> MultiWozState:
@@ -137,7 +158,9 @@ class MultiWozWorld:
         self.tracker.reset()
         self.evaluator.reset(self.goal)
         self.total_reward = 0.0
-        return self.tracker.update(opening)
+        state = self.tracker.update(opening)
+        self.turns = [MultiWozTurn("user", state.user_acts, _belief(state))]
+        return state
 
     def step(self, system_acts: Iterable[UnifiedAct]) -> tuple[MultiWozState, float, bool]:
         """Play one system turn and the user's answer (ENV:30-79).
@@ -160,6 +183,7 @@ class MultiWozWorld:
         answer = self.user.respond(acts)
         self.evaluator.add_system_acts(acts, self.tracker.state.belief)
         state = self.tracker.update(answer)
+        self.turns += (MultiWozTurn("system", acts), MultiWozTurn("user", answer, _belief(state)))
         terminated = self.user.terminated
         reward = self.evaluator.reward(terminated)
         self.total_reward += reward
@@ -180,6 +204,8 @@ class MultiWozWorld:
             user_complete=self.user.task_complete(),
             capped=self.user.turn > self.user.options.max_turn,
             total_reward=self.total_reward,
+            goal=self.goal,
+            turns=tuple(self.turns),
         )
 
 
@@ -295,6 +321,11 @@ def summarise(outcomes: Sequence[MultiWozOutcome]) -> MultiWozSummary:
             [o.evaluation.success for o in outcomes if "train" in o.booking_domains]
         ),
     )
+
+
+def _belief(state: MultiWozState) -> dict[str, dict[str, str]]:
+    """A copy of the tracker's belief."""
+    return {domain: dict(slots) for domain, slots in state.belief.items()}
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
