@@ -1,11 +1,12 @@
 """Fuzz the MultiWOZ environment: a million steps of random actions, every check on each one.
 
 Plays ``--steps`` steps (default 10^6) spread over every user configuration (ConvLab-3's user,
-each of its fixes alone, every fix on), half of the dialogues choosing among the allowed
-actions and half among all of them (a forbidden action says nothing), from a fresh random seed
-per configuration. Each step is checked: the observation lies in the observation space and is
-finite, the mask is a 0/1 ``int8`` vector of the action space's size that always allows the
-general actions, the reward is ConvLab's (−1 a turn; +80 / −40 for the last), no dialogue
+every combination of its fixes) and both action spaces (the summary actions, and ConvLab's
+atomic acts as sparse random multi-hot vectors), half of the dialogues choosing among the
+allowed actions and half among all of them (a forbidden action says nothing), from a fresh
+random seed per configuration. Each step is checked: the observation lies in the observation
+space and is finite, the mask is a 0/1 ``int8`` vector of the mask's size (the summary
+actions' always allows the general ones), the reward is ConvLab's (−1 a turn; +80 / −40 for the last), no dialogue
 outlives the user's turn cap, and a finished dialogue's ``info`` holds ConvLab's figures in
 range, with success implying complete and inform recall 1. Any failure stops the run with the
 configuration, seed, dialogue and step that broke (so it can be replayed); the end prints the
@@ -22,6 +23,7 @@ import time
 from typing import Any
 
 import numpy as np
+from gymnasium import spaces
 
 from dialogym.envs.multiwoz_env import FIXES, MultiWozEnv
 from dialogym.simulators.multiwoz_user import FIXED_USER
@@ -32,10 +34,28 @@ ENDINGS = (TURN_REWARD, 80.0, -40.0)
 FIGURES = ("complete", "inform_precision", "inform_recall", "inform_f1")
 
 
+ATOMIC_SHARE = 0.02
+"""The chance of each atomic act in a random atomic action (about 4 of ConvLab's 212)."""
+
+
 def configurations() -> list[dict[str, Any]]:
-    """ConvLab-3's user, then every combination of its fixes (on or off)."""
-    combos = itertools.product((False, True), repeat=len(FIXES))
-    return [dict(zip(FIXES, values, strict=True)) for values in combos]
+    """Every combination of the user's fixes (on or off), with each action space."""
+    combos = itertools.product(("summary", "atomic"), *[(False, True)] * len(FIXES))
+    return [
+        {"actions": actions, **dict(zip(FIXES, values, strict=True))} for actions, *values in combos
+    ]
+
+
+def random_action(env: MultiWozEnv, rng: np.random.Generator, masked: bool) -> Any:
+    """A random action: among the allowed ones when ``masked``, else among all."""
+    mask = env.action_masks()
+    if isinstance(env.action_space, spaces.Discrete):
+        allowed = np.flatnonzero(mask) if masked else np.arange(env.action_space.n)
+        return int(rng.choice(allowed))
+    vector = (rng.random(env.action_space.n) < ATOMIC_SHARE).astype(np.int8)
+    if masked:  # MaskablePPO's MultiBinary layout: per act, [may be 0, may be 1]
+        vector &= mask.reshape(-1, 2)[:, 1]
+    return vector
 
 
 def check_step(
@@ -45,9 +65,11 @@ def check_step(
     assert env.observation_space.contains(observation), "observation outside its space"
     assert np.isfinite(observation).all(), "observation not finite"
     mask = info["action_mask"]
-    assert mask.dtype == np.int8 and mask.shape == (env.action_space.n,), "mask shape or dtype"
+    summary = isinstance(env.action_space, spaces.Discrete)
+    size = env.action_space.n * (1 if summary else 2)
+    assert mask.dtype == np.int8 and mask.shape == (size,), "mask shape or dtype"
     assert set(np.unique(mask)) <= {0, 1}, "mask not 0/1"
-    assert mask[-3:].all(), "a general action is masked"
+    assert not summary or mask[-3:].all(), "a general action is masked"
     assert (mask == env.action_masks()).all(), "info's mask differs from action_masks()"
     assert reward in ENDINGS, f"reward {reward}"
     assert env.turn <= env.user_options.max_turn // 2, "the dialogue outlived the turn cap"
@@ -73,9 +95,7 @@ def fuzz(options: dict[str, Any], seed: int, steps: int) -> tuple[int, int, int]
     done, dialogues, successes = 0, 0, 0
     observation, info = env.reset(seed=seed)
     while done < steps:
-        masked = dialogues % 2 == 0
-        allowed = np.flatnonzero(info["action_mask"]) if masked else np.arange(env.action_space.n)
-        action = int(rng.choice(allowed))
+        action = random_action(env, rng, masked=dialogues % 2 == 0)
         try:
             observation, reward, terminated, truncated, info = env.step(action)
             check_step(env, observation, float(reward), info)
@@ -85,7 +105,7 @@ def fuzz(options: dict[str, Any], seed: int, steps: int) -> tuple[int, int, int]
         except AssertionError as error:
             raise SystemExit(
                 f"fuzz failed: {error} (options {options}, seed {seed}, dialogue {dialogues},"
-                f" turn {env.turn}, action {env.action_names[action]})"
+                f" turn {env.turn}, action {action})"
             ) from None
         done += 1
         if terminated:
@@ -108,10 +128,10 @@ def main() -> None:
         steps, dialogues, successes = fuzz(options, args.seed + index, share)
         total += steps
         total_dialogues += dialogues
-        fixed = [name for name, value in options.items() if value == getattr(FIXED_USER, name)]
-        switched = "fixed: " + ", ".join(fixed) if fixed else "ConvLab-3's user"
+        fixed = [name for name in FIXES if options[name] == getattr(FIXED_USER, name)]
+        user = "fixed: " + ", ".join(fixed) if fixed else "ConvLab-3's user"
         print(
-            f"{switched:<60} {steps:>8} steps {dialogues:>7} dialogues"
+            f"{options['actions']:<8} {user:<68} {steps:>7} steps {dialogues:>7} dialogues"
             f"  random success {successes / max(1, dialogues):.3f}"
         )
     seconds = time.perf_counter() - began
