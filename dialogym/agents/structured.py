@@ -16,8 +16,18 @@ built from parts that do not depend on the ontology (after Wang et al., 2015; Ch
   head** the dialogue embedding into the scores of the six actions that name no slot;
 * the critic has the same structure with its own weights, ending in one value.
 
-Rows the domain lacks get a score of `MISSING_SCORE`, so even an agent that knows no masks
-(plain PPO) never picks them. Permuting the domain's slots permutes their scores and changes
+**Booking** moves are scored as what they are for the user: the fulfilment of a pending wish,
+as ``inform`` fulfils a request. ``book`` and each booking request (asking for a missing
+booking detail) score ``inform``'s score plus `BOOK_PREFERENCE` plus their own learned part
+(a booking request's also picks the detail among the domain's booking slots). Where the mask
+allows them (the user wants a booking; every detail known for ``book``, this one missing for a
+request), an agent that would answer with ``inform`` moves the booking on instead. So a policy
+trained in a domain without booking (CamRestaurants: booking moves never allowed, their own
+parts never trained) books in a domain with booking it never saw, and training in a booking
+domain adjusts the learned parts.
+
+Rows the domain lacks get a score of `MISSING_SCORE`, and so does ``book`` in a domain
+without booking slots, so even an agent that knows no masks (plain PPO) never picks them. Permuting the domain's slots permutes their scores and changes
 nothing else (`tests/agents/test_structured.py`).
 
 Use it as the ``policy`` of PPO or MaskablePPO (`SlotPolicy`, `MaskableSlotPolicy`), on an env
@@ -50,9 +60,12 @@ DEFAULT_WIDTH = 64
 """Size of the slot and dialogue embeddings."""
 N_ACTIONS = 3 * MAX_SLOTS + MAX_BOOKING_SLOTS + len(GLOBAL_ACTIONS)
 """Actions of the per-slot layout (`dialogym.envs.actions.SlotActions`)."""
+BOOK_PREFERENCE = 1.0
+"""What the booking moves score above ``inform`` before any training in a booking domain."""
+INFORM = GLOBAL_ACTIONS.index("inform")
+BOOK = GLOBAL_ACTIONS.index("book")
 SLOT_ACTION_KINDS = ("request", "request booking", "confirm", "select")
 """The kinds of move that name a slot, each with a score of its own."""
-"""Actions of the per-slot layout (`dialogym.envs.actions.SlotActions`)."""
 
 
 def _mlp(inputs: int, width: int) -> nn.Sequential:
@@ -145,7 +158,8 @@ class SlotNetworks(nn.Module):
         A slot action's score is its kind's score (request, booking request, confirm, select:
         from the dialogue embedding, like the global actions') plus the log-probability of its
         slot among the domain's slots for that kind: the policy picks a kind of move, then a
-        slot, so that a domain with more slots does not make slot moves more likely.
+        slot, so that a domain with more slots does not make slot moves more likely. The
+        booking moves share ``inform``'s score (see the module docstring).
         """
         slots, booking, dialogue, slots_present, booking_present = self.actor(features)
         slot_scores = self.slot_head(
@@ -156,15 +170,23 @@ class SlotNetworks(nn.Module):
         )
         general = self.general_head(dialogue)
         kinds = general[:, len(GLOBAL_ACTIONS) :]
+        fulfil = general[:, INFORM] + BOOK_PREFERENCE  # the booking moves' shared part
+        book = general[:, BOOK] + fulfil
+        bookable = booking_present.amax(dim=1) > 0
+        book = torch.where(bookable, book, torch.full_like(book, MISSING_SCORE))
+        moves = torch.cat(
+            [general[:, :BOOK], book.unsqueeze(-1), general[:, BOOK + 1 : len(GLOBAL_ACTIONS)]],
+            dim=-1,
+        )
         slot_part = _choose_slot(slot_scores, slots_present.unsqueeze(-1))
         booking_part = _choose_slot(booking_scores, booking_present.unsqueeze(-1)).squeeze(-1)
         return torch.cat(
             [
                 kinds[:, 0:1] + slot_part[:, :, 0],  # requests
-                kinds[:, 1:2] + booking_part,
+                (kinds[:, 1] + fulfil).unsqueeze(-1) + booking_part,
                 kinds[:, 2:3] + slot_part[:, :, 1],  # confirms
                 kinds[:, 3:4] + slot_part[:, :, 2],  # selects
-                general[:, : len(GLOBAL_ACTIONS)],
+                moves,
             ],
             dim=-1,
         ).clamp(min=MISSING_SCORE)

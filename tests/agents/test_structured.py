@@ -19,6 +19,7 @@ from dialogym.encoders.slots import (
     SIZE,
     SLOT_FEATURES,
 )
+from dialogym.envs.actions import GLOBAL_ACTIONS
 from dialogym.envs.rollout import evaluate
 from dialogym.train import train
 from tests.conftest import CAMRESTAURANTS, requires_shared
@@ -84,6 +85,33 @@ def test_slot_order_permutes_the_slot_scores_and_nothing_else() -> None:
     np.testing.assert_allclose(after[:, general], before[:, general], atol=1e-5)
     np.testing.assert_allclose(values[0], values[1], atol=1e-5)
     assert (before[:, slots:MAX_SLOTS] == MISSING_SCORE).all()  # rows the domain lacks
+
+
+def test_untrained_booking_moves_fulfil_what_inform_would_and_need_booking_slots() -> None:
+    """Booking moves score as inform plus a preference: a policy that never saw booking books."""
+    policy = _policy()
+    globals_at = 3 * MAX_SLOTS + MAX_BOOKING_SLOTS
+    inform, book = (
+        globals_at + GLOBAL_ACTIONS.index("inform"),
+        globals_at + GLOBAL_ACTIONS.index("book"),
+    )
+    booking_requests = slice(MAX_SLOTS, MAX_SLOTS + MAX_BOOKING_SLOTS)
+    with torch.no_grad():
+        booking = policy.mlp_extractor.forward_actor(torch.as_tensor(_observations("restaurant")))
+        none = policy.mlp_extractor.forward_actor(torch.as_tensor(_observations("laptop")))
+    assert (booking[:, book] > booking[:, inform]).all()
+    assert torch.allclose(
+        booking[:, book] - booking[:, inform], torch.full_like(booking[:, book], 1.0), atol=0.1
+    )  # BOOK_PREFERENCE, and an untrained own part near 0
+    present = booking[:, booking_requests] > MISSING_SCORE / 2
+    assert present.any(dim=1).all()
+    assert (
+        booking[:, booking_requests][present]
+        > booking[:, inform].unsqueeze(1).expand_as(present)[present] - 1.0
+    ).all()
+    assert (none[:, book] == MISSING_SCORE).all() and (
+        none[:, booking_requests] == MISSING_SCORE
+    ).all()
 
 
 def test_every_domain_has_the_same_spaces_and_missing_rows_are_masked() -> None:
