@@ -43,7 +43,11 @@ def test_render_ansi_shows_the_acts_of_both_sides(env_id: str) -> None:
     env.reset(seed=0)
     env.step(env.action_names.index("reqmore"))
     lines = str(env.render()).splitlines()
-    assert lines[0].startswith("user: ") and lines[1] == "system: reqmore(general)"
+    assert (
+        lines[0].startswith("[ 0] USR: inform(")
+        and lines[1] == "[ 1] SYS (reqmore): reqmore(general)"
+    )
+    assert lines[2].startswith("     USR: ")
     assert env.render() == ""
 
 
