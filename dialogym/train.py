@@ -77,7 +77,7 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
-from dialogym.envs.rollout import evaluate
+from dialogym.envs.rollout import evaluate, multiwoz_figures
 from dialogym.runs import (
     claim_run_folder,
     portable_env_kwargs,
@@ -275,6 +275,7 @@ def _train(
             "success_rate": summary["success_rate"],
             "avg_return": summary["avg_return"],
             "avg_turns": summary["avg_turns"],
+            **multiwoz_figures(summary),  # ConvLab's, in the MultiWOZ world
         }
         records.append(record)
         if log is not None:
