@@ -77,6 +77,7 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.envs.registration import is_multiwoz
 from dialogym.envs.rollout import evaluate, multiwoz_figures
 from dialogym.runs import (
     claim_run_folder,
@@ -605,6 +606,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")
+        if corpus is not None and is_multiwoz(config.env):
+            raise CommandError(
+                f"--warm-start: corpora are replayed in the PyDial world only, not in {config.env}"
+            )
         with resume_hint_on_interrupt(run_dir):
             metrics = train(
                 config, run_dir, progress=progress, warm_start_corpus=corpus,
