@@ -375,56 +375,65 @@ def play_multiwoz(
     unwrapped = env.unwrapped
     assert isinstance(unwrapped, MultiWozEnv)
     shared = load_policy(policy, env, seed, trust)  # one that cannot play here: one line, now
+    builtin = policy in BUILTIN_POLICIES
     played = []
     for number in range(episodes):
-        builtin = policy in BUILTIN_POLICIES
         chosen = load_policy(policy, env, seed + number, trust) if builtin else shared
         beliefs: list[dict[str, dict[str, str]]] = []
         keep = partial(_keep_belief, beliefs, unwrapped)
         result, _ = play_episode(env, chosen, seed + number, keep, deterministic)
-        turns = [
-            {
-                "turn": turn.turn,
-                "action": turn.action,
-                "system_acts": [list(act) for act in turn.system_acts],
-                "user_acts": [list(act) for act in turn.user_acts],
-                "reward": turn.reward,
-                "belief": belief,
-            }
-            for turn, belief in zip(unwrapped.transcript, beliefs, strict=True)
-        ]
-        assert result.outcome is not None and unwrapped.goal is not None
-        evaluation = result.outcome.evaluation
-        record = {
-            "episode": number,
-            "env": env_id,
-            "env_kwargs": env_kwargs,
-            "seed": seed + number,
-            "goal": unwrapped.goal.to_convlab(),
-            "success": evaluation.success,
-            "complete": evaluation.complete,
-            "book_rate": evaluation.book_rate,
-            "inform_precision": evaluation.inform_precision,
-            "inform_recall": evaluation.inform_recall,
-            "inform_f1": evaluation.inform_f1,
-            "turns": result.turns,
-            "return": result.episode_return,
-            "truncated": result.truncated,
-            "capped": result.outcome.capped,
-            "transcript": turns,
-        }
+        line = _multiwoz_line(unwrapped, result, beliefs, number, env_id, env_kwargs, seed)
         dialogue = PlayedDialogue(
-            number,
-            result,
-            json.dumps(record, ensure_ascii=False),
-            0,
-            unwrapped.goal,
-            list(unwrapped.transcript),
+            number, result, line, 0, unwrapped.goal, list(unwrapped.transcript)
         )
         played.append(dialogue)
         if on_episode is not None:
             on_episode(dialogue)
     return played
+
+
+def _multiwoz_line(
+    env: MultiWozEnv,
+    result: EpisodeResult,
+    beliefs: Sequence[dict[str, dict[str, str]]],
+    number: int,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    seed: int,
+) -> str:
+    """The line of the MultiWOZ dialogue ``env`` has just played (see the module's docstring)."""
+    assert result.outcome is not None and env.goal is not None
+    evaluation = result.outcome.evaluation
+    turns = [
+        {
+            "turn": turn.turn,
+            "action": turn.action,
+            "system_acts": [list(act) for act in turn.system_acts],
+            "user_acts": [list(act) for act in turn.user_acts],
+            "reward": turn.reward,
+            "belief": belief,
+        }
+        for turn, belief in zip(env.transcript, beliefs, strict=True)
+    ]
+    record = {
+        "episode": number,
+        "env": env_id,
+        "env_kwargs": env_kwargs,
+        "seed": seed + number,
+        "goal": env.goal.to_convlab(),
+        "success": evaluation.success,
+        "complete": evaluation.complete,
+        "book_rate": evaluation.book_rate,
+        "inform_precision": evaluation.inform_precision,
+        "inform_recall": evaluation.inform_recall,
+        "inform_f1": evaluation.inform_f1,
+        "turns": result.turns,
+        "return": result.episode_return,
+        "truncated": result.truncated,
+        "capped": result.outcome.capped,
+        "transcript": turns,
+    }
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _keep_belief(

@@ -102,7 +102,7 @@ def play_episode(
     env: gym.Env,
     policy: RolloutPolicy,
     seed: int | None = None,
-    on_step: Callable[[dict[str, Any]], None] | None = None,
+    on_turn: Callable[[dict[str, Any]], None] | None = None,
     deterministic: bool = True,
 ) -> tuple[EpisodeResult, dict[str, Any]]:
     """Play one dialogue from ``env.reset(seed=seed)``; return its result and last ``info``.
@@ -115,39 +115,37 @@ def play_episode(
         env: The env (wrapped or not).
         policy: The policy.
         seed: The reset's seed (None: the env's next dialogue).
-        on_step: Called with the reset's ``info``, then with each step's.
+        on_turn: Called with the reset's ``info``, then with each step's.
         deterministic: Passed to ``predict`` (``False``: a policy that can, samples).
 
     Raises:
         ValueError: an `ActsPolicy` on an env that cannot carry acts out (one line).
     """
     unwrapped: Any = env.unwrapped
-    speaker = policy if isinstance(policy, ActsPolicy) else None
-    if speaker is not None and not isinstance(unwrapped, MultiWozEnv):
+    speaks = isinstance(policy, ActsPolicy)
+    if speaks and not isinstance(unwrapped, MultiWozEnv):
         raise ValueError(
             f"{type(policy).__name__} speaks acts, which only the MultiWOZ world's env carries out"
             f" (step_acts); this env is a {type(unwrapped).__name__}"
         )
     observation, info = env.reset(seed=seed)
-    if on_step is not None:
-        on_step(info)
-    if speaker is not None:
-        speaker.reset(unwrapped.system_random)
+    if on_turn is not None:
+        on_turn(info)
+    if isinstance(policy, ActsPolicy):
+        policy.reset(unwrapped.system_random)
     masked = getattr(unwrapped, "masks", False)
     episode_return = 0.0
     while True:
-        if speaker is not None:
-            step = unwrapped.step_acts(speaker.act(unwrapped.state))
+        if isinstance(policy, ActsPolicy):
+            step = unwrapped.step_acts(policy.act(unwrapped.state))
         else:
             mask = unwrapped.action_masks() if masked else None
-            action, _ = policy.predict(  # type: ignore[union-attr]
-                observation, deterministic=deterministic, action_masks=mask
-            )
+            action, _ = policy.predict(observation, deterministic=deterministic, action_masks=mask)
             step = env.step(action)
         observation, reward, terminated, truncated, info = step
         episode_return += float(reward)
-        if on_step is not None:
-            on_step(info)
+        if on_turn is not None:
+            on_turn(info)
         if terminated or truncated:
             break
     if isinstance(unwrapped, MultiWozEnv):
