@@ -33,6 +33,13 @@ broken one is refused in one line). ``--out`` must be a new folder, an empty one
 made (``--force`` for another; never one holding a symbolic link: `dialogym.runs`), and is
 locked (``run.lock``) while a benchmark writes it.
 
+``--suite multiwoz`` runs the MultiWOZ ids (``dialogym/MultiWOZ-v0``, ConvLab-3's user, and
+``dialogym/MultiWOZ-fixed-v0``) instead, in MultiWOZ's own seven domains (no ``--domain``; its
+tables are headed ``MultiWOZ``). Its default policies are ``handcrafted`` (ConvLab's rule
+policy), ``random`` and the algorithms that play there (every one but ``structured_ppo``, which
+needs the PyDial world's per-slot layout), and its tables report ConvLab's figures (complete,
+book rate, inform precision, recall and F1) beside success, return and turns.
+
 Two domain files with the same name in different folders are kept apart: each is labelled with
 as many of its parent folders as tell them apart (``a-CamRestaurants``, ``b-CamRestaurants``).
 Text cells of ``results.csv`` that a spreadsheet would read as a formula (a leading ``=``,
@@ -75,7 +82,7 @@ from dialogym.cli import (
 )
 from dialogym.domains import load_domain
 from dialogym.domains.domain import shorten
-from dialogym.envs.registration import PYDIAL_TASKS
+from dialogym.envs.registration import MULTIWOZ_TASKS, PYDIAL_TASKS, is_multiwoz
 from dialogym.envs.rollout import evaluate
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
@@ -83,8 +90,16 @@ from dialogym.report import report_hint
 from dialogym.runs import claim_run_folder, domain_label, read_run_json, run_lock
 from dialogym.train import TEST_SEED, train
 
-SUITES: dict[str, tuple[str, ...]] = {"pydial": tuple(PYDIAL_TASKS)}
-"""Named suites: environment ids, each run with ``domain=`` set to every ``--domain``."""
+SUITES: dict[str, tuple[str, ...]] = {
+    "pydial": tuple(PYDIAL_TASKS),
+    "multiwoz": tuple(MULTIWOZ_TASKS),
+}
+"""Named suites: environment ids, each run with ``domain=`` set to every ``--domain`` (but in a
+suite of `FIXED_WORLDS`)."""
+
+FIXED_WORLDS: dict[str, str] = {"multiwoz": "MultiWOZ"}
+"""Suites whose tasks take no ``domain=`` (their world has its own domains), with the name their
+tables and run folders go under in place of a domain's."""
 
 PYDIAL_PROTOCOL = {"dialogues": 4000, "eval_every": 1000, "eval_episodes": 500, "episodes": 500}
 """PyDial's benchmark protocol: ``numtrainbatches = 4``, ``traindialogsperbatch = 1000``,
@@ -93,6 +108,19 @@ PYDIAL_PROTOCOL = {"dialogues": 4000, "eval_every": 1000, "eval_episodes": 500, 
 FIGURES = (("success_rate", "success %", 100.0, 1), ("avg_return", "return", 1.0, 2),
            ("avg_turns", "turns", 1.0, 2))  # fmt: skip
 """Each reported figure: key, column name, display scale, decimals."""
+
+MULTIWOZ_FIGURES: tuple[tuple[str, str, float, int], ...] = (
+    ("complete_rate", "complete %", 100.0, 1), ("book_rate", "book rate", 1.0, 3),
+    ("inform_precision", "inform P", 1.0, 3), ("inform_recall", "inform R", 1.0, 3),
+    ("inform_f1", "inform F1", 1.0, 3),
+)  # fmt: skip
+"""ConvLab's figures, reported beside `FIGURES` for the multiwoz suite (each may be None: no
+dialogue defined it)."""
+
+SUITE_FIGURES: dict[str, tuple[tuple[str, str, float, int], ...]] = {
+    "pydial": FIGURES, "multiwoz": (*FIGURES, *MULTIWOZ_FIGURES),
+}  # fmt: skip
+"""The figures each suite's tables report."""
 
 ALGORITHM_NAMES = next(f for f in fields(TrainConfig) if f.name == "algo").metadata["help"]
 """The algorithms a benchmark trains, in words (``--algo``'s help), known without loading SB3."""
@@ -264,6 +292,11 @@ def learns(policy: str) -> bool:
     return policy in agents.ALGORITHMS
 
 
+def task_kwargs(env_id: str, domain: str) -> dict[str, Any]:
+    """A task's env arguments: ``domain=`` for the PyDial world; none for the MultiWOZ ids."""
+    return {} if is_multiwoz(env_id) else {"domain": domain}
+
+
 def run_cell(
     env_id: str, domain: str, policy: str, seed: int, args: argparse.Namespace, run_dir: Path
 ) -> dict[str, Any]:
@@ -271,7 +304,7 @@ def run_cell(
     if learns(policy):
         config = TrainConfig(
             env=env_id,
-            env_kwargs={"domain": domain},
+            env_kwargs=task_kwargs(env_id, domain),
             algo=policy,
             dialogues=args.dialogues,
             seed=seed,
@@ -283,7 +316,7 @@ def run_cell(
         evaluations = run_dir / "evaluations.json"  # none when --eval-every > --dialogues
         curve = json.loads(evaluations.read_text(encoding="utf-8")) if evaluations.is_file() else []
         return {**metrics, "curve": curve}
-    env = make_env(env_id, policy_env_kwargs(policy, {"domain": domain}))
+    env = make_env(env_id, policy_env_kwargs(policy, task_kwargs(env_id, domain)))
     try:
         if policy in BUILTIN_POLICIES or is_llm_policy(policy):
             agent: Any = make_policy(policy, env, seed=seed, trust=args.trust_model)
@@ -328,11 +361,16 @@ def figures_at(cell: dict[str, Any], point: int, last: int) -> dict[str, Any] | 
     return next((record for record in cell["curve"] if record["dialogues"] >= point), None)
 
 
-def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[str, Any]]:
+def aggregate(
+    cells: list[dict[str, Any]],
+    points: Sequence[int],
+    figures: Sequence[tuple[str, str, float, int]] = FIGURES,
+) -> list[dict[str, Any]]:
     """Mean and standard deviation over seeds, per (domain, task, policy, point).
 
     Rows come in first-seen order of (domain, task, policy), points ascending; a policy that
-    does not learn has one row, ``trained_dialogues`` 0.
+    does not learn has one row, ``trained_dialogues`` 0. A figure's mean and spread are over
+    the seeds that define it (None where none does).
     """
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for cell in cells:
@@ -350,9 +388,9 @@ def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[s
                 "trained_dialogues": point if learns(policy) else 0,
                 "seeds": len(found),
             }
-            for key, *_ in FIGURES:
-                values = [f[key] for f in found]
-                row[f"{key}_mean"] = statistics.fmean(values)
+            for key, *_ in figures:
+                values = [f[key] for f in found if f.get(key) is not None]
+                row[f"{key}_mean"] = statistics.fmean(values) if values else None
                 row[f"{key}_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
             rows.append(row)
     return rows
@@ -360,7 +398,7 @@ def aggregate(cells: list[dict[str, Any]], points: Sequence[int]) -> list[dict[s
 
 def _ours(row: dict[str, Any] | None, key: str, scale: float, digits: int) -> str:
     """A figure as ``mean ± std``; one seed has no spread (``–``); no figure at all is ``–``."""
-    if row is None:
+    if row is None or row[key + "_mean"] is None:
         return "–"
     spread = f"{row[key + '_std'] * scale:.{digits}f}" if row["seeds"] > 1 else "–"
     return f"{row[key + '_mean'] * scale:.{digits}f} ± {spread}"
@@ -373,21 +411,27 @@ def _theirs(span: tuple[float, float] | None, scale: float, digits: int) -> str:
     return low if low == high else f"{low}–{high}"
 
 
-def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> str:
+def markdown(
+    rows: list[dict[str, Any]],
+    points: Sequence[int],
+    tests: str,
+    figures: Sequence[tuple[str, str, float, int]] = FIGURES,
+) -> str:
     """One table per domain (task × policy, each figure after each point), then greedy vs handcrafted.
 
     Args:
         rows: `aggregate`'s rows.
         points: The training budgets reported.
         tests: How many dialogues each test has, in words.
+        figures: The figures reported (`SUITE_FIGURES`).
     """
     lines = []
     if not any(learns(r["policy"]) for r in rows):  # nothing trained: one test per policy
         points = points[-1:]
-        header = ["task", "policy", *(name for _, name, *_ in FIGURES)]
+        header = ["task", "policy", *(name for _, name, *_ in figures)]
         budgets = "Every policy is tested once."
     else:
-        header = ["task", "policy"] + [f"{name} @{p}" for p in points for _, name, *_ in FIGURES]
+        header = ["task", "policy"] + [f"{name} @{p}" for p in points for _, name, *_ in figures]
         budgets = (
             "@N: after N training dialogues. Policies that do not learn are tested once (last"
             " columns)."
@@ -419,14 +463,14 @@ def markdown(rows: list[dict[str, Any]], points: Sequence[int], tests: str) -> s
                 values = [
                     _ours(at[p] if learns(policy) or p == points[-1] else None, key, scale, digits)
                     for p in points
-                    for key, _, scale, digits in FIGURES
+                    for key, _, scale, digits in figures
                 ]
                 lines.append(f"| {task} | {policy} | " + " | ".join(values) + " |")
             for theirs in logged[task]:
                 values = [
                     _theirs(theirs["ranges"].get(p, {}).get(key), scale, digits)
                     for p in points
-                    for key, _, scale, digits in FIGURES
+                    for key, _, scale, digits in figures
                 ]
                 lines.append(f"| {task} | {theirs['label']} | " + " | ".join(values) + " |")
         lines.append("")
@@ -471,10 +515,16 @@ def greedy_against_handcrafted(rows: list[dict[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def write_results(out: Path, cells: list[dict[str, Any]], points: Sequence[int], tests: str) -> str:
-    """results.md, results.csv, results.json and the plots; return the Markdown."""
-    rows = aggregate(cells, points)
-    table = markdown(rows, points, tests)
+def write_results(
+    out: Path,
+    cells: list[dict[str, Any]],
+    points: Sequence[int],
+    tests: str,
+    figures: Sequence[tuple[str, str, float, int]] = FIGURES,
+) -> str:
+    """results.md, results.csv, results.json and the plots (``figures`` reported); return the Markdown."""
+    rows = aggregate(cells, points, figures)
+    table = markdown(rows, points, tests, figures)
     write_atomically(out / "results.md", table + "\n")
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
@@ -543,13 +593,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--suite", default="pydial", help=f"one of {', '.join(SUITES)}")
     parser.add_argument(
         "--domain", action="append", default=[], metavar="NAME|PATH",
-        help="domain to run every task on, repeatable: restaurant, laptop, a domain file or a PyDial *-rules.json (default restaurant)",
+        help="domain to run every task on, repeatable: restaurant, laptop, a domain file or a PyDial *-rules.json (default restaurant; none for --suite multiwoz)",
     )  # fmt: skip
     parser.add_argument(
         "--policy", action="append", default=[], metavar="NAME|PATH",
-        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({ALGORITHM_NAMES}: trained on the spot) or a model.zip (default: every built-in and every algorithm)",
+        help=f"repeatable: {', '.join(BUILTIN_POLICIES)}, {LLM_POLICY}[:MODEL], an algorithm ({ALGORITHM_NAMES}: trained on the spot) or a model.zip (default: every built-in and every algorithm; for --suite multiwoz, those that play there)",
     )  # fmt: skip
-    parser.add_argument("--task", action="append", default=[], help="only these tasks (env1, ...)")
+    parser.add_argument(
+        "--task", action="append", default=[], help="only these tasks (env1, ..., MultiWOZ-v0)"
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell")
     protocol = PYDIAL_PROTOCOL
     parser.add_argument(
@@ -596,6 +648,16 @@ def _has(record: Any, fields: dict[str, type | tuple[type, ...]]) -> bool:
     )
 
 
+def _optional_numbers(record: dict[str, Any], keys: Sequence[str]) -> bool:
+    """Whether each of ``keys`` that ``record`` holds is a number or None (a bool is no number)."""
+    return all(
+        record[key] is None
+        or (isinstance(record[key], int | float) and not isinstance(record[key], bool))
+        for key in keys
+        if key in record
+    )
+
+
 def load_cells(path: Path, protocol: dict[str, int]) -> list[dict[str, Any]]:
     """The finished cells of an earlier run of the same protocol in the same folder.
 
@@ -623,9 +685,12 @@ def load_cells(path: Path, protocol: dict[str, int]) -> list[dict[str, Any]]:
     if not isinstance(cells, list):
         raise CommandError(f"--out: {path}: 'cells' must be a list")
     figures: dict[str, type | tuple[type, ...]] = {key: (int, float) for key, *_ in FIGURES}
+    optional = [key for key, *_ in MULTIWOZ_FIGURES]  # a number or null, where present
     for index, cell in enumerate(cells):
-        if not _has(cell, {**CELL_FIELDS, **figures}) or not all(
-            _has(record, {"dialogues": int, **figures}) for record in cell["curve"]
+        if (
+            not _has(cell, {**CELL_FIELDS, **figures})
+            or not all(_has(record, {"dialogues": int, **figures}) for record in cell["curve"])
+            or not all(_optional_numbers(record, optional) for record in [cell, *cell["curve"]])
         ):
             fields = ", ".join([*CELL_FIELDS, *figures])
             raise CommandError(
@@ -645,8 +710,14 @@ def run(args: argparse.Namespace) -> int:
     tasks = [t for t in SUITES[args.suite] if not args.task or task_label(t) in args.task]
     if not tasks:
         raise CommandError(f"--task: none of {args.task} is in suite {args.suite!r}")
-    domains = args.domain or ["restaurant"]
-    policies = list(dict.fromkeys(args.policy)) or [*BUILTIN_POLICIES, *agents.ALGORITHMS]
+    world = FIXED_WORLDS.get(args.suite)
+    if world is not None and args.domain:
+        raise CommandError(
+            f"--domain: the {args.suite} suite's tasks take no domain (they run in {world}'s"
+            " own domains); leave --domain out"
+        )
+    domains = [world] if world is not None else args.domain or ["restaurant"]
+    policies = list(dict.fromkeys(args.policy)) or default_policies(args.suite, tasks[0])
     for policy in policies:
         if (
             policy not in BUILTIN_POLICIES
@@ -658,8 +729,11 @@ def run(args: argparse.Namespace) -> int:
                 f"--policy: {policy!r} is neither {', '.join([*BUILTIN_POLICIES, *agents.ALGORITHMS])},"
                 f" {LLM_POLICY}[:MODEL] nor a model file"
             )
-    for domain in domains:
-        make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line
+    if world is not None:
+        check_policies(tasks[0], policies)  # one that does not play the world: one line, now
+    else:
+        for domain in domains:
+            make_env(tasks[0], {"domain": domain}).close()  # a bad domain fails now, in one line
     out = Path(args.out)
     claim_run_folder(out, "--out", args.force, {CELLS_FILE: frozenset({"protocol", "cells"})})
     with run_lock(out):
@@ -669,6 +743,34 @@ def run(args: argparse.Namespace) -> int:
             raise Interrupted(
                 f"the finished cells are kept in {out / CELLS_FILE}: the same command goes on"
             ) from None
+
+
+def default_policies(suite: str, env_id: str) -> list[str]:
+    """The policies a suite runs when ``--policy`` is not given.
+
+    Every built-in and algorithm for the PyDial suite; for a fixed world's, those that play it.
+    """
+    if suite not in FIXED_WORLDS:
+        return [*BUILTIN_POLICIES, *agents.ALGORITHMS]
+    return ["handcrafted", "random", *agents.algorithms_for(env_id)]
+
+
+def check_policies(env_id: str, policies: Sequence[str]) -> None:
+    """Refuse, before any cell runs, a built-in or an algorithm that does not play ``env_id``.
+
+    Raises:
+        CommandError: one line naming the policy.
+    """
+    env = make_env(env_id, {})
+    for policy in policies:
+        try:
+            if policy in BUILTIN_POLICIES or is_llm_policy(policy):
+                make_policy(policy, env)
+            elif learns(policy):
+                TrainConfig(env=env_id, algo=policy)
+        except ValueError as error:
+            raise CommandError(f"--policy: {error}") from None
+    env.close()
 
 
 def cell_key(cell: dict[str, Any]) -> tuple[str, str, str, str, str, int]:
@@ -691,8 +793,9 @@ def _run(
     protocol = {name: getattr(args, name) for name in PYDIAL_PROTOCOL}
     cells = load_cells(done_path, protocol)
     labels = domain_labels(domains)
+    fixed = args.suite in FIXED_WORLDS
     sha = {
-        **{name: domain_fingerprint(name) for name in domains},
+        **{name: "" if fixed else domain_fingerprint(name) for name in domains},
         **{name: fingerprint(name) for name in policies},
     }
     done = {cell_key(c) for c in cells}
@@ -753,7 +856,7 @@ def _run(
         if any(learns(policy) for policy in policies)
         else f"tests of {args.episodes} dialogues"
     )
-    print(write_results(out, selected, report_points(args), tests))
+    print(write_results(out, selected, report_points(args), tests, SUITE_FIGURES[args.suite]))
     print(report_hint(out))
     return 0
 

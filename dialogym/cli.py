@@ -23,6 +23,7 @@ import ast
 import glob
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -76,18 +77,31 @@ def parse_env_kwargs(pairs: Sequence[str]) -> dict[str, Any]:
 
 
 def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
-    """``gymnasium.make`` with errors turned into one-line `CommandError`s."""
+    """``gymnasium.make`` with errors turned into one-line `CommandError`s.
+
+    The env must be one of dialogym's: a `DialogueEnv` (the PyDial world) or a `MultiWozEnv`.
+    """
     import gymnasium as gym
 
     import dialogym  # noqa: F401  (registers the ids)
     from dialogym.envs.dialogue import DialogueEnv
-    from dialogym.envs.registration import ENTRY_POINT
+    from dialogym.envs.multiwoz_env import MultiWozEnv
+    from dialogym.envs.registration import ENTRY_POINT, MULTIWOZ_ENTRY_POINT
     from dialogym.models import ModelError
 
     not_ours = CommandError(f"--env: {env_id} is not a dialogym environment (dialogym/...)")
+    classes: dict[Any, type] = {ENTRY_POINT: DialogueEnv, MULTIWOZ_ENTRY_POINT: MultiWozEnv}
     try:
-        if gym.spec(env_id).entry_point != ENTRY_POINT:
+        made = classes.get(gym.spec(env_id).entry_point)
+        if made is None:
             raise not_ours  # before its arguments, which another env would not know
+        known = list(inspect.signature(made).parameters)
+        for key in (*env_kwargs, *extra):
+            if key not in known:
+                raise CommandError(
+                    f"--env-kwarg: {env_id} takes no argument {str(key)[:80]!r} (its arguments:"
+                    f" {', '.join(known)})"
+                )
         env = gym.make(env_id, **env_kwargs, **extra)
     except gym.error.Error as error:
         raise CommandError(f"--env: {error}") from None
@@ -97,7 +111,7 @@ def make_env(env_id: str, env_kwargs: dict[str, Any], **extra: Any) -> Any:
         raise CommandError(str(error).splitlines()[0]) from None
     except ModelError as error:  # a model named by generator= or encoder=
         raise CommandError(f"--env-kwarg: {error}") from None
-    if not isinstance(env.unwrapped, DialogueEnv):
+    if not isinstance(env.unwrapped, DialogueEnv | MultiWozEnv):
         env.close()
         raise not_ours
     return env

@@ -22,6 +22,18 @@ words) and ``belief`` (slot to ``[value, probability]`` after the turn).
 
 Every dialogue is played from its own seed and (for a built-in policy) its own policy seed, so
 the lines do not depend on how many dialogues are played at once.
+
+**The MultiWOZ world** (`play_multiwoz`; ``dialogym/MultiWOZ-v0`` and the like). Its dialogues
+are played one at a time (nothing there is batched), dialogue k from ``reset(seed=seed + k)``,
+and a line holds ``episode``, ``env``, ``env_kwargs``, ``seed`` as above; ``goal``, the user's
+goal as ConvLab writes it (``{domain: {"info", "reqt", "book", ...}, "domain_ordering"}``,
+`MultiWozGoal.to_convlab`); the verdict as ConvLab's evaluator gives it (``success``,
+``complete``, ``book_rate``, ``inform_precision``, ``inform_recall``, ``inform_f1``; the last
+four null where undefined), ``turns``, ``return``, ``truncated`` and ``capped`` (the user's turn
+cap ended it); and ``transcript``, one object per turn with ``turn``, ``action`` (the summary
+action's name, ``start`` for the opening, null for acts a policy said itself), ``system_acts``
+and ``user_acts`` (unified acts, each ``[intent, domain, slot, value]``), ``reward`` and
+``belief`` (the system's belief after the turn: domain to slot to value, the slots with a value).
 """
 
 from __future__ import annotations
@@ -32,29 +44,41 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from types import FrameType
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 
 from dialogym.acts import Hypothesis, format_acts
-from dialogym.cli import CommandError, Interrupted, write_atomically
+from dialogym.cli import CommandError, Interrupted, make_env, write_atomically
 from dialogym.envs.dialogue import DialogueEnv, Turn
-from dialogym.envs.rollout import EpisodeResult, Predictor, informed_slots
+from dialogym.envs.multiwoz_env import MultiWozEnv, MultiWozTurn
+from dialogym.envs.registration import is_multiwoz
+from dialogym.envs.rollout import (
+    ActsPolicy,
+    EpisodeResult,
+    Predictor,
+    RolloutPolicy,
+    dialogue_result,
+    play_episode,
+)
 from dialogym.envs.vector import DialogueVectorEnv
 from dialogym.models import ModelError
-from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, Policy, is_llm_policy, make_policy
+from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
+from dialogym.tracking.multiwoz_dst import MultiWozState
 
 DIALOGUE_KEYS = frozenset({"episode", "transcript"})
 """Keys that make an existing JSONL file a transcript or corpus of ours (see `check_output`)."""
 
 
-def load_policy(name: str, env: Any, seed: int, trust: bool = False) -> Policy:
+def load_policy(name: str, env: Any, seed: int, trust: bool = False) -> RolloutPolicy:
     """A built-in policy by name, the LLM policy, or a trained agent from its ``.zip`` file.
 
-    ``env`` is a (wrapped) `DialogueEnv` or a `DialogueVectorEnv`: the LLM policy is bound to
-    all of its dialogues, the others are built for its first. The zip is unpickled only if
-    ``trust`` (``--trust-model``); see `AgentPolicy.load`.
+    ``env`` is a (wrapped) `DialogueEnv` or `MultiWozEnv`, or a `DialogueVectorEnv`: the LLM
+    policy is bound to all of its dialogues, the others are built for its first. The zip is
+    unpickled only if ``trust`` (``--trust-model``); see `AgentPolicy.load`.
 
     Raises:
         CommandError: neither a built-in name nor a loadable model, or a policy that cannot
@@ -88,11 +112,12 @@ class PlayedDialogue:
     """Its number k (played with seed ``seed + k``)."""
     result: EpisodeResult
     line: str
-    """Its line, as `dialogue_line` writes it (no newline)."""
+    """Its line, as the module's docstring says (no newline)."""
     fallbacks: int
     """Sentences the generator's check rejected."""
     goal: Any
-    transcript: Sequence[Turn]
+    """The user's goal (anything with ``describe()``)."""
+    transcript: Sequence[Turn | MultiWozTurn]
 
     def text(self) -> str:
         """The dialogue as readable lines, goal first (as ``--show`` prints it)."""
@@ -124,22 +149,6 @@ class _Dialogue:
         action, _ = self.policy.predict(observation, deterministic=deterministic, action_masks=mask)
         return int(action)
 
-    def result(self, info: dict[str, Any], truncated: bool) -> EpisodeResult:
-        """How the dialogue went, from its last step's info."""
-        return EpisodeResult(
-            success=bool(info["success"]),
-            turns=int(info["turns"]),
-            episode_return=self.episode_return,
-            hung_up=bool(info["hung_up"]),
-            truncated=truncated,
-            goal=str(info["goal"]),
-            requested=frozenset(self.goal.requests),
-            informed=informed_slots(self.transcript, self.goal.constraints),
-            wants_booking=bool(self.goal.booking),
-            booked=bool(info["success_parts"]["booking"]),
-            success_parts=info["success_parts"],
-        )
-
     def finish(
         self,
         info: dict[str, Any],
@@ -149,7 +158,7 @@ class _Dialogue:
         seed: int,
     ) -> PlayedDialogue:
         """The finished dialogue, from its last step's info."""
-        result = self.result(info, truncated)
+        result = dialogue_result(self.goal, self.transcript, info, truncated, self.episode_return)
         fallbacks = int(info.get("generator_fallbacks", 0))
         record = {
             "episode": self.number,
@@ -270,7 +279,7 @@ def play_dialogues(
 def play(
     env_id: str,
     env_kwargs: dict[str, Any],
-    policy: str | Callable[[DialogueVectorEnv], Policy],
+    policy: str | Callable[[DialogueVectorEnv], Predictor],
     episodes: int,
     seed: int,
     num_envs: int,
@@ -283,7 +292,8 @@ def play(
 
     A built-in policy is built for each dialogue, seeded ``seed + k``; any other plays every
     dialogue, one batched ``predict`` per step. Either way the dialogues do not depend on
-    ``num_envs``.
+    ``num_envs``. The MultiWOZ world's are played by `play_multiwoz` (one at a time; a
+    policy given by name).
 
     Args:
         env_id: The environment id.
@@ -302,19 +312,144 @@ def play(
     Raises:
         CommandError: the policy cannot be loaded, or cannot read the env's observations.
     """
+    if is_multiwoz(env_id):
+        if not isinstance(policy, str):
+            raise CommandError(f"--env: {env_id}: its dialogues are played by a policy's name")
+        return play_multiwoz(
+            env_id, env_kwargs, policy, episodes, seed, deterministic, trust, on_episode
+        )
     venv = DialogueVectorEnv(env_id, min(num_envs, episodes), **env_kwargs, **shared)
+
+    def choosing(name: str, policy_seed: int) -> Predictor:
+        chosen = load_policy(name, venv, policy_seed, trust)
+        if isinstance(chosen, ActsPolicy):  # none of the PyDial world's policies speaks acts
+            raise CommandError(f"--policy: {name} speaks acts, which {env_id} does not take")
+        return chosen
+
     if isinstance(policy, str) and policy in BUILTIN_POLICIES:
-        load_policy(policy, venv, seed, trust)  # one that cannot play here: one line, now
+        choosing(policy, seed)  # one that cannot play here: one line, now
         return play_dialogues(
             venv, env_id, env_kwargs, seed, episodes, deterministic=deterministic,
-            per_dialogue=lambda number: load_policy(policy, venv, seed + number, trust),
-            on_episode=on_episode,
+            per_dialogue=lambda number: choosing(policy, seed + number), on_episode=on_episode,
         )  # fmt: skip
-    chosen = load_policy(policy, venv, seed, trust) if isinstance(policy, str) else policy(venv)
+    chosen = choosing(policy, seed) if isinstance(policy, str) else policy(venv)
     return play_dialogues(
         venv, env_id, env_kwargs, seed, episodes,
         shared=chosen, deterministic=deterministic, on_episode=on_episode,
     )  # fmt: skip
+
+
+def shared_arguments(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Build the env once, so that a bad id or argument is one line now; what `play` shares.
+
+    The PyDial world's envs share its language layer (generator, NLU and encoder, loaded once:
+    ``language``); the MultiWOZ world's share nothing.
+
+    Raises:
+        CommandError: the id or an argument is bad (one line).
+    """
+    unwrapped = make_env(env_id, env_kwargs).unwrapped
+    return {"language": unwrapped.language} if isinstance(unwrapped, DialogueEnv) else {}
+
+
+def play_multiwoz(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    policy: str,
+    episodes: int,
+    seed: int,
+    deterministic: bool = True,
+    trust: bool = False,
+    on_episode: Callable[[PlayedDialogue], None] | None = None,
+) -> list[PlayedDialogue]:
+    """Play dialogues of the MultiWOZ world one at a time; dialogue k from ``reset(seed=seed + k)``.
+
+    A built-in policy is built for each dialogue, seeded ``seed + k`` (``handcrafted``, which
+    speaks acts, draws from the dialogue's system stream); a model plays every dialogue. The
+    lines are as the module's docstring says.
+
+    Raises:
+        CommandError: the policy cannot be loaded, or does not play this world (one line).
+    """
+    env = gym.make(env_id, **env_kwargs)
+    unwrapped = env.unwrapped
+    assert isinstance(unwrapped, MultiWozEnv)
+    shared = load_policy(policy, env, seed, trust)  # one that cannot play here: one line, now
+    builtin = policy in BUILTIN_POLICIES
+    played = []
+    for number in range(episodes):
+        chosen = load_policy(policy, env, seed + number, trust) if builtin else shared
+        beliefs: list[dict[str, dict[str, str]]] = []
+        keep = partial(_keep_belief, beliefs, unwrapped)
+        result, _ = play_episode(env, chosen, seed + number, keep, deterministic)
+        line = _multiwoz_line(unwrapped, result, beliefs, number, env_id, env_kwargs, seed)
+        dialogue = PlayedDialogue(
+            number, result, line, 0, unwrapped.goal, list(unwrapped.transcript)
+        )
+        played.append(dialogue)
+        if on_episode is not None:
+            on_episode(dialogue)
+    return played
+
+
+def _multiwoz_line(
+    env: MultiWozEnv,
+    result: EpisodeResult,
+    beliefs: Sequence[dict[str, dict[str, str]]],
+    number: int,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    seed: int,
+) -> str:
+    """The line of the MultiWOZ dialogue ``env`` has just played (see the module's docstring)."""
+    assert result.outcome is not None and env.goal is not None
+    evaluation = result.outcome.evaluation
+    turns = [
+        {
+            "turn": turn.turn,
+            "action": turn.action,
+            "system_acts": [list(act) for act in turn.system_acts],
+            "user_acts": [list(act) for act in turn.user_acts],
+            "reward": turn.reward,
+            "belief": belief,
+        }
+        for turn, belief in zip(env.transcript, beliefs, strict=True)
+    ]
+    record = {
+        "episode": number,
+        "env": env_id,
+        "env_kwargs": env_kwargs,
+        "seed": seed + number,
+        "goal": env.goal.to_convlab(),
+        "success": evaluation.success,
+        "complete": evaluation.complete,
+        "book_rate": evaluation.book_rate,
+        "inform_precision": evaluation.inform_precision,
+        "inform_recall": evaluation.inform_recall,
+        "inform_f1": evaluation.inform_f1,
+        "turns": result.turns,
+        "return": result.episode_return,
+        "truncated": result.truncated,
+        "capped": result.outcome.capped,
+        "transcript": turns,
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _keep_belief(
+    beliefs: list[dict[str, dict[str, str]]], env: MultiWozEnv, info: dict[str, Any]
+) -> None:
+    """After the reset and each step: keep the belief it left (`_stated`)."""
+    beliefs.append(_stated(env.state))
+
+
+def _stated(state: MultiWozState) -> dict[str, dict[str, str]]:
+    """The belief's slots that hold a value, domain by domain (domains with none left out)."""
+    return {
+        domain: {slot: value for slot, value in slots.items() if value}
+        for domain, slots in state.belief.items()
+        if any(slots.values())
+    }
 
 
 def write_dialogues(path: str, dialogues: Iterable[PlayedDialogue]) -> None:
@@ -345,8 +480,14 @@ class KeptDialogues:
 
 
 @contextmanager
-def kept_on_interrupt(path: str | None, episodes: int) -> Iterator[KeptDialogues]:
+def kept_on_interrupt(
+    path: str | None,
+    episodes: int,
+    write: Callable[[str, Iterable[PlayedDialogue]], None] = write_dialogues,
+) -> Iterator[KeptDialogues]:
     """Keep each dialogue as it ends (`KeptDialogues.keep`); on Ctrl-C they are written to ``path``.
+
+    ``write`` writes them (default: dialogym's JSONL, `write_dialogues`).
 
     While the block runs (in the main thread, with Python's default Ctrl-C handler), Ctrl-C is
     also recorded, so the interruption stops the loop at the next dialogue's end even where its
@@ -373,7 +514,7 @@ def kept_on_interrupt(path: str | None, episodes: int) -> Iterator[KeptDialogues
     except KeyboardInterrupt:
         if path is None:
             raise
-        write_dialogues(path, kept.finished.values())
+        write(path, kept.finished.values())
         raise Interrupted(
             f"wrote the {len(kept.finished)} dialogues finished of {episodes} to {path}"
         ) from None

@@ -15,6 +15,9 @@ seeded for it), as ``dialogym simulate`` plays it; ``--num-envs N`` plays N dial
 (`DialogueVectorEnv`; the LLM policy or an agent decides for all of them in one batch) and
 changes nothing else. Metrics: success rate and its Wilson 95% interval, average turns and
 return, hang-up rate, inform precision/recall/F1 and booking rate (see `dialogym.envs.rollout`).
+In the MultiWOZ world (``--env dialogym/MultiWOZ-v0``): ``handcrafted`` is ConvLab's rule
+policy, ``random`` and a model.zip choose summary actions, and the metrics are ConvLab's
+(success, complete, book rate, inform precision/recall/F1) beside turns and return.
 ``--transcripts`` writes one JSON line per dialogue in the format of `dialogym.dialogues` (the
 world, the seed, the goal, the verdict and every turn with its belief), which is a corpus for
 ``dialogym finetune`` and ``dialogym train --warm-start``. On Ctrl-C the dialogues finished so
@@ -35,7 +38,6 @@ from dialogym.cli import (
     add_trust_model_flag,
     check_output,
     env_parser,
-    make_env,
     non_negative_int,
     parse_env_kwargs,
     policy_env_kwargs,
@@ -48,9 +50,10 @@ from dialogym.dialogues import (
     PlayedDialogue,
     kept_on_interrupt,
     play,
+    shared_arguments,
     write_dialogues,
 )
-from dialogym.envs.rollout import summarize
+from dialogym.envs.rollout import MULTIWOZ_FIGURES, summarize
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY
 from dialogym.report import report_hint
 
@@ -96,7 +99,12 @@ METRICS_KEYS = frozenset({"policy", "env", "success_rate"})
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """A Markdown table of evaluation summaries (one row per policy and environment)."""
+    """A Markdown table of evaluation summaries (one row per policy and environment).
+
+    Summaries of the MultiWOZ world get its own columns (`multiwoz_table`).
+    """
+    if rows and "complete_rate" in rows[0]:
+        return multiwoz_table(rows)
     header = (
         "| policy | env | episodes | success | 95% CI | turns | return | hang-ups "
         "| inform P | inform R | inform F1 | booking |"
@@ -114,6 +122,30 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def multiwoz_table(rows: list[dict[str, Any]]) -> str:
+    """A Markdown table of summaries of MultiWOZ dialogues: success and ConvLab's figures.
+
+    ``book rate`` is ConvLab's (the mean share of constraints the booked entities meet); a
+    figure no dialogue defines is ``–``.
+    """
+    lines = [
+        "| policy | env | episodes | success | 95% CI | complete | book rate | inform P"
+        " | inform R | inform F1 | turns | return |",
+        "| --- | --- | ---: | ---: | --- |" + " ---: |" * 7,
+    ]
+    for row in rows:
+        low, high = row["success_ci95"]
+        figures = " | ".join(
+            "–" if row[key] is None else f"{row[key]:.3f}" for key in MULTIWOZ_FIGURES
+        )
+        lines.append(
+            f"| {row['policy']} | {row['env']} | {row['episodes']} | {row['success_rate']:.3f} "
+            f"| [{low:.3f}, {high:.3f}] | {figures} | {row['avg_turns']:.2f} "
+            f"| {row['avg_return']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate as the parsed arguments say; print the table, write JSON if asked."""
     for option, value in (("--episodes", args.episodes), ("--num-envs", args.num_envs)):
@@ -126,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             check_output(path, option, keys, args.force)
     env_kwargs = policy_env_kwargs(args.policy, parse_env_kwargs(args.env_kwarg))
-    language = make_env(args.env, env_kwargs).unwrapped.language  # checks; shared by the envs
+    shared = shared_arguments(args.env, env_kwargs)  # checks the env; what its envs share
 
     with (
         kept_on_interrupt(args.transcripts, args.episodes) as kept,
@@ -145,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
 
         dialogues = play(
             args.env, env_kwargs, args.policy, args.episodes, args.seed, args.num_envs,
-            trust=args.trust_model, on_episode=after_episode, language=language,
+            trust=args.trust_model, on_episode=after_episode, **shared,
         )  # fmt: skip
     row = {
         "policy": args.policy,

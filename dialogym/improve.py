@@ -62,7 +62,7 @@ from dialogym.cli import (
     write_json,
 )
 from dialogym.dialogues import play
-from dialogym.envs.registration import checked_env
+from dialogym.envs.registration import checked_env, is_multiwoz
 from dialogym.envs.rollout import EpisodeResult, summarize
 from dialogym.finetune import FinetuneSettings, corpus_examples, train_on
 from dialogym.models import MODELS, ModelError, select_device
@@ -463,6 +463,11 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as error:
             raise CommandError(str(error)) from None
         make_env(config.env, config.env_kwargs).close()  # one-line errors for a bad env
+        if is_multiwoz(config.env):
+            raise CommandError(
+                f"--env: improve trains the LLM policy, which plays the PyDial world only, not"
+                f" {config.env}"
+            )
         if config.corpus is not None and not Path(config.corpus).is_file():
             raise CommandError(f"--corpus: {config.corpus} is not a file")
         if config.start not in MODELS and not Path(config.start).exists():

@@ -27,6 +27,7 @@ from typing import Any
 
 from dialogym.cli import CommandError, is_our_output, temporaries
 from dialogym.domains import BUILTIN_DOMAINS
+from dialogym.envs.registration import env_argument_kinds
 
 MARKER = ".dialogym-run"
 """The file that makes a folder a dialogym run folder (it says so, in one line)."""
@@ -44,11 +45,15 @@ def domain_label(domain: str) -> str:
 
 
 def run_name(algo: str, env_id: str, env_kwargs: Mapping[str, Any], seed: int) -> str:
-    """The default name of a training run: algorithm, env, domain and seed.
+    """The default name of a training run: algorithm, env, domain (an env that takes one) and seed.
 
     >>> run_name("ppo", "dialogym/PyDialEnv1-v0", {"domain": "x/CamRestaurants-rules.json"}, 0)
     'ppo-PyDialEnv1-v0-CamRestaurants-s0'
+    >>> run_name("dqn", "dialogym/MultiWOZ-v0", {}, 1)
+    'dqn-MultiWOZ-v0-s1'
     """
+    if "domain" not in env_argument_kinds(env_id):
+        return f"{algo}-{env_id.split('/')[-1]}-s{seed}"
     domain = env_kwargs.get("domain", BUILTIN_DOMAINS[0])
     label = domain_label(domain) if isinstance(domain, str) else "domain"
     return f"{algo}-{env_id.split('/')[-1]}-{label or 'domain'}-s{seed}"

@@ -9,6 +9,11 @@ The environment runs in the text channel unless ``--env-kwarg channel=semantic``
 otherwise. ``--num-envs N`` plays N dialogues at once (`DialogueVectorEnv`: one generator
 batch per step, which is what makes the LLM generator fast); the corpus does not depend on N.
 
+In the MultiWOZ world (``--env dialogym/MultiWOZ-v0``, semantic level only: no channel) the
+dialogues are played one at a time (``--num-envs`` changes nothing), ``handcrafted`` is
+ConvLab's rule policy, and each line holds the goal in ConvLab's form and every turn's unified
+acts (see `dialogym.dialogues`); the same ``--seed`` writes the same file, byte for byte.
+
 Each line holds a dialogue in the format of `dialogym.dialogues` (the one ``evaluate
 --transcripts`` writes too): ``episode`` (its number k, from 0), ``env`` (the environment id),
 ``env_kwargs`` (its arguments as parsed, the channel default applied), ``seed`` (``--seed`` +
@@ -42,7 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from tqdm import tqdm
 
@@ -51,7 +56,6 @@ from dialogym.cli import (
     add_trust_model_flag,
     check_output,
     env_parser,
-    make_env,
     non_negative_int,
     parse_env_kwargs,
     policy_env_kwargs,
@@ -62,10 +66,20 @@ from dialogym.dialogues import (
     PlayedDialogue,
     kept_on_interrupt,
     play,
+    shared_arguments,
     write_dialogues,
 )
+from dialogym.envs.registration import is_multiwoz
 from dialogym.envs.rollout import summarize
 from dialogym.report import report_hint
+
+CorpusWriter = Callable[[str, Iterable[PlayedDialogue]], None]
+"""Writes played dialogues to a path, in one corpus format."""
+
+CORPUS_WRITERS: dict[str, CorpusWriter] = {"dialogym": write_dialogues}
+"""The corpus formats by name: dialogym's JSONL (`dialogym.dialogues`), the default. Another
+format is one more writer here, chosen by a ``--format`` option."""
+DEFAULT_FORMAT = "dialogym"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         "environment argument, repeatable (default channel=text)",
     )
     parser.add_argument(
-        "--policy", default="handcrafted", help="handcrafted, greedy, random or a model.zip"
+        "--policy",
+        default="handcrafted",
+        help="handcrafted, greedy, random or a model.zip (MultiWOZ: handcrafted, random or a model.zip)",
     )
     parser.add_argument("--episodes", type=int, default=1000, help="dialogues to write")
     parser.add_argument(
@@ -101,18 +117,18 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             raise CommandError(f"{option}: must be >= 1, got {value}")
     check_output(args.out, "--out", DIALOGUE_KEYS, args.force)
-    env_kwargs = policy_env_kwargs(
-        args.policy, {"channel": "text", **parse_env_kwargs(args.env_kwarg)}
-    )
+    write = CORPUS_WRITERS[DEFAULT_FORMAT]
+    channel = {} if is_multiwoz(args.env) else {"channel": "text"}  # MultiWOZ: acts only
+    env_kwargs = policy_env_kwargs(args.policy, {**channel, **parse_env_kwargs(args.env_kwarg)})
     try:
         json.dumps(env_kwargs)
     except TypeError as error:
         raise CommandError(
             f"--env-kwarg: a value cannot be written to the corpus ({error})"
         ) from None
-    language = make_env(args.env, env_kwargs).unwrapped.language  # checks; shared by the envs
+    shared = shared_arguments(args.env, env_kwargs)  # checks the env; what its envs share
     with (
-        kept_on_interrupt(args.out, args.episodes) as kept,
+        kept_on_interrupt(args.out, args.episodes, write) as kept,
         tqdm(
             total=args.episodes, desc="simulate", disable=args.no_progress, file=sys.stderr
         ) as bar,
@@ -124,15 +140,19 @@ def run(args: argparse.Namespace) -> int:
 
         dialogues = play(
             args.env, env_kwargs, args.policy, args.episodes, args.seed, args.num_envs,
-            trust=args.trust_model, on_episode=after_episode, language=language,
+            trust=args.trust_model, on_episode=after_episode, **shared,
         )  # fmt: skip
-    write_dialogues(args.out, dialogues)
+    write(args.out, dialogues)
     summary = summarize([played.result for played in dialogues])
     fallbacks = sum(played.fallbacks for played in dialogues)
+    last = (
+        f"complete {summary['complete_rate']:.3f}"
+        if "complete_rate" in summary
+        else f"{fallbacks} generator fallbacks"
+    )
     print(
         f"wrote {args.episodes} dialogues to {args.out}: success {summary['success_rate']:.3f}, "
-        f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, "
-        f"{fallbacks} generator fallbacks"
+        f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, {last}"
     )
     print(report_hint(args.out))
     return 0

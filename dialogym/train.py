@@ -77,7 +77,8 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
-from dialogym.envs.rollout import evaluate
+from dialogym.envs.registration import is_multiwoz
+from dialogym.envs.rollout import evaluate, multiwoz_figures
 from dialogym.runs import (
     claim_run_folder,
     portable_env_kwargs,
@@ -275,6 +276,7 @@ def _train(
             "success_rate": summary["success_rate"],
             "avg_return": summary["avg_return"],
             "avg_turns": summary["avg_turns"],
+            **multiwoz_figures(summary),  # ConvLab's, in the MultiWOZ world
         }
         records.append(record)
         if log is not None:
@@ -604,6 +606,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = getattr(args, "warm_start", None)
         if corpus is not None and not Path(corpus).is_file():
             raise CommandError(f"--warm-start: {corpus} is not a file")
+        if corpus is not None and is_multiwoz(config.env):
+            raise CommandError(
+                f"--warm-start: corpora are replayed in the PyDial world only, not in {config.env}"
+            )
         with resume_hint_on_interrupt(run_dir):
             metrics = train(
                 config, run_dir, progress=progress, warm_start_corpus=corpus,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from dialogym.agents.builders import (
         ALGORITHMS,
         Algorithm,
+        algorithms_for,
         build_agent,
         get_algorithm,
         make_vec_env,
@@ -49,6 +50,7 @@ __all__ = [
     "DialogueSchedule",
     "TrainConfig",
     "WarmStartReport",
+    "algorithms_for",
     "build_agent",
     "detect_algorithm",
     "get_algorithm",

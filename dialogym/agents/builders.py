@@ -78,6 +78,7 @@ from stable_baselines3.common.vec_env import (
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 import dialogym.envs  # noqa: F401  (registers the ids)
+from dialogym.envs.registration import env_argument_kinds
 
 _SMALL_NET = {"net_arch": [64, 64]}
 
@@ -117,6 +118,18 @@ class Algorithm:
     def cls(self) -> type[BaseAlgorithm]:
         """The SB3 class (imported on first use)."""
         return getattr(importlib.import_module(self.module), self.class_name)  # type: ignore[no-any-return]
+
+    def plays(self, env_id: str) -> bool:
+        """Whether its policy can play the env ``env_id`` builds.
+
+        It can when the env takes every argument the policy needs (`env_kwargs`): the
+        structured policy's per-slot layout is the PyDial world's, which the MultiWOZ ids do
+        not take.
+
+        >>> get_algorithm("structured_ppo").plays("dialogym/MultiWOZ-v0")
+        False
+        """
+        return set(self.env_kwargs) <= set(env_argument_kinds(env_id))
 
     @property
     def policy_cls(self) -> type[Any]:
@@ -211,6 +224,15 @@ def get_algorithm(name: str) -> Algorithm:
         raise ValueError(
             f"algo: unknown algorithm {name!r}; choose one of {', '.join(ALGORITHMS)}"
         ) from None
+
+
+def algorithms_for(env_id: str) -> list[str]:
+    """The algorithms whose policy can play the env ``env_id`` builds (`Algorithm.plays`).
+
+    >>> algorithms_for("dialogym/MultiWOZ-v0")
+    ['maskable_ppo', 'ppo', 'a2c', 'dqn']
+    """
+    return [name for name, algorithm in ALGORITHMS.items() if algorithm.plays(env_id)]
 
 
 SET_BY_DIALOGYM = {

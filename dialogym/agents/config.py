@@ -97,10 +97,21 @@ class TrainConfig:
     device: str = field(default="cpu", metadata={"help": "torch device"})
 
     def __post_init__(self) -> None:
-        from dialogym.agents.builders import check_algo_kwargs, get_algorithm  # SB3: not at import
+        from dialogym.agents.builders import (  # SB3: not at import
+            algorithms_for,
+            check_algo_kwargs,
+            get_algorithm,
+        )
 
         algorithm = get_algorithm(self.algo)
         check_algo_kwargs(algorithm, self.algo_kwargs)
+        if isinstance(self.env, str) and not algorithm.plays(self.env):
+            needed = ", ".join(f"{key}={value!r}" for key, value in algorithm.env_kwargs.items())
+            raise ValueError(
+                f"algo: {self.algo} needs the env argument {needed} (the PyDial world's per-slot"
+                f" layout), which {self.env} does not take; choose one of"
+                f" {', '.join(algorithms_for(self.env))}"
+            )
         for name in ("dialogues", "timesteps", "n_envs"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):

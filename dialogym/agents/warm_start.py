@@ -49,7 +49,7 @@ from dialogym.acts import format_acts
 from dialogym.agents.builders import Algorithm
 from dialogym.agents.policy import AgentPolicy
 from dialogym.envs.dialogue import DialogueEnv
-from dialogym.envs.registration import ENTRY_POINT, checked_env
+from dialogym.envs.registration import ENTRY_POINT, checked_env, is_multiwoz
 
 NO_EFFECT_ON_OBSERVATIONS = frozenset({"render_mode", "device", "reward", "layout"})
 """Env arguments that may differ between the corpus and the training env: they change no
@@ -297,6 +297,12 @@ def _parse_dialogue(record: dict[str, Any], line: int, where: str) -> _Dialogue:
     return dialogue
 
 
+_NOT_REPLAYED = (
+    "env: {env_id} is the MultiWOZ world's; corpora are replayed (warm start, finetune,"
+    " improve) in the PyDial world only"
+)
+
+
 def resolved_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str, Any]:
     """Every argument the env is built with (defaults, the id's, the given), comparable as JSON.
 
@@ -310,6 +316,8 @@ def resolved_env_kwargs(env_id: str, env_kwargs: Mapping[str, Any]) -> dict[str,
         spec = gym.spec(env_id)
     except gym.error.Error:
         raise ValueError(f"env: {env_id[:200]!r} is not a registered env id") from None
+    if is_multiwoz(env_id):
+        raise ValueError(_NOT_REPLAYED.format(env_id=env_id))
     if spec.entry_point != ENTRY_POINT:
         raise ValueError(f"env: {env_id[:200]!r} is not a dialogym environment")
     parameters = inspect.signature(DialogueEnv.__init__).parameters.values()
@@ -386,6 +394,8 @@ def replay_corpus(
         ValueError: unreadable corpus, another world, an unknown or forbidden action, or a
             dialogue that does not replay as recorded (one line naming the file and line).
     """
+    if is_multiwoz(env_id):
+        raise ValueError(_NOT_REPLAYED.format(env_id=env_id))
     env = gym.make(env_id, **env_kwargs)
     unwrapped = env.unwrapped
     if not isinstance(unwrapped, DialogueEnv):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 import warnings
 from collections.abc import Mapping
@@ -12,7 +11,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple, SupportsFloat
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from gymnasium.envs.registration import EnvSpec
 
 from dialogym.acts import BYE, HELLO, NULL, Act, Acts, Hypotheses, format_acts
 from dialogym.domains import Database, Domain, load_domain
@@ -21,6 +19,7 @@ from dialogym.encoders.slots import MAX_BOOKING_SLOTS, MAX_SLOTS, SlotEncoder
 from dialogym.envs.actions import SlotActions, SummaryActions
 from dialogym.envs.evaluation import ObjectiveSuccess, RewardConfig
 from dialogym.envs.language import CHANNELS, OBSERVATIONS, Language, Texts
+from dialogym.envs.turn_cap import TurnCapSpec
 from dialogym.generators import Generator
 from dialogym.simulators import (
     AgendaUser,
@@ -82,7 +81,7 @@ class Turn(NamedTuple):
         return "\n".join(lines)
 
 
-class DialogueEnv(gym.Env[np.ndarray, np.int64]):
+class DialogueEnv(TurnCapSpec, gym.Env[np.ndarray, np.int64]):
     """A simulated user with a hidden goal talks to the system whose moves the agent chooses.
 
     ## Description
@@ -522,23 +521,6 @@ class DialogueEnv(gym.Env[np.ndarray, np.int64]):
         if self.language is None:
             return self.encoder.encode(self.tracker)
         return self.language.observe([self.encoder.encode(self.tracker)], [self.conversation])[0]
-
-    @property
-    def spec(self) -> EnvSpec | None:
-        """The env's Gymnasium spec, with ``max_episode_steps`` its own ``max_turns``.
-
-        The env truncates and judges a dialogue at ``max_turns`` itself, so it is registered
-        without ``TimeLimit`` (which would cut a longer dialogue short of its verdict); tools
-        that read the limit from the spec (RL Zoo's time features) find it here.
-        """
-        made = self.__dict__.get("_spec")
-        if made is None or made.max_episode_steps == self.max_turns:
-            return made
-        return dataclasses.replace(made, max_episode_steps=self.max_turns)
-
-    @spec.setter
-    def spec(self, value: EnvSpec | None) -> None:
-        self.__dict__["_spec"] = value
 
     def action_masks(self) -> np.ndarray:
         """The 0/1 ``np.int8`` mask of allowed actions for the current observation."""

@@ -4,7 +4,10 @@ Each episode is one `MultiWozWorld` dialogue: the user speaks first (`reset`), t
 `step` carries out one summary action (`dialogym.envs.multiwoz_actions`) as the system's acts
 and returns the user's answer as a belief observation (`MultiWozBeliefEncoder`), ConvLab's
 evaluator reward (−1 a turn; +80 / −40 on the last) and ``terminated`` when the user ends the
-dialogue (at the latest at its 20-turn cap, so no episode is truncated).
+dialogue (at the latest at its turn cap, `MultiWozEnv.max_turns` = 20 system turns, so no
+episode is truncated). `MultiWozEnv.step_acts` carries out system acts given as they are
+(unified acts) by the same path: a policy that speaks acts, such as ConvLab's rule policy
+(`dialogym.policies.multiwoz_rule`), plays through the env as `play` plays it in the world.
 
 With ``actions="atomic"`` the action is instead a ``MultiBinary`` vector over ConvLab-3's atomic
 system acts, turned into acts as ConvLab-3's PPO turns it (`dialogym.envs.multiwoz_atomic`);
@@ -12,17 +15,20 @@ the observation and reward stay the same.
 
 Seeding follows `dialogym.envs.multiwoz_world.play`: ``reset(seed=s)`` starts episode 0 of
 seed ``s``; each ``reset()`` without a seed starts the next episode; episode ``k`` is the world's
-dialogue ``(s, k)``, and taxi's drawn car and phone come from the stream ``(s, k, 1)``. Without
-any seed, ``s`` is drawn from ``np_random``.
+dialogue ``(s, k)``, and the system's draws (taxi's car and phone; a policy that speaks acts
+draws from the same stream, `MultiWozEnv.system_random`) come from the stream ``(s, k, 1)``.
+Without any seed, ``s`` is drawn from ``np_random``.
 
 ``info`` holds ``turn``, ``system_acts`` and ``user_acts`` (unified acts) and ``action_mask``;
 at the end also ``success`` and ``is_success`` (SB3's key), ``complete``, ``book_rate``,
 ``inform_precision``, ``inform_recall``, ``inform_f1`` and ``turns`` (ConvLab's figures).
+``transcript`` holds the dialogue's turns (`MultiWozTurn`).
 """
 
 from __future__ import annotations
 
-from typing import Any, SupportsFloat
+from collections.abc import Sequence
+from typing import Any, NamedTuple, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -32,9 +38,13 @@ from dialogym.acts import UnifiedAct
 from dialogym.encoders.multiwoz_belief import MultiWozBeliefEncoder
 from dialogym.envs.multiwoz_actions import MultiWozActions
 from dialogym.envs.multiwoz_atomic import MultiWozAtomicActions
+from dialogym.envs.multiwoz_evaluation import INFORMING
 from dialogym.envs.multiwoz_world import MultiWozWorld
+from dialogym.envs.turn_cap import TurnCapSpec
 from dialogym.randomness import RandomStream
+from dialogym.simulators.multiwoz_goals import MultiWozGoal
 from dialogym.simulators.multiwoz_user import CONVLAB_USER, FIXED_USER, MultiWozUserOptions
+from dialogym.tracking.multiwoz_dst import MultiWozState
 
 USERS: dict[str, MultiWozUserOptions] = {"convlab": CONVLAB_USER, "fixed": FIXED_USER}
 """The named users: ConvLab-3's, defects included, and the one with every fix on."""
@@ -47,7 +57,36 @@ ACTION_SETS: tuple[str, ...] = ("summary", "atomic")
 or ConvLab-3's atomic acts as ``MultiBinary`` (`dialogym.envs.multiwoz_atomic`)."""
 
 
-class MultiWozEnv(gym.Env[np.ndarray, Any]):
+class MultiWozTurn(NamedTuple):
+    """One exchange of a MultiWOZ dialogue, as kept in the transcript.
+
+    Attributes:
+        turn: 0 for the opening (the user speaks first), then 1, 2, ...
+        action: The summary action's name; ``"start"`` for the opening; None for acts given
+            as they are (`MultiWozEnv.step_acts`).
+        system_acts: What the system said (unified acts).
+        user_acts: What the user answered (unified acts).
+        reward: The turn's reward (0 for the opening).
+    """
+
+    turn: int
+    action: str | None
+    system_acts: tuple[UnifiedAct, ...]
+    user_acts: tuple[UnifiedAct, ...]
+    reward: float
+
+    def text(self) -> str:
+        """The exchange as readable lines: ``[ 1] SYS (reqmore): reqmore(general)``, then the user."""
+        if self.turn == 0:
+            return f"[ 0] USR: {_acts_text(self.user_acts)}"
+        action = "acts" if self.action is None else self.action
+        return (
+            f"[{self.turn:2d}] SYS ({action}): {_acts_text(self.system_acts)}\n"
+            f"     USR: {_acts_text(self.user_acts)}"
+        )
+
+
+class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
     """One MultiWOZ dialogue per episode, summary actions in, belief features out.
 
     Args:
@@ -55,10 +94,17 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
         accept_offerbook: None keeps the user's; a bool sets that fix's option.
         notbook_blocks_requests: None keeps the user's; a bool sets that defect's option.
         bye_ends_dialogue: None keeps the user's; a bool sets that fix's option.
-        render_mode: None or ``"ansi"`` (`render` returns the acts since the last render).
+        render_mode: None or ``"ansi"`` (`render` returns the turns since the last render).
         actions: ``"summary"`` (``Discrete`` summary actions) or ``"atomic"`` (ConvLab-3's
             atomic acts, ``MultiBinary``; `action_masks` then has two entries per act, the
             layout sb3-contrib's MaskablePPO reads).
+
+    Attributes:
+        max_turns: The most system turns a dialogue has: the user says bye in reply to the
+            20th at the latest (ConvLab's ``max_turn`` of 40 counts 2 a user turn);
+            ``spec.max_episode_steps`` says the same.
+        masks: True: the summary actions come with masks (`action_masks`).
+        transcript: The current dialogue's turns (`MultiWozTurn`).
 
     Raises:
         ValueError: one line naming the bad argument.
@@ -70,6 +116,7 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    masks = True
 
     def __init__(
         self,
@@ -95,6 +142,7 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
         chosen = {name: value for name, value in fixes.items() if value is not None}
         self.user_options = MultiWozUserOptions(**{**vars(USERS[user]), **chosen})
         self.render_mode = render_mode
+        self.max_turns = self.user_options.max_turn // 2
         self.world = MultiWozWorld(user_options=self.user_options)
         database = self.world.data.database
         self.actions: MultiWozActions | MultiWozAtomicActions
@@ -105,7 +153,7 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
         else:
             self.actions = MultiWozActions(database)
             self.action_space = spaces.Discrete(len(self.actions.names))
-        self.encoder = MultiWozBeliefEncoder()
+        self.encoder = MultiWozBeliefEncoder(max_turns=self.max_turns)
         self.action_names = self.actions.names
         self.observation_space = spaces.Box(0.0, 1.0, (self.encoder.size,), np.float32)
         self._seed: int | None = None
@@ -114,7 +162,7 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
         self._mask = np.ones(len(self.action_names) * (1 + (actions == "atomic")), dtype=np.int8)
         self._done = True
         self.turn = 0
-        self.transcript: list[str] = []
+        self.transcript: list[MultiWozTurn] = []
         self._rendered = 0
 
     def reset(
@@ -140,7 +188,7 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
         self.turn = 0
         self._done = False
         self._mask = self.actions.update(state)
-        self.transcript = [f"user: {_acts_text(state.user_acts)}"]
+        self.transcript = [MultiWozTurn(0, "start", (), state.user_acts, 0.0)]
         self._rendered = 0
         info = {
             "turn": 0,
@@ -157,18 +205,66 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
             RuntimeError: No dialogue is running.
             ValueError: ``action`` is outside the action space.
         """
+        stream = self._running()
+        choice: Any = self.actions.read(action)
+        system_acts = tuple(self.actions.execute(choice, self.world.state, stream))
+        return self._system_turn(system_acts, self._action_name(choice))
+
+    def step_acts(
+        self, system_acts: Sequence[UnifiedAct]
+    ) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """Carry out the system's acts as they are, as its turn; hear the user.
+
+        The turn goes as a summary action's does once its acts are made (`step`): the same
+        world, reward, mask, observation and ``info``. The slots the acts inform count as
+        informed in the observation; an entity they name is not taken as offered (only
+        ``inform_<domain>`` offers one).
+
+        Args:
+            system_acts: Unified acts ``(intent, domain, slot, value)``, four strings each.
+
+        Raises:
+            RuntimeError: No dialogue is running.
+            ValueError: An act is not four strings (one line).
+        """
+        self._running()
+        acts = tuple(system_acts)
+        for act in acts:
+            if not (
+                isinstance(act, tuple) and len(act) == 4 and all(isinstance(p, str) for p in act)
+            ):
+                raise ValueError(
+                    f"system_acts: expected (intent, domain, slot, value) strings, got"
+                    f" {str(act)[:80]!r}"
+                )
+        for intent, domain, slot, _ in acts:
+            if intent in INFORMING and slot:
+                self.actions.informed.setdefault(domain, set()).add(slot)
+        return self._system_turn(acts, None)
+
+    def _action_name(self, choice: Any) -> str:
+        """A summary action's name, or the chosen atomic acts' names joined by ``+``."""
+        if isinstance(choice, int):
+            return self.action_names[choice]
+        return "+".join(self.action_names[i] for i in np.flatnonzero(choice)) or "none"
+
+    def _running(self) -> RandomStream:
+        """The dialogue's stream for the system's draws, or RuntimeError if none is running."""
         if self._done or self._stream is None:
             raise RuntimeError("step: no dialogue is running; call reset() first")
-        choice: Any = self.actions.read(action)
-        system_acts = tuple(self.actions.execute(choice, self.world.state, self._stream))
+        return self._stream
+
+    def _system_turn(
+        self, system_acts: tuple[UnifiedAct, ...], action: str | None
+    ) -> tuple[np.ndarray, SupportsFloat, bool, bool, dict[str, Any]]:
+        """The system says ``system_acts``; the user answers; the turn's step is returned."""
         state, reward, terminated = self.world.step(system_acts)
         self.turn += 1
         self._mask = self.actions.update(state)
         self._done = terminated
-        self.transcript += [
-            f"system: {_acts_text(system_acts)}",
-            f"user: {_acts_text(state.user_acts)}",
-        ]
+        self.transcript.append(
+            MultiWozTurn(self.turn, action, system_acts, state.user_acts, float(reward))
+        )
         info: dict[str, Any] = {
             "turn": self.turn,
             "system_acts": system_acts,
@@ -189,17 +285,41 @@ class MultiWozEnv(gym.Env[np.ndarray, Any]):
             )
         return self._observe(), reward, terminated, False, info
 
+    @property
+    def state(self) -> MultiWozState:
+        """The system's dialogue state (the tracker's, updated in place each turn)."""
+        return self.world.state
+
+    @property
+    def goal(self) -> MultiWozGoal | None:
+        """The user's goal in the current dialogue (None before the first `reset`)."""
+        return self.world.goal
+
+    @property
+    def system_random(self) -> RandomStream:
+        """The current dialogue's stream for the system's draws, seeded ``(s, k, 1)``.
+
+        A policy that speaks acts draws from it, as `play` seeds the system of dialogue
+        ``(s, k)``, so it plays through the env as it plays in the world.
+
+        Raises:
+            RuntimeError: No dialogue has been started.
+        """
+        if self._stream is None:
+            raise RuntimeError("system_random: no dialogue yet; call reset() first")
+        return self._stream
+
     def action_masks(self) -> np.ndarray:
         """The 0/1 ``np.int8`` mask of the actions allowed now (MaskablePPO's protocol)."""
         return self._mask.copy()
 
     def render(self) -> str | None:  # type: ignore[override]
-        """``ansi``: the acts of both sides since the last render, one line each."""
+        """``ansi``: the turns since the last render (`MultiWozTurn.text`)."""
         if self.render_mode != "ansi":
             return None
-        lines = self.transcript[self._rendered :]
+        turns = self.transcript[self._rendered :]
         self._rendered = len(self.transcript)
-        return "\n".join(lines)
+        return "\n".join(turn.text() for turn in turns)
 
     def _observe(self) -> np.ndarray:
         actions = self.actions

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Collection
 from typing import Any
 
+import gymnasium as gym
 from gymnasium.envs.registration import register, registry
 
 ENTRY_POINT = "dialogym.envs.dialogue:DialogueEnv"
@@ -21,7 +22,8 @@ PYDIAL_TASKS: dict[str, dict[str, object]] = {
 """PyDial's benchmark configurations env1..env6 (Casanueva et al. 2017), each taking ``domain=``."""
 
 ENV_IDS: tuple[str, ...] = ("dialogym/Dialogue-v0", *PYDIAL_TASKS)
-"""Every id dialogym registers."""
+"""The ids of the PyDial world: each builds a `DialogueEnv` and takes its arguments
+(``domain=`` among them). `ALL_ENV_IDS` adds the MultiWOZ ids."""
 
 
 MULTIWOZ_ENTRY_POINT = "dialogym.envs.multiwoz_env:MultiWozEnv"
@@ -32,7 +34,11 @@ MULTIWOZ_TASKS: dict[str, dict[str, object]] = {
     "dialogym/MultiWOZ-fixed-v0": {"user": "fixed"},
 }
 """The MultiWOZ ids: ConvLab-3's user (its defects included), and the user with every fix on.
-They are not in `ENV_IDS`, whose ids all build a `DialogueEnv` and take its arguments."""
+Each builds a `MultiWozEnv` and takes its arguments (no ``domain=``: the world is MultiWOZ's
+seven domains)."""
+
+ALL_ENV_IDS: tuple[str, ...] = (*ENV_IDS, *MULTIWOZ_TASKS)
+"""Every id dialogym registers: the PyDial world's (`ENV_IDS`) and the MultiWOZ world's."""
 
 
 VECTOR_ENTRY_POINT = "dialogym.envs.vector:make_vector_env"
@@ -49,7 +55,8 @@ def register_envs() -> None:
     judges it there; its ``spec.max_episode_steps`` says so (`DialogueEnv.spec`), so no
     ``TimeLimit`` cuts a dialogue short of its verdict, whatever ``max_turns`` is.
     ``gymnasium.make_vec`` builds one `DialogueVectorEnv` (batched text generation and
-    encoding). The MultiWOZ ids (`MULTIWOZ_TASKS`) build a `MultiWozEnv` the same way.
+    encoding). The MultiWOZ ids (`MULTIWOZ_TASKS`) build a `MultiWozEnv` the same way, whose
+    spec's ``max_episode_steps`` is its turn cap (20 system turns).
     """
     for env_id in ENV_IDS:
         if env_id in registry:
@@ -73,6 +80,26 @@ def register_envs() -> None:
             )
 
 
+def is_multiwoz(env_id: str) -> bool:
+    """Whether an id builds the MultiWOZ world (a `MultiWozEnv`).
+
+    >>> is_multiwoz("dialogym/MultiWOZ-v0"), is_multiwoz("dialogym/PyDialEnv1-v0")
+    (True, False)
+    """
+    return env_id in MULTIWOZ_TASKS
+
+
+def env_class(env_id: str) -> type[gym.Env[Any, Any]]:
+    """The class a dialogym id builds: `MultiWozEnv` for a MultiWOZ id, else `DialogueEnv`."""
+    if is_multiwoz(env_id):
+        from dialogym.envs.multiwoz_env import MultiWozEnv
+
+        return MultiWozEnv
+    from dialogym.envs.dialogue import DialogueEnv
+
+    return DialogueEnv
+
+
 PLAIN_KINDS: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -81,7 +108,7 @@ PLAIN_KINDS: dict[str, tuple[type, ...]] = {
     "None": (type(None),),
     "Mapping": (dict,),
 }
-"""What each annotation of `DialogueEnv.__init__` admits of plain data (JSON, YAML); a type
+"""What each annotation of an env's ``__init__`` admits of plain data (JSON, YAML); a type
 not listed (``Domain``, ``TextEncoder``, ``Language``...) admits none."""
 
 MAX_VALUE_CHARS = 4096
@@ -102,20 +129,21 @@ def _annotation_kinds(annotation: str) -> tuple[type, ...]:
     return kinds
 
 
-def env_argument_kinds() -> dict[str, tuple[type, ...]]:
-    """Each argument of `DialogueEnv` that plain data can give, with the kinds it may have.
+def env_argument_kinds(env_id: str = ENV_IDS[0]) -> dict[str, tuple[type, ...]]:
+    """Each argument of the env an id builds that plain data can give, with the kinds it may have.
 
-    Derived from the signature of ``DialogueEnv.__init__``: an argument whose annotation admits
-    no plain data cannot come from a file (``language`` can only be left out, or None).
+    Derived from the signature of the env's ``__init__`` (`env_class`: `DialogueEnv`, or
+    `MultiWozEnv` for a MultiWOZ id): an argument whose annotation admits no plain data cannot
+    come from a file (``language`` can only be left out, or None).
 
     >>> env_argument_kinds()["ser"], env_argument_kinds()["language"]
     ((<class 'int'>, <class 'float'>), (<class 'NoneType'>,))
+    >>> env_argument_kinds("dialogym/MultiWOZ-v0")["accept_offerbook"]
+    (<class 'bool'>, <class 'NoneType'>)
     """
-    from dialogym.envs.dialogue import DialogueEnv
-
     kinds = {
         name: _annotation_kinds(str(parameter.annotation))
-        for name, parameter in inspect.signature(DialogueEnv.__init__).parameters.items()
+        for name, parameter in inspect.signature(env_class(env_id).__init__).parameters.items()
         if name != "self"
     }
     return {name: admitted for name, admitted in kinds.items() if admitted}
@@ -144,9 +172,10 @@ def checked_env(
 ) -> tuple[str, dict[str, Any]]:
     """An env id and arguments read from a file (corpus, config, run folder), made safe to build.
 
-    The id must be one dialogym registers (`ENV_IDS`): never ``module:id``, which would make
-    Gymnasium import the module. Each argument must be one of `DialogueEnv`'s, of a kind its
-    signature admits (`env_argument_kinds`), strings at most `MAX_VALUE_CHARS` long. A model
+    The id must be one dialogym registers (`ALL_ENV_IDS`): never ``module:id``, which would make
+    Gymnasium import the module. Each argument must be one of the env's (`DialogueEnv`'s, or
+    `MultiWozEnv`'s for a MultiWOZ id), of a kind its signature admits (`env_argument_kinds`),
+    strings at most `MAX_VALUE_CHARS` long. A model
     (``encoder=``, ``generator=llm:MODEL``) must be a built-in one (`dialogym.models.MODELS`)
     or a value the user named on the command line (``named_by_user``): a file cannot make
     dialogym read a model folder the user did not name. ``domain=`` may name a built-in domain
@@ -167,14 +196,16 @@ def checked_env(
     """
     from dialogym.models import MODELS
 
-    if not isinstance(env_id, str) or env_id not in ENV_IDS:
+    if not isinstance(env_id, str) or env_id not in ALL_ENV_IDS:
         shown = repr(env_id[:200]) if isinstance(env_id, str) else type(env_id).__name__
-        raise ValueError(f"{where}: env: {shown} is not a dialogym env id ({', '.join(ENV_IDS)})")
+        raise ValueError(
+            f"{where}: env: {shown} is not a dialogym env id ({', '.join(ALL_ENV_IDS)})"
+        )
     if not isinstance(env_kwargs, dict):
         raise ValueError(
             f"{where}: env_kwargs: expected a mapping, got {type(env_kwargs).__name__}"
         )
-    kinds = env_argument_kinds()
+    kinds = env_argument_kinds(env_id)
     for key, value in env_kwargs.items():
         field = f"{where}: env_kwargs.{str(key)[:80]}"
         if key not in kinds:

@@ -49,6 +49,7 @@ from collections.abc import Mapping, Sequence
 
 from dialogym.acts import UnifiedAct
 from dialogym.domains.multiwoz import MultiWozDatabase, load_multiwoz
+from dialogym.envs.rollout import ActsPolicy
 from dialogym.randomness import RandomStream
 from dialogym.tracking.multiwoz_dst import BELIEF_SLOTS, MultiWozState
 from dialogym.unified_acts import act_slot_name
@@ -210,8 +211,11 @@ def system_value(value: object) -> str:
     return "" if text in ("?", "none", "not mentioned") else text
 
 
-class MultiWozRulePolicy:
+class MultiWozRulePolicy(ActsPolicy):
     """ConvLab-3's rule system policy for MultiWOZ (see the module's docstring for its rules).
+
+    It speaks acts (`ActsPolicy`): the world's `play` plays it, and so does the rollout through
+    a `MultiWozEnv` (``make_policy("handcrafted", env)``), with the same dialogues.
 
     Args:
         random: The stream every random choice is drawn from.

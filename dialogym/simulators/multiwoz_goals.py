@@ -184,6 +184,23 @@ class MultiWozGoal:
     def __contains__(self, domain: object) -> bool:
         return any(goal.domain == domain for goal in self.domain_goals)
 
+    def describe(self) -> str:
+        """One line for transcripts: each domain's constraints, requests and booking.
+
+        >>> MultiWozGoal.from_convlab(
+        ...     {"hotel": {"info": {"area": "east"}, "reqt": ["phone"], "book": {"day": "monday"}}}
+        ... ).describe()
+        'hotel: area=east | phone | book day=monday'
+        """
+        parts = []
+        for goal in self.domain_goals:
+            text = f"{goal.domain}: {' '.join(f'{s}={v}' for s, v in goal.info.items())}"
+            text += f" | {' '.join(goal.reqt)}"
+            if goal.book:
+                text += " | book " + " ".join(f"{s}={v}" for s, v in goal.book.items())
+            parts.append(text)
+        return "; ".join(parts)
+
     def to_convlab(self) -> dict[str, Any]:
         """The goal as ConvLab's ``GoalGenerator.get_user_goal`` returns it.
 

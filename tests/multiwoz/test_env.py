@@ -1,4 +1,6 @@
-"""The MultiWOZ env: Gymnasium's and SB3's checkers, seeding, masks, kwargs, a MaskablePPO run."""
+"""The MultiWOZ env: seeding, masks, acts as they are, the turn cap, kwargs, a MaskablePPO run.
+
+Gymnasium's and SB3's checkers run over every id in tests/envs/test_envs.py."""
 
 from __future__ import annotations
 
@@ -9,9 +11,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 from sb3_contrib import MaskablePPO
-from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import dialogym  # noqa: F401  (registers the ids)
 from dialogym.acts import UnifiedAct
@@ -31,19 +31,16 @@ def make(env_id: str, **kwargs: Any) -> MultiWozEnv:
 
 
 @pytest.mark.parametrize("env_id", IDS)
-def test_gymnasium_and_sb3_checkers_pass(env_id: str) -> None:
-    env = make(env_id)
-    check_env(env, skip_render_check=True)
-    sb3_check_env(gym.make(env_id), warn=False)
-
-
-@pytest.mark.parametrize("env_id", IDS)
 def test_render_ansi_shows_the_acts_of_both_sides(env_id: str) -> None:
     env = make(env_id, render_mode="ansi")
     env.reset(seed=0)
     env.step(env.action_names.index("reqmore"))
     lines = str(env.render()).splitlines()
-    assert lines[0].startswith("user: ") and lines[1] == "system: reqmore(general)"
+    assert (
+        lines[0].startswith("[ 0] USR: inform(")
+        and lines[1] == "[ 1] SYS (reqmore): reqmore(general)"
+    )
+    assert lines[2].startswith("     USR: ")
     assert env.render() == ""
 
 
@@ -220,3 +217,87 @@ def test_a_plain_scripted_policy_succeeds_with_the_summary_actions(env_id: str) 
             _, _, terminated, _, info = env.step(scripted(env, info["user_acts"]))
         successes += info["success"]
     assert successes >= 80  # 93 when written: above ConvLab's rule policy's 71.5%
+
+
+# -- acts as they are, the turn cap, the registry ---------------------------------------------
+
+
+def test_acts_carried_out_by_step_acts_answer_as_the_summary_action_does() -> None:
+    by_action, by_acts = MultiWozEnv(), MultiWozEnv()
+    by_action.reset(seed=5)
+    by_acts.reset(seed=5)
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        action = rng.choice(np.flatnonzero(by_action.action_masks()))
+        _, reward, terminated, _, info = by_action.step(action)
+        _, reward_acts, terminated_acts, _, info_acts = by_acts.step_acts(info["system_acts"])
+        assert (reward, terminated) == (reward_acts, terminated_acts)
+        assert info_acts["user_acts"] == info["user_acts"]
+        assert info_acts.keys() == info.keys()
+        assert by_acts.transcript[-1].action is None
+        assert by_acts.transcript[-1][2:] == by_action.transcript[-1][2:]
+        if terminated:
+            assert info_acts["success"] == info["success"]
+            by_action.reset()
+            by_acts.reset()
+
+
+@pytest.mark.parametrize(
+    "bad", [[("inform", "hotel", "area")], [("inform", "hotel", "area", 3)], ["bye"]]
+)
+def test_acts_that_are_not_four_strings_are_one_line(bad: list[Any]) -> None:
+    env = MultiWozEnv()
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="system_acts: expected") as raised:
+        env.step_acts(bad)
+    assert "\n" not in str(raised.value)
+
+
+def test_step_acts_before_reset_asks_for_reset() -> None:
+    with pytest.raises(RuntimeError, match="reset"):
+        MultiWozEnv().step_acts([("reqmore", "general", "", "")])
+
+
+@pytest.mark.parametrize("env_id", IDS)
+def test_max_turns_is_the_user_cap_and_the_specs_limit(env_id: str) -> None:
+    env = make(env_id)
+    assert env.max_turns == 20 and env.spec is not None and env.spec.max_episode_steps == 20
+    assert type(env) is MultiWozEnv  # no TimeLimit: the user's cap ends a dialogue, judged
+    env.reset(seed=0)
+    terminated, turns = False, 0
+    while not terminated:  # "anything else?" until the user's cap makes it say bye
+        *_, terminated, truncated, info = env.step(env.action_names.index("reqmore"))
+        turns += 1
+        assert not truncated
+    assert turns == info["turns"] <= env.max_turns
+
+
+def test_an_unknown_argument_is_a_type_error_naming_it() -> None:
+    with pytest.raises(TypeError, match="'foo'"):
+        make("dialogym/MultiWOZ-v0", foo=1)
+
+
+def test_every_registered_dialogym_id_is_listed() -> None:
+    from dialogym.envs.registration import ALL_ENV_IDS, ENV_IDS
+
+    registered = {env_id for env_id in gym.registry if env_id.startswith("dialogym/")}
+    assert registered == set(ALL_ENV_IDS) == set(ENV_IDS) | set(IDS)
+    assert not set(ENV_IDS) & set(IDS)  # ENV_IDS: the PyDial world's, DialogueEnv's arguments
+
+
+def test_checked_env_takes_the_multiwoz_ids_with_their_own_arguments() -> None:
+    from dialogym.envs.registration import checked_env
+
+    kwargs = {"user": "fixed", "accept_offerbook": False, "bye_ends_dialogue": None}
+    assert checked_env("dialogym/MultiWOZ-v0", kwargs, "f") == ("dialogym/MultiWOZ-v0", kwargs)
+    refused = [
+        ({"domain": "restaurant"}, "f: env_kwargs.domain: not an argument of dialogym/MultiWOZ-v0"),
+        ({"accept_offerbook": "yes"}, "f: env_kwargs.accept_offerbook: expected bool or null, got str"),
+        ({"user": 1}, "f: env_kwargs.user: expected str, got int"),
+        ({"entry_point": "os:system"}, "f: env_kwargs.entry_point: not an argument"),
+    ]  # fmt: skip
+    for env_kwargs, message in refused:
+        with pytest.raises(ValueError) as raised:
+            checked_env("dialogym/MultiWOZ-fixed-v0", env_kwargs, "f")
+        assert str(raised.value).startswith(message.replace("MultiWOZ-v0", "MultiWOZ-fixed-v0"))
+        assert "\n" not in str(raised.value)
