@@ -10,6 +10,7 @@ policy play the PyDial world only.
 from __future__ import annotations
 
 import numpy as np
+from gymnasium import spaces
 
 from dialogym.envs.multiwoz_env import MultiWozEnv
 from dialogym.envs.rollout import RolloutPolicy
@@ -76,6 +77,11 @@ def _multiwoz_policy(name: str, env: MultiWozEnv, seed: int | None) -> RolloutPo
         stream = RandomStream(np.random.default_rng(seed))  # until a dialogue's reset
         return MultiWozRulePolicy(stream, env.world.data.database)
     if name == "random":
+        if not isinstance(env.action_space, spaces.Discrete):
+            raise ValueError(
+                "random picks among the summary actions; with actions='atomic' choose"
+                " handcrafted (ConvLab's rule policy) or a model.zip trained on atomic acts"
+            )
         return RandomPolicy.for_env(env, seed)
     if name == "greedy" or is_llm_policy(name):
         what = "PyDial's three-rule trick" if name == "greedy" else "the LLM policy"
