@@ -13,6 +13,9 @@ In the MultiWOZ world (``--env dialogym/MultiWOZ-v0``, semantic level only: no c
 dialogues are played one at a time (``--num-envs`` changes nothing), ``handcrafted`` is
 ConvLab's rule policy, and each line holds the goal in ConvLab's form and every turn's unified
 acts (see `dialogym.dialogues`); the same ``--seed`` writes the same file, byte for byte.
+``--format unified`` writes them in ConvLab-3's unified data format instead, one dialogue a
+line (`write_unified`), which `dialogym.envs.multiwoz_corpus.load_unified_dialogues` reads back
+to the same goals and acts.
 
 Each line holds a dialogue in the format of `dialogym.dialogues` (the one ``evaluate
 --transcripts`` writes too): ``episode`` (its number k, from 0), ``env`` (the environment id),
@@ -60,6 +63,7 @@ from dialogym.cli import (
     parse_env_kwargs,
     policy_env_kwargs,
     run_command,
+    write_atomically,
 )
 from dialogym.dialogues import (
     DIALOGUE_KEYS,
@@ -69,6 +73,7 @@ from dialogym.dialogues import (
     shared_arguments,
     write_dialogues,
 )
+from dialogym.envs.multiwoz_corpus import unified_dialogue
 from dialogym.envs.registration import is_multiwoz
 from dialogym.envs.rollout import summarize
 from dialogym.report import report_hint
@@ -76,10 +81,34 @@ from dialogym.report import report_hint
 CorpusWriter = Callable[[str, Iterable[PlayedDialogue]], None]
 """Writes played dialogues to a path, in one corpus format."""
 
-CORPUS_WRITERS: dict[str, CorpusWriter] = {"dialogym": write_dialogues}
-"""The corpus formats by name: dialogym's JSONL (`dialogym.dialogues`), the default. Another
-format is one more writer here, chosen by a ``--format`` option."""
-DEFAULT_FORMAT = "dialogym"
+UNIFIED_KEYS = frozenset({"dataset", "data_split", "dialogue_id", "goal", "turns"})
+"""What makes an existing file a unified-format corpus of ours (its first line holds them)."""
+
+
+def write_unified(path: str, dialogues: Iterable[PlayedDialogue]) -> None:
+    """Write MultiWOZ dialogues in ConvLab-3's unified format, one per line, in order of number.
+
+    Each line is `dialogym.envs.multiwoz_corpus.unified_dialogue` of the dialogue's goal and
+    turns (``dialogue_id`` ``dialogym_multiwoz-train-K`` for dialogue K);
+    `dialogym.envs.multiwoz_corpus.load_unified_dialogues` reads the file back.
+    """
+    lines = []
+    for played in sorted(dialogues, key=lambda played: played.number):
+        outcome = played.result.outcome
+        if outcome is None or outcome.goal is None:  # run() refuses other worlds first
+            raise CommandError("--format unified: the corpus holds no MultiWOZ dialogue")
+        data = unified_dialogue(outcome.goal, outcome.turns, index=played.number)
+        lines.append(json.dumps(data, ensure_ascii=False) + "\n")
+    write_atomically(path, "".join(lines))
+
+
+CORPUS_WRITERS: dict[str, tuple[CorpusWriter, frozenset[str]]] = {
+    "dialogym": (write_dialogues, DIALOGUE_KEYS),
+    "unified": (write_unified, UNIFIED_KEYS),
+}
+"""The corpus formats by name, each with its writer and what makes an existing file one of
+ours: dialogym's JSONL (`dialogym.dialogues`, the default), and ConvLab-3's unified data format
+(MultiWOZ ids only; `write_unified`)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--out", required=True, metavar="FILE.jsonl", help="the corpus to write")
     parser.add_argument(
+        "--format", choices=tuple(CORPUS_WRITERS), default="dialogym",
+        help="dialogym's lines, or ConvLab-3's unified data format (MultiWOZ ids only), one"
+        " dialogue a line",
+    )  # fmt: skip
+    parser.add_argument(
         "--force", action="store_true", help="overwrite an --out file that dialogym did not write"
     )
     add_trust_model_flag(parser)
@@ -116,8 +150,13 @@ def run(args: argparse.Namespace) -> int:
     for option, value in (("--episodes", args.episodes), ("--num-envs", args.num_envs)):
         if value < 1:
             raise CommandError(f"{option}: must be >= 1, got {value}")
-    check_output(args.out, "--out", DIALOGUE_KEYS, args.force)
-    write = CORPUS_WRITERS[DEFAULT_FORMAT]
+    write, keys = CORPUS_WRITERS[args.format]
+    if args.format == "unified" and not is_multiwoz(args.env):
+        raise CommandError(
+            "--format unified: ConvLab-3's unified format holds MultiWOZ dialogues; use a"
+            " MultiWOZ id (dialogym/MultiWOZ-v0) or --format dialogym"
+        )
+    check_output(args.out, "--out", keys, args.force)
     channel = {} if is_multiwoz(args.env) else {"channel": "text"}  # MultiWOZ: acts only
     env_kwargs = policy_env_kwargs(args.policy, {**channel, **parse_env_kwargs(args.env_kwarg)})
     try:
@@ -154,7 +193,8 @@ def run(args: argparse.Namespace) -> int:
         f"wrote {args.episodes} dialogues to {args.out}: success {summary['success_rate']:.3f}, "
         f"{summary['avg_turns']:.2f} turns, return {summary['avg_return']:.2f}, {last}"
     )
-    print(report_hint(args.out))
+    if args.format == "dialogym":  # the report reads dialogym's lines
+        print(report_hint(args.out))
     return 0
 
 

@@ -191,7 +191,8 @@ def _description(goal: MultiWozGoal) -> str:
     """One plain sentence a domain: what the user looks for, asks and books."""
     sentences = []
     for part in goal.domain_goals:
-        said = [f"You are looking for a {part.domain}"]
+        article = "an" if part.domain[0] in "aeiou" else "a"
+        said = [f"You are looking for {article} {part.domain}"]
         if part.info:
             said.append(" with " + ", ".join(f"{s} {v}" for s, v in part.info.items()))
         if part.reqt:

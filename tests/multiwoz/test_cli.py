@@ -12,6 +12,7 @@ import yaml
 
 from dialogym.agents import TrainConfig
 from dialogym.benchmark import main as benchmark_main
+from dialogym.envs.multiwoz_corpus import load_unified_dialogues
 from dialogym.evaluate import main as evaluate_main
 from dialogym.simulate import main as simulate_main
 from dialogym.train import main as train_main
@@ -91,6 +92,29 @@ def test_simulate_with_random_records_the_summary_actions(tmp_path: Path) -> Non
     assert all(turn["action"] and turn["system_acts"] for turn in turns)
 
 
+def test_simulate_in_convlabs_unified_format_reads_back_to_the_same_acts(tmp_path: Path) -> None:
+    ours, unified = tmp_path / "d.jsonl", tmp_path / "u.jsonl"
+    args = [*ENV, "--policy", "handcrafted", "--episodes", "6", "--seed", "3"]
+    assert simulate_main([*args, "--out", str(ours)]) == 0
+    assert simulate_main([*args, "--out", str(unified), "--format", "unified"]) == 0
+    assert simulate_main([*args, "--out", str(unified), "--format", "unified"]) == 0  # ours again
+    read = load_unified_dialogues(unified)
+    lines = [json.loads(line) for line in ours.read_text().splitlines()]
+    assert len(read) == len(lines) == 6
+    for dialogue, line in zip(read, lines, strict=True):
+        said = [tuple(act) for act in line["transcript"][0]["user_acts"]]
+        assert list(dialogue.turns[0].acts) == said and dialogue.turns[0].speaker == "user"
+        for number, turn in enumerate(line["transcript"][1:]):
+            system, user = dialogue.turns[1 + 2 * number], dialogue.turns[2 + 2 * number]
+            assert system.speaker == "system" and user.speaker == "user"
+            assert list(system.acts) == [tuple(act) for act in turn["system_acts"]]
+            assert list(user.acts) == [tuple(act) for act in turn["user_acts"]]
+        assert dialogue.goal.to_convlab() == {
+            **line["goal"],
+            "domain_ordering": tuple(line["goal"]["domain_ordering"]),
+        }
+
+
 # -- what does not play there: one line -------------------------------------------------------------
 
 
@@ -103,6 +127,8 @@ def test_simulate_with_random_records_the_summary_actions(tmp_path: Path) -> Non
         (evaluate_main, [*ENV, "--env-kwarg", "domain=laptop"], "takes no argument 'domain'"),
         (evaluate_main, [*ENV, "--env-kwarg", "user=nice"], "user: expected one of convlab, fixed"),
         (simulate_main, [*ENV, "--policy", "greedy", "--out", "x.jsonl"], "--policy: greedy"),
+        (simulate_main, ["--env", "dialogym/PyDialEnv1-v0", "--format", "unified", "--out", "x.jsonl"], "--format unified: ConvLab-3's unified format holds MultiWOZ dialogues"),
+        (evaluate_main, [*ENV, "--policy", "random", "--env-kwarg", "actions=atomic"], "--policy: random picks among the summary actions"),
         (train_main, [*ENV, "--algo", "structured_ppo"], "algo: structured_ppo needs the env argument layout='slots'"),
         (train_main, [*ENV, "--algo", "ppo", "--env-kwarg", "foo=1"], "takes no argument 'foo'"),
         (benchmark_main, ["--suite", "multiwoz", "--domain", "laptop"], "--domain: the multiwoz suite's tasks take no domain"),
