@@ -54,7 +54,7 @@ import numpy as np
 from dialogym.acts import Hypothesis, format_acts
 from dialogym.cli import CommandError, Interrupted, make_env, write_atomically
 from dialogym.envs.dialogue import DialogueEnv, Turn
-from dialogym.envs.multiwoz_env import MultiWozEnv, MultiWozTurn
+from dialogym.envs.multiwoz_env import MultiWozEnv, MultiWozExchange
 from dialogym.envs.registration import is_multiwoz
 from dialogym.envs.rollout import (
     ActsPolicy,
@@ -117,7 +117,7 @@ class PlayedDialogue:
     """Sentences the generator's check rejected."""
     goal: Any
     """The user's goal (anything with ``describe()``)."""
-    transcript: Sequence[Turn | MultiWozTurn]
+    transcript: Sequence[Turn | MultiWozExchange]
 
     def text(self) -> str:
         """The dialogue as readable lines, goal first (as ``--show`` prints it)."""

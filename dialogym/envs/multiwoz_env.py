@@ -22,7 +22,7 @@ Without any seed, ``s`` is drawn from ``np_random``.
 ``info`` holds ``turn``, ``system_acts`` and ``user_acts`` (unified acts) and ``action_mask``;
 at the end also ``success`` and ``is_success`` (SB3's key), ``complete``, ``book_rate``,
 ``inform_precision``, ``inform_recall``, ``inform_f1`` and ``turns`` (ConvLab's figures).
-``transcript`` holds the dialogue's turns (`MultiWozTurn`).
+``transcript`` holds the dialogue's turns (`MultiWozExchange`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import numpy as np
 from gymnasium import spaces
 
 from dialogym.acts import UnifiedAct
+from dialogym.domains.multiwoz import load_multiwoz
 from dialogym.encoders.multiwoz_belief import MultiWozBeliefEncoder
 from dialogym.envs.multiwoz_actions import MultiWozActions
 from dialogym.envs.multiwoz_atomic import MultiWozAtomicActions
@@ -57,13 +58,16 @@ ACTION_SETS: tuple[str, ...] = ("summary", "atomic")
 or ConvLab-3's atomic acts as ``MultiBinary`` (`dialogym.envs.multiwoz_atomic`)."""
 
 
-class MultiWozTurn(NamedTuple):
-    """One exchange of a MultiWOZ dialogue, as kept in the transcript.
+class MultiWozExchange(NamedTuple):
+    """One exchange of a MultiWOZ dialogue (the system's turn, the user's answer), as the env's
+    transcript keeps it; the world keeps each side's turn apart (`MultiWozTurn` of
+    `dialogym.envs.multiwoz_world`), as ConvLab's corpora do.
 
     Attributes:
         turn: 0 for the opening (the user speaks first), then 1, 2, ...
-        action: The summary action's name; ``"start"`` for the opening; None for acts given
-            as they are (`MultiWozEnv.step_acts`).
+        action: The summary action's name (atomic acts: their names joined by ``+``);
+            ``"start"`` for the opening; None for acts given as they are
+            (`MultiWozEnv.step_acts`).
         system_acts: What the system said (unified acts).
         user_acts: What the user answered (unified acts).
         reward: The turn's reward (0 for the opening).
@@ -98,16 +102,20 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         actions: ``"summary"`` (``Discrete`` summary actions) or ``"atomic"`` (ConvLab-3's
             atomic acts, ``MultiBinary``; `action_masks` then has two entries per act, the
             layout sb3-contrib's MaskablePPO reads).
+        data: A folder with another copy of the MultiWOZ data, laid out as ConvLab-3's
+            ``data/multiwoz`` (`dialogym.domains.multiwoz`); None for the package data. Goals,
+            user, tracker, evaluator, database and the rule policy all read that copy.
 
     Attributes:
         max_turns: The most system turns a dialogue has: the user says bye in reply to the
             20th at the latest (ConvLab's ``max_turn`` of 40 counts 2 a user turn);
             ``spec.max_episode_steps`` says the same.
         masks: True: the summary actions come with masks (`action_masks`).
-        transcript: The current dialogue's turns (`MultiWozTurn`).
+        transcript: The current dialogue's turns (`MultiWozExchange`).
 
     Raises:
-        ValueError: one line naming the bad argument.
+        ValueError: one line naming the bad argument (for ``data``, a `DomainError` naming the
+            file and field at fault).
 
     >>> env = MultiWozEnv()
     >>> obs, info = env.reset(seed=0)
@@ -126,6 +134,7 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         bye_ends_dialogue: bool | None = None,
         render_mode: str | None = None,
         actions: str = "summary",
+        data: str | None = None,
     ) -> None:
         if not isinstance(user, str) or user not in USERS:
             raise ValueError(f"user: expected one of {', '.join(USERS)}, got {str(user)[:80]!r}")
@@ -143,7 +152,9 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         self.user_options = MultiWozUserOptions(**{**vars(USERS[user]), **chosen})
         self.render_mode = render_mode
         self.max_turns = self.user_options.max_turn // 2
-        self.world = MultiWozWorld(user_options=self.user_options)
+        if data is not None and not isinstance(data, str):
+            raise ValueError(f"data: expected a folder path or None, got {type(data).__name__}")
+        self.world = MultiWozWorld(load_multiwoz(data), user_options=self.user_options)
         database = self.world.data.database
         self.actions: MultiWozActions | MultiWozAtomicActions
         self.action_space: spaces.Space[Any]
@@ -162,7 +173,7 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         self._mask = np.ones(len(self.action_names) * (1 + (actions == "atomic")), dtype=np.int8)
         self._done = True
         self.turn = 0
-        self.transcript: list[MultiWozTurn] = []
+        self.transcript: list[MultiWozExchange] = []
         self._rendered = 0
 
     def reset(
@@ -188,7 +199,7 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         self.turn = 0
         self._done = False
         self._mask = self.actions.update(state)
-        self.transcript = [MultiWozTurn(0, "start", (), state.user_acts, 0.0)]
+        self.transcript = [MultiWozExchange(0, "start", (), state.user_acts, 0.0)]
         self._rendered = 0
         info = {
             "turn": 0,
@@ -263,7 +274,7 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         self._mask = self.actions.update(state)
         self._done = terminated
         self.transcript.append(
-            MultiWozTurn(self.turn, action, system_acts, state.user_acts, float(reward))
+            MultiWozExchange(self.turn, action, system_acts, state.user_acts, float(reward))
         )
         info: dict[str, Any] = {
             "turn": self.turn,
@@ -314,7 +325,7 @@ class MultiWozEnv(TurnCapSpec, gym.Env[np.ndarray, Any]):
         return self._mask.copy()
 
     def render(self) -> str | None:  # type: ignore[override]
-        """``ansi``: the turns since the last render (`MultiWozTurn.text`)."""
+        """``ansi``: the turns since the last render (`MultiWozExchange.text`)."""
         if self.render_mode != "ansi":
             return None
         turns = self.transcript[self._rendered :]

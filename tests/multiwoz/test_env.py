@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import shutil
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -19,6 +21,7 @@ from dialogym.envs.multiwoz_actions import constraints
 from dialogym.envs.multiwoz_env import MultiWozEnv
 from dialogym.envs.registration import MULTIWOZ_TASKS
 from dialogym.simulators.multiwoz_user import CONVLAB_USER, FIXED_USER
+from tests.conftest import SHARED_DATA, requires_shared
 
 IDS = tuple(MULTIWOZ_TASKS)
 
@@ -301,3 +304,24 @@ def test_checked_env_takes_the_multiwoz_ids_with_their_own_arguments() -> None:
             checked_env("dialogym/MultiWOZ-fixed-v0", env_kwargs, "f")
         assert str(raised.value).startswith(message.replace("MultiWOZ-v0", "MultiWOZ-fixed-v0"))
         assert "\n" not in str(raised.value)
+
+
+@requires_shared(SHARED_DATA / "multiwoz")
+def test_data_points_the_whole_world_at_another_copy(tmp_path: Path) -> None:
+    """The shared copy is the package data's source: the same dialogues; a broken copy: one line."""
+    ours, theirs = MultiWozEnv(), MultiWozEnv(data=str(SHARED_DATA / "multiwoz"))
+    assert theirs.world.data is not ours.world.data
+    for env in (ours, theirs):
+        env.reset(seed=5)
+    for _ in range(8):
+        action = int(np.flatnonzero(ours.action_masks())[-4])
+        assert (ours.action_masks() == theirs.action_masks()).all()
+        first, second = ours.step(action), theirs.step(action)
+        assert first[4]["user_acts"] == second[4]["user_acts"]
+        if first[2]:
+            break
+    shutil.copytree(SHARED_DATA / "multiwoz" / "db", tmp_path / "db")
+    (tmp_path / "db" / "hotel_db.json").write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(ValueError, match="hotel_db.json") as error:
+        MultiWozEnv(data=str(tmp_path))
+    assert "\n" not in str(error.value)
