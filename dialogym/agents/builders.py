@@ -158,12 +158,7 @@ FINAL_LEARNING_RATE = "final_learning_rate"
 rate then falls linearly from ``learning_rate``, per training dialogue over a ``--dialogues``
 budget (`DialogueSchedule`), or over the steps of a ``--timesteps`` budget."""
 
-_STRUCTURED_DEFAULTS = {
-    **_PPO_DEFAULTS,
-    "learning_rate": 1e-3,
-    FINAL_LEARNING_RATE: 3e-4,
-    "policy_kwargs": {"width": 64},
-}
+_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "learning_rate": 3e-4, "policy_kwargs": {"width": 64}}
 
 ALGORITHMS: dict[str, Algorithm] = {
     algorithm.name: algorithm

@@ -170,7 +170,7 @@ def test_scaled_rewards_leave_the_monitored_returns_alone() -> None:
 
 
 def test_the_learning_rate_falls_per_dialogue_to_final_learning_rate(tmp_path: Path) -> None:
-    """structured_ppo's rate falls from 1e-3 to 3e-4 over the dialogue budget, not the steps."""
+    """The rate falls to final_learning_rate over the dialogue budget, not over the steps."""
     config = TrainConfig(algo="maskable_ppo", dialogues=40, eval_every=40, eval_episodes=2,
                          test_episodes=2, algo_kwargs={"n_steps": 16, "batch_size": 32,
                          "final_learning_rate": 1e-4})  # fmt: skip
@@ -180,12 +180,14 @@ def test_the_learning_rate_falls_per_dialogue_to_final_learning_rate(tmp_path: P
     # would count towards 40 x max_turns steps and still be near 1e-3.
     assert model.policy.optimizer.param_groups[0]["lr"] < 3e-4
     structured = get_algorithm("structured_ppo")
-    schedule = learning_rate_schedule(structured, {}, 4000)
+    falling = {"learning_rate": 1e-3, "final_learning_rate": 3e-4}
+    schedule = learning_rate_schedule(structured, falling, 4000)
     assert isinstance(schedule, DialogueSchedule)
     assert (schedule.start, schedule.end) == (1e-3, 3e-4)
-    assert learning_rate_schedule(get_algorithm("ppo"), {}, 4000) is None  # constant
+    assert learning_rate_schedule(structured, {}, 4000) is None  # constant by default
     by_steps = learning_rate_schedule(structured, {"final_learning_rate": 1e-4}, None)
     assert by_steps is not None and by_steps(0.0) == pytest.approx(1e-4)
+    assert by_steps(1.0) == pytest.approx(3e-4)
 
 
 @pytest.mark.parametrize("value", [0, -1e-3, "fast", True, float("nan")])
