@@ -318,6 +318,15 @@ def _train(
 
     budget = config.budget_dialogues
     schedules = []
+    try:
+        learning_rate = agents.learning_rate_schedule(algorithm, config.algo_kwargs, budget)
+    except ValueError as error:
+        vec_env.close()
+        raise CommandError(str(error)) from None
+    if learning_rate is not None:  # falls per dialogue (or per step); resumed runs go on
+        model.lr_schedule = learning_rate
+        if isinstance(learning_rate, agents.DialogueSchedule):
+            schedules.append(learning_rate)
     if budget is not None and isinstance(model, DQN):
         # ε falls per dialogue over the dialogue budget, as in PyDial (SB3 counts steps).
         epsilon = agents.DialogueSchedule(

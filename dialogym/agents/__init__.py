@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         algorithms_for,
         build_agent,
         get_algorithm,
+        learning_rate_schedule,
         make_vec_env,
     )
     from dialogym.agents.callbacks import DialogueCallback, DialogueSchedule
@@ -54,6 +55,7 @@ __all__ = [
     "build_agent",
     "detect_algorithm",
     "get_algorithm",
+    "learning_rate_schedule",
     "load_agent",
     "make_vec_env",
     "replay_corpus",

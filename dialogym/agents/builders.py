@@ -60,7 +60,7 @@ import dataclasses
 import importlib
 import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -68,6 +68,7 @@ from typing import Any
 import gymnasium as gym
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.env_util import make_vec_env as sb3_make_vec_env
+from stable_baselines3.common.utils import LinearSchedule
 from stable_baselines3.common.vec_env import (
     DummyVecEnv,
     SubprocVecEnv,
@@ -78,6 +79,7 @@ from stable_baselines3.common.vec_env import (
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 import dialogym.envs  # noqa: F401  (registers the ids)
+from dialogym.agents.callbacks import DialogueSchedule
 from dialogym.envs.registration import env_argument_kinds
 
 _SMALL_NET = {"net_arch": [64, 64]}
@@ -150,6 +152,11 @@ _PPO_DEFAULTS = {
     "gae_lambda": 0.95,
     "policy_kwargs": _SMALL_NET,
 }
+
+FINAL_LEARNING_RATE = "final_learning_rate"
+"""dialogym's own algorithm argument: the learning rate at the end of the training budget. The
+rate then falls linearly from ``learning_rate``, per training dialogue over a ``--dialogues``
+budget (`DialogueSchedule`), or over the steps of a ``--timesteps`` budget."""
 
 _STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "learning_rate": 3e-4, "policy_kwargs": {"width": 64}}
 
@@ -263,6 +270,14 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
     """
     parameters = inspect.signature(algorithm.cls.__init__).parameters
     for key, value in kwargs.items():
+        if key == FINAL_LEARNING_RATE:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and value > 0)
+            ):
+                raise ValueError(f"algo_kwargs: {key} must be a number > 0, got {value!r}")
+            continue
         if key in SET_BY_DIALOGYM:
             raise ValueError(f"algo_kwargs: {key!r} is not allowed ({SET_BY_DIALOGYM[key]})")
         if key not in parameters or key == "self":
@@ -386,6 +401,32 @@ def make_vec_env(
     return monitored if reward_scale == 1.0 else ScaledReward(monitored, reward_scale)
 
 
+def learning_rate_schedule(
+    algorithm: Algorithm, algo_kwargs: Mapping[str, Any], dialogues: int | None
+) -> DialogueSchedule | Callable[[float], float] | None:
+    """The falling learning rate `FINAL_LEARNING_RATE` asks for, or None for a constant one.
+
+    Args:
+        algorithm: The algorithm (its defaults apply where ``algo_kwargs`` is silent).
+        algo_kwargs: The run's overrides.
+        dialogues: The dialogue budget; None for a budget in steps (SB3's linear schedule
+            over the steps of the ``learn`` call).
+
+    Raises:
+        ValueError: ``learning_rate`` is a schedule already, so it cannot fall (one line).
+    """
+    settings = {**algorithm.defaults, **algo_kwargs}
+    final = settings.get(FINAL_LEARNING_RATE)
+    if final is None:
+        return None
+    start = settings.get("learning_rate", 3e-4)
+    if callable(start):
+        raise ValueError(f"algo_kwargs: {FINAL_LEARNING_RATE} needs a number as learning_rate")
+    if dialogues is None:
+        return LinearSchedule(float(start), float(final), 1.0)
+    return DialogueSchedule(float(start), float(final), dialogues)
+
+
 def build_agent(
     algorithm: Algorithm,
     env: VecEnv | gym.Env,
@@ -411,6 +452,7 @@ def build_agent(
             **overrides["policy_kwargs"],
         }
     kwargs.update(overrides)
+    kwargs.pop(FINAL_LEARNING_RATE, None)  # dialogym's: `learning_rate_schedule`
     try:
         return algorithm.cls(
             algorithm.policy_cls,

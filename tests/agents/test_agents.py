@@ -14,6 +14,7 @@ from dialogym.agents import (
     TrainConfig,
     build_agent,
     get_algorithm,
+    learning_rate_schedule,
     make_vec_env,
 )
 from dialogym.cli import make_env
@@ -166,3 +167,30 @@ def test_scaled_rewards_leave_the_monitored_returns_alone() -> None:
         assert scaled_reward[0] == pytest.approx(0.05 * reward[0]) and done[0] == scaled_done[0]
         if done[0]:
             assert scaled_info[0]["episode"]["r"] == info[0]["episode"]["r"]  # unscaled
+
+
+def test_the_learning_rate_falls_per_dialogue_to_final_learning_rate(tmp_path: Path) -> None:
+    """The rate falls to final_learning_rate over the dialogue budget, not over the steps."""
+    config = TrainConfig(algo="maskable_ppo", dialogues=40, eval_every=40, eval_episodes=2,
+                         test_episodes=2, algo_kwargs={"n_steps": 16, "batch_size": 32,
+                         "final_learning_rate": 1e-4})  # fmt: skip
+    train(config, tmp_path, progress=False)
+    model = ALGORITHMS["maskable_ppo"].cls.load(tmp_path / "model.zip", device="cpu")
+    # The last update ran after nearly all 40 dialogues: near 1e-4; SB3's step-based schedule
+    # would count towards 40 x max_turns steps and still be near 1e-3.
+    assert model.policy.optimizer.param_groups[0]["lr"] < 3e-4
+    structured = get_algorithm("structured_ppo")
+    falling = {"learning_rate": 1e-3, "final_learning_rate": 3e-4}
+    schedule = learning_rate_schedule(structured, falling, 4000)
+    assert isinstance(schedule, DialogueSchedule)
+    assert (schedule.start, schedule.end) == (1e-3, 3e-4)
+    assert learning_rate_schedule(structured, {}, 4000) is None  # constant by default
+    by_steps = learning_rate_schedule(structured, {"final_learning_rate": 1e-4}, None)
+    assert by_steps is not None and by_steps(0.0) == pytest.approx(1e-4)
+    assert by_steps(1.0) == pytest.approx(3e-4)
+
+
+@pytest.mark.parametrize("value", [0, -1e-3, "fast", True, float("nan")])
+def test_a_bad_final_learning_rate_is_one_line(value: object) -> None:
+    with pytest.raises(ValueError, match="^algo_kwargs: final_learning_rate must be a number > 0"):
+        TrainConfig(algo="ppo", algo_kwargs={"final_learning_rate": value})
