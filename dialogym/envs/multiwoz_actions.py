@@ -193,6 +193,12 @@ class MultiWozActions:
         self._rows: dict[str, int] = {}
         self._mask = np.ones(len(self.actions), dtype=np.int8)
         self._allowed = [True] * len(self.actions)  # general actions stay allowed
+        self._known: dict[str, list[tuple[str, str]]] = {}  # the constraints last queried
+        self._unnamed: dict[str, tuple[int, int, int]] = {}  # rows, matches, first: no belief
+        for domain in MULTIWOZ_DOMAINS:
+            rows = self.database.mask(domain, []) if domain in QUERIED_DOMAINS else 0
+            matches = rows.bit_count() if domain in QUERIED_DOMAINS else 1
+            self._unnamed[domain] = (rows, matches, 0)
         self._index: dict[str, dict[str, int]] = {}
         for position, action in enumerate(self.actions):
             key = f"request {action.slot}" if action.kind == "request" else action.kind
@@ -203,6 +209,7 @@ class MultiWozActions:
         self.offered = {}
         self.informed = {}
         self.mentioned = set()
+        self._known = {}
 
     def update(self, state: MultiWozState) -> np.ndarray:
         """Query the database with the belief and compute the mask of allowed actions.
@@ -213,15 +220,24 @@ class MultiWozActions:
         allowed = self._allowed
         self.mentioned.update(act[1] for act in state.user_acts)
         for domain in MULTIWOZ_DOMAINS:
-            belief = state.belief.get(domain, {})
-            known = constraints(state, domain)
             index = self._index[domain]
+            if domain not in self.mentioned:  # no belief yet: everything matches, nothing allowed
+                self._rows[domain], self.matches[domain], self._first[domain] = self._unnamed[
+                    domain
+                ]
+                for position in index.values():
+                    allowed[position] = False
+                continue
+            belief = state.belief.get(domain, {})
             if domain in QUERIED_DOMAINS:
-                rows = self.database.mask(domain, known)
-                self._rows[domain] = rows
-                self.matches[domain] = rows.bit_count()
-                self._first[domain] = (rows & -rows).bit_length() - 1
-                allowed[index["nooffer"]] = not rows and bool(known)
+                known = constraints(state, domain)
+                if known != self._known.get(domain):  # the belief changed: query again
+                    self._known[domain] = known
+                    rows = self.database.mask(domain, known)
+                    self._rows[domain] = rows
+                    self.matches[domain] = rows.bit_count()
+                    self._first[domain] = (rows & -rows).bit_length() - 1
+                allowed[index["nooffer"]] = not self._rows[domain] and bool(known)
             else:
                 self.matches[domain] = 1
                 self._first[domain] = 0
@@ -237,9 +253,6 @@ class MultiWozActions:
                 allowed[index["book"]] = bookable and all(
                     belief.get(slot) for slot in BOOKING_SLOTS[domain]
                 )
-            if domain not in self.mentioned:
-                for position in index.values():
-                    allowed[position] = False
         self._mask = np.array(allowed, dtype=np.int8)
         return self._mask.copy()
 
