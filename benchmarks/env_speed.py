@@ -35,6 +35,7 @@ import numpy as np
 import dialogym  # noqa: F401
 from dialogym.domains import BUILTIN_DOMAINS
 from dialogym.envs.multiwoz_env import MultiWozEnv
+from dialogym.envs.registration import MULTIWOZ_TASKS
 from dialogym.policies import make_policy
 
 CONVLAB3_STEPS_PER_SECOND = 640.0
@@ -43,7 +44,7 @@ TARGET_STEPS_PER_SECOND = 12_000.0
 """Issue 8: CamRestaurants env3 with belief observations, per core."""
 MULTIWOZ_TARGET_STEPS_PER_SECOND = 10_000.0
 """Issue 19: MultiWOZ with belief observations and random masked actions, per core."""
-MULTIWOZ_IDS = ("dialogym/MultiWOZ-v0", "dialogym/MultiWOZ-fixed-v0")
+MULTIWOZ_IDS = tuple(MULTIWOZ_TASKS)
 PYDIAL_DOMAINS = ("CamRestaurants", "SFRestaurants", "Laptops11")
 DEFAULT_SHARED = Path(
     os.environ.get("DIALOGYM_SHARED_DATA")
