@@ -59,9 +59,10 @@ or ConvLab-3's atomic acts as ``MultiBinary`` (`dialogym.envs.multiwoz_atomic`).
 
 
 class MultiWozExchange(NamedTuple):
-    """One exchange of a MultiWOZ dialogue (the system's turn, the user's answer), as the env's
-    transcript keeps it; the world keeps each side's turn apart (`MultiWozTurn` of
-    `dialogym.envs.multiwoz_world`), as ConvLab's corpora do.
+    """One exchange of a MultiWOZ dialogue: the system's turn and the user's answer.
+
+    The env's transcript keeps exchanges; the world keeps each side's turn apart
+    (`MultiWozTurn` of `dialogym.envs.multiwoz_world`), as ConvLab's corpora do.
 
     Attributes:
         turn: 0 for the opening (the user speaks first), then 1, 2, ...
