@@ -39,13 +39,10 @@ and ``user_acts`` (unified acts, each ``[intent, domain, slot, value]``), ``rewa
 from __future__ import annotations
 
 import json
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from types import FrameType
 from typing import Any
 
 import gymnasium as gym
@@ -65,6 +62,7 @@ from dialogym.envs.rollout import (
     play_episode,
 )
 from dialogym.envs.vector import DialogueVectorEnv
+from dialogym.interrupts import CtrlC, recording_ctrl_c
 from dialogym.models import ModelError
 from dialogym.policies import BUILTIN_POLICIES, LLM_POLICY, is_llm_policy, make_policy
 from dialogym.tracking.multiwoz_dst import MultiWozState
@@ -461,22 +459,20 @@ def write_dialogues(path: str, dialogues: Iterable[PlayedDialogue]) -> None:
 class KeptDialogues:
     """The dialogues finished so far, kept to be written if Ctrl-C comes (`kept_on_interrupt`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, ctrl_c: CtrlC | None = None) -> None:
         self.finished: dict[int, PlayedDialogue] = {}
-        self.interrupted = False
-        """Ctrl-C was pressed (set by the handler `kept_on_interrupt` installs)."""
+        self.ctrl_c = ctrl_c or CtrlC()
+        """Whether Ctrl-C was pressed (recorded by `kept_on_interrupt`)."""
 
     def keep(self, played: PlayedDialogue) -> None:
         """Keep a dialogue that ended.
 
         Raises:
-            KeyboardInterrupt: Ctrl-C came earlier but its exception was lost: Python drops an
-                exception raised in a finaliser or a garbage-collector callback, and a long
-                loop that frees many objects runs those often.
+            KeyboardInterrupt: Ctrl-C came earlier but its exception was lost
+                (`dialogym.interrupts`).
         """
         self.finished[played.number] = played
-        if self.interrupted:
-            raise KeyboardInterrupt
+        self.ctrl_c.stop_if_pressed()
 
 
 @contextmanager
@@ -497,27 +493,14 @@ def kept_on_interrupt(
         Interrupted: on Ctrl-C in the block, once the dialogues kept are written (when
             ``path`` is given), saying how many and where.
     """
-    kept = KeptDialogues()
-
-    def on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-        kept.interrupted = True
-        raise KeyboardInterrupt
-
-    replace = (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    )
-    if replace:
-        signal.signal(signal.SIGINT, on_ctrl_c)
-    try:
-        yield kept
-    except KeyboardInterrupt:
-        if path is None:
-            raise
-        write(path, kept.finished.values())
-        raise Interrupted(
-            f"wrote the {len(kept.finished)} dialogues finished of {episodes} to {path}"
-        ) from None
-    finally:
-        if replace:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+    with recording_ctrl_c() as ctrl_c:
+        kept = KeptDialogues(ctrl_c)
+        try:
+            yield kept
+        except KeyboardInterrupt:
+            if path is None:
+                raise
+            write(path, kept.finished.values())
+            raise Interrupted(
+                f"wrote the {len(kept.finished)} dialogues finished of {episodes} to {path}"
+            ) from None

@@ -79,6 +79,7 @@ from dialogym.cli import (
 )
 from dialogym.envs.registration import is_multiwoz
 from dialogym.envs.rollout import evaluate, multiwoz_figures
+from dialogym.interrupts import recording_ctrl_c
 from dialogym.runs import (
     claim_run_folder,
     portable_env_kwargs,
@@ -336,17 +337,18 @@ def _train(
         )
         model.exploration_schedule = epsilon
         schedules.append(epsilon)
-    callback = agents.DialogueCallback(
-        budget, config.eval_every, milestone, start_dialogues, progress, schedules
-    )
     max_turns = int(eval_env.unwrapped.max_turns)
     total = config.timesteps or (budget or 0) * max_turns
-    model.learn(
-        total_timesteps=max(1, total - int(model.num_timesteps)) if resume else total,
-        callback=callback,
-        reset_num_timesteps=not resume,
-        tb_log_name=config.algo,
-    )
+    with recording_ctrl_c() as ctrl_c:
+        callback = agents.DialogueCallback(
+            budget, config.eval_every, milestone, start_dialogues, progress, schedules, ctrl_c
+        )
+        model.learn(
+            total_timesteps=max(1, total - int(model.num_timesteps)) if resume else total,
+            callback=callback,
+            reset_num_timesteps=not resume,
+            tb_log_name=config.algo,
+        )
     train_seconds = trained_before + (time.perf_counter() - clock) - evaluating
     vec_env.close()
     write_atomically(run_dir / "model.zip", model_bytes(model))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -209,3 +210,26 @@ def test_a_budget_flag_replaces_the_files_budget(tmp_path: Path) -> None:
     config.write_text("dialogues: 4000\ntimesteps: 64\n")
     result = dialogym("train", "--config", str(config))
     assert result.returncode == 2 and "give one budget, not both" in result.stderr
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_ctrl_c_python_drops_still_stops_training(tmp_path: Path) -> None:
+    """A Ctrl-C raised inside a finaliser is dropped by Python; training must stop anyway."""
+    from dialogym.agents import TrainConfig
+    from dialogym.train import train
+
+    class SendsCtrlCWhenFreed:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def log(line: str) -> None:
+        SendsCtrlCWhenFreed()  # freed at once: its KeyboardInterrupt is dropped
+
+    config = TrainConfig(algo="maskable_ppo", dialogues=2000, eval_every=20, eval_episodes=2,
+                         test_episodes=2, algo_kwargs={"n_steps": 16, "batch_size": 32})  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "run", progress=False, log=log)
+    evaluations = json.loads((tmp_path / "run" / "checkpoint.json").read_text())["evaluations"]
+    assert [record["dialogues"] for record in evaluations][0] < 40 and len(evaluations) == 1
+    assert not (tmp_path / "run" / "model.zip").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored

@@ -8,6 +8,8 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
+from dialogym.interrupts import CtrlC
+
 
 class DialogueSchedule:
     """A value that moves linearly from ``start`` to ``end`` over ``dialogues`` dialogues, then stays.
@@ -55,6 +57,8 @@ class DialogueCallback(BaseCallback):
         start: Dialogues already seen (a resumed run).
         progress: Show a tqdm bar on stderr.
         schedules: Schedules to keep told how many dialogues have ended.
+        ctrl_c: Where Ctrl-C is recorded (`dialogym.interrupts`): training stops at the next
+            step once it was pressed, even if its own exception was lost.
     """
 
     def __init__(
@@ -65,8 +69,10 @@ class DialogueCallback(BaseCallback):
         start: int = 0,
         progress: bool = True,
         schedules: Sequence[DialogueSchedule] = (),
+        ctrl_c: CtrlC | None = None,
     ) -> None:
         super().__init__()
+        self.ctrl_c = ctrl_c
         self.budget = budget
         self.eval_every = eval_every
         self.on_milestone = on_milestone
@@ -85,6 +91,8 @@ class DialogueCallback(BaseCallback):
             self.bar = tqdm(total=total, initial=initial, unit="dlg" if self.budget else "step")
 
     def _on_step(self) -> bool:
+        if self.ctrl_c is not None:
+            self.ctrl_c.stop_if_pressed()  # a Ctrl-C whose own exception Python dropped
         ended = int(np.sum(self.locals["dones"]))
         self.dialogues += ended
         for schedule in self.schedules:
