@@ -11,6 +11,7 @@ then the session stops at once, naming what is missing.
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,15 @@ def shared_domain(path: Path) -> object:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop at once when the shared data is required (CI) but absent."""
+    """Stop at once when the shared data is required (CI) but absent; make Ctrl-C deliverable.
+
+    A process a shell starts in the background without job control (``(make test &)``) has
+    SIGINT ignored (POSIX), so Python installs no Ctrl-C handler and passes the ignoring on to
+    every command a test starts: the Ctrl-C tests would then see no Ctrl-C at all (and one
+    would play ten million dialogues). The suite takes SIGINT back as a foreground run has it.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if os.environ.get(REQUIRE_SHARED_VARIABLE) == "1":
         missing = missing_shared(*PYDIAL_DOMAINS, WOZ_DATA)
         if missing:
