@@ -87,6 +87,10 @@ class Act(NamedTuple):
             return f"{self.type.value}({self.slot})"
         return f"{self.type.value}({self.slot}={self.value})"
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Act:
+        """Itself: an act is immutable (SB3's ``DummyVecEnv`` deep-copies every step's info)."""
+        return self
+
 
 Acts = tuple[Act, ...]
 """One side's turn: the acts it performs, in order."""
@@ -97,6 +101,10 @@ class Hypothesis(NamedTuple):
 
     acts: Acts
     confidence: float
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Hypothesis:
+        """Itself: a hypothesis is immutable (see `Act.__deepcopy__`)."""
+        return self
 
 
 Hypotheses = tuple[Hypothesis, ...]

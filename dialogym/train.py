@@ -195,11 +195,29 @@ def train(
     claim_run_folder(Path(run_dir), "--resume" if resume else "--out", force, TRAIN_OUTPUTS)
     if not resume:  # the run folder names its domain file so that --resume works from anywhere
         config = dataclasses.replace(config, env_kwargs=portable_env_kwargs(config.env_kwargs))
-    with run_lock(Path(run_dir)):
+    with run_lock(Path(run_dir)), _distributions_unchecked():
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
             warm_start_corpus, warm_start_settings or agents.BehaviourCloning(), log,
         )  # fmt: skip
+
+
+@contextmanager
+def _distributions_unchecked() -> Iterator[None]:
+    """Torch distributions built without checking their arguments while training runs.
+
+    SB3 builds one distribution per step and per minibatch, and torch checks each one's
+    probabilities by default (a tenth of a structured policy's training time); the checks
+    only reject arguments a sound policy never gives. The default is restored after.
+    """
+    from torch.distributions import Distribution
+
+    before = Distribution._validate_args
+    Distribution.set_default_validate_args(False)
+    try:
+        yield
+    finally:
+        Distribution.set_default_validate_args(before)
 
 
 def _train(

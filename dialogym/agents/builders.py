@@ -158,7 +158,14 @@ FINAL_LEARNING_RATE = "final_learning_rate"
 rate then falls linearly from ``learning_rate``, per training dialogue over a ``--dialogues``
 budget (`DialogueSchedule`), or over the steps of a ``--timesteps`` budget."""
 
-_STRUCTURED_DEFAULTS = {**_PPO_DEFAULTS, "learning_rate": 3e-4, "policy_kwargs": {"width": 64}}
+_STRUCTURED_DEFAULTS = {
+    **_PPO_DEFAULTS,
+    "learning_rate": 1e-3,
+    FINAL_LEARNING_RATE: 3e-4,
+    "policy_kwargs": {"width": 64},
+}
+"""The structured policy's: the rate falls from 1e-3 to 3e-4 over the budget (chosen on training
+seeds: docs/structured-benchmark/learning-rate.md)."""
 
 ALGORITHMS: dict[str, Algorithm] = {
     algorithm.name: algorithm
@@ -416,6 +423,8 @@ def learning_rate_schedule(
         ValueError: ``learning_rate`` is a schedule already, so it cannot fall (one line).
     """
     settings = {**algorithm.defaults, **algo_kwargs}
+    if "learning_rate" in algo_kwargs and FINAL_LEARNING_RATE not in algo_kwargs:
+        settings.pop(FINAL_LEARNING_RATE, None)  # a rate given alone stays as given
     final = settings.get(FINAL_LEARNING_RATE)
     if final is None:
         return None

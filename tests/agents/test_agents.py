@@ -180,14 +180,14 @@ def test_the_learning_rate_falls_per_dialogue_to_final_learning_rate(tmp_path: P
     # would count towards 40 x max_turns steps and still be near 1e-3.
     assert model.policy.optimizer.param_groups[0]["lr"] < 3e-4
     structured = get_algorithm("structured_ppo")
-    falling = {"learning_rate": 1e-3, "final_learning_rate": 3e-4}
-    schedule = learning_rate_schedule(structured, falling, 4000)
+    schedule = learning_rate_schedule(structured, {}, 4000)  # the structured default falls
     assert isinstance(schedule, DialogueSchedule)
     assert (schedule.start, schedule.end) == (1e-3, 3e-4)
-    assert learning_rate_schedule(structured, {}, 4000) is None  # constant by default
+    assert learning_rate_schedule(structured, {"learning_rate": 5e-4}, 4000) is None  # as given
+    assert learning_rate_schedule(get_algorithm("maskable_ppo"), {}, 4000) is None  # constant
     by_steps = learning_rate_schedule(structured, {"final_learning_rate": 1e-4}, None)
     assert by_steps is not None and by_steps(0.0) == pytest.approx(1e-4)
-    assert by_steps(1.0) == pytest.approx(3e-4)
+    assert by_steps(1.0) == pytest.approx(1e-3)
 
 
 @pytest.mark.parametrize("value", [0, -1e-3, "fast", True, float("nan")])
