@@ -98,8 +98,10 @@ class AgentPolicy:
     def _masked_choice(
         self, observation: np.ndarray, deterministic: bool, action_masks: np.ndarray | None
     ) -> np.ndarray:
-        """MaskablePPO's ``predict``, switching the modules to evaluation mode only when one is
-        not (SB3's walks every module on every call: a third of an evaluation's time)."""
+        """MaskablePPO's ``predict``, switching to evaluation mode only when not in it.
+
+        SB3's walks every module on every call: a third of an evaluation's time.
+        """
         policy = self.model.policy
         if policy.training:
             policy.set_training_mode(False)
