@@ -107,7 +107,7 @@ class AgentPolicy:
             policy.set_training_mode(False)
         tensor, vectorized = policy.obs_to_tensor(observation)
         with torch.no_grad():
-            distribution = policy.get_distribution(tensor, action_masks)  # type: ignore[call-arg]
+            distribution = policy.get_distribution(tensor, action_masks)  # type: ignore[call-arg,operator]
             chosen = distribution.get_actions(deterministic).cpu().numpy()
         return chosen if vectorized else chosen[0]  # type: ignore[no-any-return]
 
