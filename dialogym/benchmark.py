@@ -80,6 +80,7 @@ from dialogym.cli import (
     write_atomically,
     write_json,
 )
+from dialogym.cluster import LOCAL, RayExecutor, connect
 from dialogym.domains import load_domain
 from dialogym.domains.domain import shorten
 from dialogym.envs.registration import MULTIWOZ_TASKS, PYDIAL_TASKS, is_multiwoz
@@ -326,6 +327,17 @@ def run_cell(
         raise CommandError(f"--policy: {error}") from None
     summary, _ = evaluate(env, agent, args.episodes, TEST_SEED + seed)
     return {**summary, "curve": []}
+
+
+def cell_executor(args: argparse.Namespace) -> Executor:
+    """Where the cells run: Ray tasks (``--ray``), ``--jobs`` processes, or this process.
+
+    Raises:
+        CommandError: ``--ray`` without Ray installed, or no cluster at its address.
+    """
+    if args.ray is not None:
+        return RayExecutor(connect(args.ray))
+    return ProcessPoolExecutor(args.jobs) if args.jobs > 1 else _InProcess()
 
 
 def cell_dir(out: Path, domain: str, env_id: str, policy: str, seed: int) -> Path:
@@ -620,6 +632,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="test dialogues at the end (and of a policy that does not learn)",
     )  # fmt: skip
     parser.add_argument("--jobs", type=int, default=1, help="cells run in parallel processes")
+    parser.add_argument(
+        "--ray", nargs="?", const=LOCAL, default=None, metavar="ADDRESS",
+        help="run each cell as a Ray task instead: on a local Ray instance, or on the cluster at ADDRESS (auto: RAY_ADDRESS); needs pip install 'dialogym[ray]'",
+    )  # fmt: skip
     parser.add_argument("--out", default="runs/benchmark", help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument(
@@ -707,6 +723,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("jobs", "seeds", "dialogues", "episodes", "eval_every", "eval_episodes"):
         if getattr(args, name) < 1:
             raise CommandError(f"--{name.replace('_', '-')}: must be >= 1")
+    if args.ray is not None and args.jobs != 1:
+        raise CommandError("--jobs: not with --ray (Ray runs the cells on the cluster's CPUs)")
     tasks = [t for t in SUITES[args.suite] if not args.task or task_label(t) in args.task]
     if not tasks:
         raise CommandError(f"--task: none of {args.task} is in suite {args.suite!r}")
@@ -808,9 +826,10 @@ def _run(
         if (domain, sha[domain], env_id, policy, sha[policy], seed) not in done
     ]
     with (
-        ProcessPoolExecutor(args.jobs) if args.jobs > 1 else _InProcess() as pool,
+        cell_executor(args) as pool,
         tqdm(total=len(todo), desc=args.suite, disable=args.no_progress) as bar,
     ):
+        gpus = isinstance(pool, RayExecutor) and pool.has_gpus()
         futures = {
             pool.submit(
                 run_cell,
@@ -820,6 +839,7 @@ def _run(
                 seed,
                 args,
                 cell_dir(out, labels[domain], env_id, policy, seed),
+                **({"gpus": 1} if gpus and is_llm_policy(policy) else {}),
             ): key
             for key in todo
             for domain, env_id, policy, seed in [key]
@@ -842,6 +862,8 @@ def _run(
             )
             write_json(done_path, {"protocol": protocol, "cells": cells})
             bar.update()
+        if isinstance(pool, RayExecutor):
+            print(pool.summary(), file=sys.stderr)
     order = {
         (d, sha[d], e, p, sha[p], s): index
         for index, (d, e, p, s) in enumerate(product(domains, tasks, policies, range(args.seeds)))

@@ -13,7 +13,9 @@ a file system (see docs/scaling.md).
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -65,12 +67,31 @@ def connect(address: str = LOCAL, flag: str = "--ray") -> ModuleType:
     return ray
 
 
-def _in_directory(directory: str, function: Callable[..., Any], *args: Any) -> tuple[Any, str]:
-    """Run ``function`` in ``directory`` (where this node has it); its result and this node."""
+def _importable_name(function: Callable[..., Any]) -> tuple[str, str]:
+    """The module and name a worker imports ``function`` by.
+
+    A function of a module run as ``__main__`` (``python -m dialogym.benchmark``) is named by
+    its module's real name.
+    """
+    module = function.__module__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is None:
+            raise TypeError(f"{function.__qualname__} is in a script, not a module Ray can import")
+        module = spec.name
+    return module, function.__qualname__
+
+
+def _in_directory(directory: str, module: str, name: str, *args: Any) -> tuple[Any, str]:
+    """Run ``module.name(*args)`` in ``directory`` (where this node has it).
+
+    Returns its result and the id of the node that ran it.
+    """
     import ray
 
     if os.path.isdir(directory):
         os.chdir(directory)
+    function = getattr(importlib.import_module(module), name)
     return function(*args), ray.get_runtime_context().get_node_id()
 
 
@@ -88,12 +109,16 @@ class RayExecutor(Executor):
         self._task = ray.remote(max_retries=RETRIES)(_in_directory)
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:  # type: ignore[override]
-        """Start ``fn(*args)`` as a Ray task; ``gpus=`` (keyword) asks for GPUs as well."""
+        """Start ``fn(*args)`` as a Ray task; ``gpus=`` (keyword) asks for GPUs as well.
+
+        ``fn`` must be a module's function (the worker imports it by name, so the task carries
+        no code).
+        """
         gpus = kwargs.pop("gpus", 0)
         if kwargs:
             raise TypeError(f"RayExecutor.submit takes positional arguments only, not {kwargs}")
         reference = self._task.options(num_cpus=self.cpus, num_gpus=gpus).remote(
-            os.getcwd(), fn, *args
+            os.getcwd(), *_importable_name(fn), *args
         )
         outer: Future[Any] = Future()
 
