@@ -178,20 +178,24 @@ def shard_ranges(episodes: int, workers: int) -> list[range]:
 
 
 def wants_gpu(env_kwargs: dict[str, Any], policy: str) -> bool:
-    """Whether the dialogues run a language model: the LLM generator or the LLM policy."""
+    """Whether the dialogues run a language model: the LLM generator or the LLM policy.
+
+    >>> wants_gpu({"generator": "llm:smollm2"}, "random"), wants_gpu({}, "llm"), wants_gpu({}, "random")
+    (True, True, False)
+    """
     generator = env_kwargs.get("generator")
     llm_generator = isinstance(generator, str) and generator.partition(":")[0] == "llm"
     return llm_generator or is_llm_policy(policy)
 
 
 @lru_cache(maxsize=1)
-def _shared_on_worker(env_id: str, env_kwargs: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+def _shared_on_worker(env_id: str, env_kwargs: str) -> dict[str, Any]:
     """`shared_arguments` of a world, built once in a Ray worker for all the shards it plays.
 
     The shards one worker plays share the language layer, as the dialogues of one process do
-    (a model loads once).
+    (a model loads once). ``env_kwargs`` is the JSON of the arguments (a value may be a list).
     """
-    return shared_arguments(env_id, dict(env_kwargs))
+    return shared_arguments(env_id, json.loads(env_kwargs))
 
 
 def _light(played: PlayedDialogue) -> PlayedDialogue:
@@ -219,7 +223,7 @@ def play_shard(
     Each comes back as written (its line in the corpus's format, ``line``), its transcripts
     left out, in order of number.
     """
-    shared = _shared_on_worker(env_id, tuple(env_kwargs.items()))
+    shared = _shared_on_worker(env_id, json.dumps(env_kwargs, sort_keys=True))
     played = play(
         env_id, env_kwargs, policy, len(numbers), seed, num_envs,
         trust=trust, first=numbers.start, **shared,
@@ -352,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"--env-kwarg: a value cannot be written to the corpus ({error})"
         ) from None
-    shared = shared_arguments(args.env, env_kwargs)  # checks the env; what its envs share
+    shared = shared_arguments(args.env, env_kwargs)  # checks the env; what its envs share here
     if args.ray is not None:
         write = write_dialogues  # the shards' lines are in the corpus's format already
     nodes = None
