@@ -199,10 +199,12 @@ def play_dialogues(
     per_dialogue: Callable[[int], Predictor] | None = None,
     deterministic: bool = True,
     on_episode: Callable[[PlayedDialogue], None] | None = None,
+    first: int = 0,
 ) -> list[PlayedDialogue]:
     """Play ``episodes`` dialogues in the slots of ``venv``; dialogue k with seed ``seed + k``.
 
-    The lines do not depend on ``venv.num_envs``. Each step is one generator batch.
+    The lines do not depend on ``venv.num_envs``, nor on ``first``. Each step is one generator
+    batch.
 
     Args:
         venv: The vector env (its slots are reset here).
@@ -215,6 +217,8 @@ def play_dialogues(
         per_dialogue: Otherwise, dialogue k's own policy (a built-in one seeded for it).
         deterministic: Passed to ``predict`` (``False``: a policy that can, samples).
         on_episode: Called with each dialogue as it ends (in the order they end).
+        first: The number of the first dialogue: dialogues ``first`` to ``first + episodes - 1``
+            are played (a shard of a larger corpus, as they are in the whole corpus).
 
     Returns:
         Every dialogue, in order of number.
@@ -225,11 +229,11 @@ def play_dialogues(
     def policy(number: int) -> Predictor:
         return shared if shared is not None else per_dialogue(number)  # type: ignore[misc]
 
-    observations, _ = venv.reset_lists([seed + i for i in range(venv.num_envs)])
+    observations, _ = venv.reset_lists([seed + first + i for i in range(venv.num_envs)])
     playing: list[_Dialogue | None] = [
-        _Dialogue(i, policy(i), slot) for i, slot in enumerate(venv.envs)
+        _Dialogue(first + i, policy(first + i), slot) for i, slot in enumerate(venv.envs)
     ]
-    numbers = iter(range(venv.num_envs, episodes))
+    numbers = iter(range(first + venv.num_envs, first + episodes))
     starting: dict[int, int | None] = {}
     """Slots that ended in this step, to the number of the dialogue each starts (or None)."""
     finished: dict[int, PlayedDialogue] = {}
@@ -271,7 +275,7 @@ def play_dialogues(
             playing[slot] = (
                 None if number is None else _Dialogue(number, policy(number), venv.envs[slot])
             )
-    return [finished[number] for number in range(episodes)]
+    return [finished[number] for number in range(first, first + episodes)]
 
 
 def play(
@@ -284,14 +288,16 @@ def play(
     deterministic: bool = True,
     trust: bool = False,
     on_episode: Callable[[PlayedDialogue], None] | None = None,
+    first: int = 0,
     **shared: Any,
 ) -> list[PlayedDialogue]:
     """Play dialogues ``num_envs`` at a time; dialogue k with seed ``seed + k``.
 
     A built-in policy is built for each dialogue, seeded ``seed + k``; any other plays every
     dialogue, one batched ``predict`` per step. Either way the dialogues do not depend on
-    ``num_envs``. The MultiWOZ world's are played by `play_multiwoz` (one at a time; a
-    policy given by name).
+    ``num_envs``, nor on ``first``: dialogue k is the same whether the whole corpus is played
+    at once or in shards (``simulate --ray``). The MultiWOZ world's are played by
+    `play_multiwoz` (one at a time; a policy given by name).
 
     Args:
         env_id: The environment id.
@@ -304,6 +310,8 @@ def play(
         deterministic: Passed to ``predict`` (``False``: a policy that can, samples).
         trust: Unpickle a model zip (``--trust-model``).
         on_episode: Called with each dialogue as it ends.
+        first: The number of the first dialogue: dialogues ``first`` to ``first + episodes - 1``
+            are played.
         **shared: Further arguments of the envs, not written into the lines (``language``: a
             generator, NLU and encoder already loaded).
 
@@ -314,7 +322,7 @@ def play(
         if not isinstance(policy, str):
             raise CommandError(f"--env: {env_id}: its dialogues are played by a policy's name")
         return play_multiwoz(
-            env_id, env_kwargs, policy, episodes, seed, deterministic, trust, on_episode
+            env_id, env_kwargs, policy, episodes, seed, deterministic, trust, on_episode, first
         )
     venv = DialogueVectorEnv(env_id, min(num_envs, episodes), **env_kwargs, **shared)
 
@@ -329,11 +337,12 @@ def play(
         return play_dialogues(
             venv, env_id, env_kwargs, seed, episodes, deterministic=deterministic,
             per_dialogue=lambda number: choosing(policy, seed + number), on_episode=on_episode,
+            first=first,
         )  # fmt: skip
     chosen = choosing(policy, seed) if isinstance(policy, str) else policy(venv)
     return play_dialogues(
         venv, env_id, env_kwargs, seed, episodes,
-        shared=chosen, deterministic=deterministic, on_episode=on_episode,
+        shared=chosen, deterministic=deterministic, on_episode=on_episode, first=first,
     )  # fmt: skip
 
 
@@ -359,12 +368,14 @@ def play_multiwoz(
     deterministic: bool = True,
     trust: bool = False,
     on_episode: Callable[[PlayedDialogue], None] | None = None,
+    first: int = 0,
 ) -> list[PlayedDialogue]:
     """Play dialogues of the MultiWOZ world one at a time; dialogue k from ``reset(seed=seed + k)``.
 
     A built-in policy is built for each dialogue, seeded ``seed + k`` (``handcrafted``, which
     speaks acts, draws from the dialogue's system stream); a model plays every dialogue. The
-    lines are as the module's docstring says.
+    lines are as the module's docstring says. Dialogues ``first`` to ``first + episodes - 1``
+    are played.
 
     Raises:
         CommandError: the policy cannot be loaded, or does not play this world (one line).
@@ -375,7 +386,7 @@ def play_multiwoz(
     shared = load_policy(policy, env, seed, trust)  # one that cannot play here: one line, now
     builtin = policy in BUILTIN_POLICIES
     played = []
-    for number in range(episodes):
+    for number in range(first, first + episodes):
         chosen = load_policy(policy, env, seed + number, trust) if builtin else shared
         beliefs: list[dict[str, dict[str, str]]] = []
         keep = partial(_keep_belief, beliefs, unwrapped)
