@@ -40,6 +40,7 @@ COMMANDS = {
     "evaluate": "dialogym.evaluate",
     "train": "dialogym.train",
     "benchmark": "dialogym.benchmark",
+    "sweep": "dialogym.sweep",
     "simulate": "dialogym.simulate",
     "models": "dialogym.models",
     "finetune": "dialogym.finetune",

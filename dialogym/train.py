@@ -168,6 +168,7 @@ def train(
     warm_start_settings: BehaviourCloning | None = None,
     force: bool = False,
     log: Callable[[str], None] | None = None,
+    on_evaluation: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Train as ``config`` says, writing everything into ``run_dir``; return the final metrics.
 
@@ -186,6 +187,9 @@ def train(
             (default: `BehaviourCloning`'s).
         force: Write into an existing folder that dialogym did not make (``--force``).
         log: Called with a line after each periodic evaluation (the CLI prints it).
+        on_evaluation: Called with each periodic evaluation's record (``evaluations.json``'s)
+            once it and the checkpoint are written (``dialogym sweep`` reports it to Ray Tune);
+            its time is not counted as training time, and an exception it raises ends the run.
 
     Raises:
         CommandError: ``run_dir`` is not dialogym's (without ``force``) or holds a link,
@@ -199,6 +203,7 @@ def train(
         return _train(
             config, Path(run_dir), resume, progress, trust_model,
             warm_start_corpus, warm_start_settings or agents.BehaviourCloning(), log,
+            on_evaluation,
         )  # fmt: skip
 
 
@@ -229,6 +234,7 @@ def _train(
     warm_start_corpus: str | Path | None,
     warm_start_settings: BehaviourCloning,
     log: Callable[[str], None] | None,
+    on_evaluation: Callable[[dict[str, Any]], None] | None,
 ) -> dict[str, Any]:
     """`train`'s body, run under the folder's lock."""
     import torch
@@ -310,6 +316,8 @@ def _train(
             run_dir / "checkpoint.json",
             {"dialogues": dialogues, "train_seconds": train_seconds, "evaluations": records},
         )
+        if on_evaluation is not None:
+            on_evaluation(record)
         evaluating += time.perf_counter() - began
         return record
 

@@ -122,7 +122,7 @@ def test_improve_with_a_start_that_cannot_play_leaves_nothing_to_resume(tmp_path
 HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "transformers")
 
 
-@pytest.mark.parametrize("command", ["evaluate", "train", "benchmark", "simulate", "models",
+@pytest.mark.parametrize("command", ["evaluate", "train", "benchmark", "sweep", "simulate", "models",
                                      "finetune", "improve"])  # fmt: skip
 def test_help_loads_no_heavy_module(command: str) -> None:
     probe = (

@@ -262,12 +262,40 @@ POSITIVE = frozenset(
     {"n_steps", "batch_size", "n_epochs", "buffer_size", "target_update_interval", "learning_rate"}
 )
 """Numeric constructor arguments that must be > 0."""
+NOT_POLICY_KWARGS = frozenset(
+    {"self", "observation_space", "action_space", "lr_schedule", "use_sde"}
+)
+"""Parameters of a policy class that SB3 passes itself (never from ``policy_kwargs``)."""
+
+
+def policy_arguments(algorithm: Algorithm) -> frozenset[str] | None:
+    """The ``policy_kwargs`` names the algorithm's policy class takes; None if it takes any.
+
+    A class whose ``__init__`` passes ``**kwargs`` on (the structured policy's) takes its own
+    parameters and those of the next class in its MRO.
+
+    >>> sorted(policy_arguments(get_algorithm("structured_ppo")))[-2:]
+    ['share_features_extractor', 'width']
+    """
+    names: set[str] = set()
+    for cls in algorithm.policy_cls.__mro__:
+        init = vars(cls).get("__init__")
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters.values()
+        names.update(
+            p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        )
+        if all(p.kind != p.VAR_KEYWORD for p in parameters):
+            return frozenset(names - NOT_POLICY_KWARGS)
+    return None
 
 
 def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
     """Fail early, in one line, on a keyword the constructor does not take or a bad value.
 
-    A keyword dialogym sets itself (`SET_BY_DIALOGYM`) is refused. A value must fit the
+    A keyword dialogym sets itself (`SET_BY_DIALOGYM`) is refused, and so is a ``policy_kwargs``
+    name the policy class does not take (`policy_arguments`). A value must fit the
     constructor's default: true or false for a boolean one; for an integer one an integer (or
     a list, as DQN's ``train_freq`` takes); for a float one a finite number (or a callable
     schedule). `POSITIVE` ones must be > 0; SB3 checks the rest when the agent is built.
@@ -277,6 +305,9 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
     """
     parameters = inspect.signature(algorithm.cls.__init__).parameters
     for key, value in kwargs.items():
+        if key == "policy_kwargs" and value is not None:
+            _check_policy_kwargs(algorithm, value)
+            continue
         if key == FINAL_LEARNING_RATE:
             if (
                 isinstance(value, bool)
@@ -308,6 +339,24 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
             raise ValueError(f"algo_kwargs: {key} must be {expected}, got {value!r}")
         if key in POSITIVE and number and value <= 0:
             raise ValueError(f"algo_kwargs: {key} must be > 0, got {value!r}")
+
+
+def _check_policy_kwargs(algorithm: Algorithm, value: Any) -> None:
+    """Refuse ``policy_kwargs`` that are not a mapping, or name an argument the policy lacks.
+
+    Raises:
+        ValueError: one line naming the argument.
+    """
+    if not isinstance(value, Mapping):
+        raise ValueError(f"algo_kwargs: policy_kwargs must be a mapping, got {value!r}")
+    known = policy_arguments(algorithm)
+    for name in value:
+        if known is not None and name not in known:
+            policy = algorithm.policy_cls.__name__
+            raise ValueError(
+                f"algo_kwargs: policy_kwargs: {policy} takes no argument {str(name)[:80]!r}"
+                f" (it takes: {', '.join(sorted(known))})"
+            )
 
 
 def check_device(device: str) -> None:

@@ -37,6 +37,34 @@ MAX_MESSAGE_CHARS = 500
 """The longest error message about a config (a value it quotes is cut)."""
 
 
+def read_yaml(path: Path, what: str = "config") -> Any:
+    """The data of an untrusted YAML settings file, read within `CONFIG_LIMITS`.
+
+    Only plain YAML is built (``yaml.safe_load``, the tags of `CONFIG_YAML_TAGS`), after the
+    file's size, nesting and aliases were checked (a small alias bomb is refused).
+
+    Args:
+        path: The file (a ``--config`` file, a ``dialogym sweep --space`` file).
+        what: What the file is, for the message.
+
+    Raises:
+        ValueError: a missing, oversized or malformed file: one line naming it.
+    """
+    if not path.exists():
+        raise ValueError(f"{path}: no such {what} file")
+    try:
+        text = read_text(path, CONFIG_LIMITS)
+        check_yaml_events(path, text, CONFIG_LIMITS, CONFIG_YAML_TAGS)
+        return yaml.safe_load(text)
+    except DomainError as error:
+        problem = str(error).removeprefix(f"{path}: ")
+        raise ValueError(f"{path}: cannot read {what}: {problem}") from None
+    except (yaml.YAMLError, ValueError, TypeError, IndexError) as error:  # bad YAML, !!int
+        lines = str(error).splitlines()
+        first = shorten(lines[0] if lines else type(error).__name__, MAX_MESSAGE_CHARS)
+        raise ValueError(f"{path}: cannot read {what}: {first}") from None
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run. Budgets count dialogues (episodes) or environment steps."""
@@ -234,19 +262,7 @@ class TrainConfig:
                 the file (and the field).
         """
         path = Path(path)
-        if not path.exists():
-            raise ValueError(f"{path}: no such config file")
-        try:
-            text = read_text(path, CONFIG_LIMITS)
-            check_yaml_events(path, text, CONFIG_LIMITS, CONFIG_YAML_TAGS)
-            data = yaml.safe_load(text)
-        except DomainError as error:
-            problem = str(error).removeprefix(f"{path}: ")
-            raise ValueError(f"{path}: cannot read config: {problem}") from None
-        except (yaml.YAMLError, ValueError, TypeError, IndexError) as error:  # bad YAML, !!int
-            lines = str(error).splitlines()
-            first = shorten(lines[0] if lines else type(error).__name__, MAX_MESSAGE_CHARS)
-            raise ValueError(f"{path}: cannot read config: {first}") from None
+        data = read_yaml(path)
         if data is None:
             data = {}
         if not isinstance(data, Mapping):

@@ -46,7 +46,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from dialogym.agents.builders import ALGORITHMS, Algorithm
+from dialogym.agents.builders import ALGORITHMS, NOT_POLICY_KWARGS, Algorithm
 
 MAX_MODEL_BYTES = 512 << 20
 """Largest model zip read (on disk, and its members uncompressed together)."""
@@ -567,12 +567,6 @@ def _array(text: Any, size: int, dtype: np.dtype[Any]) -> np.ndarray | None:
     return np.array([float(word) for word in words], dtype=dtype)
 
 
-_NOT_POLICY_KWARGS = frozenset(
-    {"self", "observation_space", "action_space", "lr_schedule", "use_sde"}
-)
-"""Parameters of the policy class that SB3 passes itself (never from ``policy_kwargs``)."""
-
-
 def _policy_kwargs(algorithm: Algorithm, entry: Any) -> dict[str, Any]:
     """The policy arguments: each a parameter of the algorithm's policy class, checked.
 
@@ -588,7 +582,7 @@ def _policy_kwargs(algorithm: Algorithm, entry: Any) -> dict[str, Any]:
     for name, value in entry.items():
         if name.startswith(":"):
             continue
-        if name in _NOT_POLICY_KWARGS or name not in parameters:
+        if name in NOT_POLICY_KWARGS or name not in parameters:
             raise _Refused(f"{_excerpt(name)} is not an argument of {policy.__qualname__}")
         kwargs[name] = _policy_argument(name, value, parameters[name].default)
     return kwargs

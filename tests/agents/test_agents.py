@@ -37,6 +37,8 @@ def test_config_defaults_and_yaml_round_trip(tmp_path: Path) -> None:
     [
         ({"algo": "sarsa"}, "unknown algorithm 'sarsa'"),
         ({"algo_kwargs": {"learning_rat": 0.1}}, "takes no argument 'learning_rat'"),
+        ({"algo_kwargs": {"policy_kwargs": {"widht": 8}}}, "policy_kwargs: .* no argument 'widht'"),
+        ({"algo": "maskable_ppo", "algo_kwargs": {"policy_kwargs": [64]}}, "must be a mapping"),
         ({"colour": "red"}, "unknown key 'colour'"),
         ({"dialogues": 0}, "dialogues: must be a positive integer"),
         ({"target_success": 2.0}, "target_success"),
