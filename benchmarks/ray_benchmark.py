@@ -20,25 +20,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
-TIMING = ("seconds", "per_second")
+from dialogym.benchmark import without_timing
+
 CAMRESTAURANTS = (
     Path(__file__).resolve().parents[1] / "../shared/data/pydial/CamRestaurants-rules.json"
 )
-
-
-def without_timing(value: Any) -> Any:
-    """A results file less its timing fields (they differ from run to run)."""
-    if isinstance(value, dict):
-        return {
-            key: without_timing(item)
-            for key, item in value.items()
-            if not any(part in key for part in TIMING)
-        }
-    if isinstance(value, list):
-        return [without_timing(item) for item in value]
-    return value
 
 
 def timed_benchmark(arguments: list[str], out: Path, env: dict[str, str]) -> float:

@@ -344,6 +344,26 @@ def _play_cell(
     return {**summary, "curve": []}
 
 
+TIMING_FIELDS = ("seconds", "per_second")
+"""Parts of the names of the fields that time a run (they differ from run to run)."""
+
+
+def without_timing(value: Any) -> Any:
+    """A results file's content less its timing fields.
+
+    What two runs of the same cells share, whether run with ``--jobs`` or ``--ray``.
+    """
+    if isinstance(value, dict):
+        return {
+            key: without_timing(item)
+            for key, item in value.items()
+            if not any(part in key for part in TIMING_FIELDS)
+        }
+    if isinstance(value, list):
+        return [without_timing(item) for item in value]
+    return value
+
+
 def cell_executor(args: argparse.Namespace) -> Executor:
     """Where the cells run: Ray tasks (``--ray``), ``--jobs`` processes, or this process.
 

@@ -18,9 +18,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from dialogym.benchmark import without_timing
 
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'dialogym[ray]')")
 
@@ -33,7 +34,6 @@ CELLS = [
     "--dialogues", "200", "--eval-every", "100", "--eval-episodes", "20", "--episodes", "40",
     "--no-progress",
 ]  # fmt: skip
-TIMING = ("seconds", "per_second")
 
 
 def _free_port() -> int:
@@ -105,19 +105,6 @@ def two_nodes() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _without_timing(value: Any) -> Any:
-    """``results.json`` less its timing fields (they differ from run to run)."""
-    if isinstance(value, dict):
-        return {
-            key: _without_timing(item)
-            for key, item in value.items()
-            if not any(part in key for part in TIMING)
-        }
-    if isinstance(value, list):
-        return [_without_timing(item) for item in value]
-    return value
-
-
 @pytest.mark.slow
 def test_a_benchmark_on_two_nodes_survives_the_loss_of_one(
     tmp_path: Path, two_nodes: tuple[str, subprocess.Popen[bytes]]
@@ -147,7 +134,7 @@ def test_a_benchmark_on_two_nodes_survives_the_loss_of_one(
     subprocess.run([*DIALOGYM, *CELLS, "--out", str(local)], check=True, capture_output=True)
     results = [json.loads((folder / "results.json").read_text()) for folder in (out, local)]
     assert len(results[0]["cells"]) == 12
-    assert _without_timing(results[0]) == _without_timing(results[1])
+    assert without_timing(results[0]) == without_timing(results[1])
 
 
 def test_ray_without_ray_installed_is_one_line(tmp_path: Path) -> None:
