@@ -865,6 +865,8 @@ def _run(
         tqdm(total=len(todo), desc=args.suite, disable=args.no_progress) as bar,
     ):
         gpus = isinstance(pool, RayExecutor) and pool.has_gpus()
+        workers = pool.workers() if isinstance(pool, RayExecutor) else args.jobs
+        bar.set_postfix_str(f"{min(workers, len(todo))} running", refresh=False)
         futures = {
             pool.submit(
                 run_cell,
@@ -896,6 +898,8 @@ def _run(
                 }
             )
             write_json(done_path, {"protocol": protocol, "cells": cells})
+            left = len(todo) - bar.n - 1
+            bar.set_postfix_str(f"{min(workers, left)} running", refresh=False)
             bar.update()
         if isinstance(pool, RayExecutor):
             print(pool.summary(), file=sys.stderr)

@@ -134,6 +134,10 @@ class RayExecutor(Executor):
         reference.future().add_done_callback(finished)
         return outer
 
+    def workers(self, resource: str = "CPU") -> int:
+        """How many tasks that take one ``resource`` (``CPU``, ``GPU``) the cluster runs at once."""
+        return int(self.ray.cluster_resources().get(resource, 1))
+
     def has_gpus(self) -> bool:
         """Whether the cluster has a GPU for cells that want one."""
         return bool(self.ray.cluster_resources().get("GPU", 0))

@@ -273,7 +273,7 @@ def play_on_ray(
     executor = RayExecutor(connect(address))
     try:
         gpus = 1 if wants_gpu(env_kwargs, policy) and executor.has_gpus() else 0
-        workers = int(ray.cluster_resources().get("GPU" if gpus else "CPU", 1))
+        workers = executor.workers("GPU" if gpus else "CPU")
         world = (env_id, env_kwargs, policy)
         shards = [
             executor.submit(play_shard, *world, numbers, seed, num_envs, line, trust, gpus=gpus)
