@@ -55,6 +55,7 @@ import io
 import json
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -207,22 +208,35 @@ def train(
         )  # fmt: skip
 
 
+_UNCHECKED = {"runs": 0, "before": True}
+"""How many trainings of this process run with unchecked distributions, and the default they
+found (several run at once in ``dialogym sweep``'s threads)."""
+_UNCHECKED_LOCK = threading.Lock()
+
+
 @contextmanager
 def _distributions_unchecked() -> Iterator[None]:
     """Torch distributions built without checking their arguments while training runs.
 
     SB3 builds one distribution per step and per minibatch, and torch checks each one's
     probabilities by default (a tenth of a structured policy's training time); the checks
-    only reject arguments a sound policy never gives. The default is restored after.
+    only reject arguments a sound policy never gives. The default is restored when the last
+    training of the process ends.
     """
     from torch.distributions import Distribution
 
-    before = Distribution._validate_args
-    Distribution.set_default_validate_args(False)
+    with _UNCHECKED_LOCK:
+        if _UNCHECKED["runs"] == 0:
+            _UNCHECKED["before"] = Distribution._validate_args
+            Distribution.set_default_validate_args(False)
+        _UNCHECKED["runs"] += 1
     try:
         yield
     finally:
-        Distribution.set_default_validate_args(before)
+        with _UNCHECKED_LOCK:
+            _UNCHECKED["runs"] -= 1
+            if _UNCHECKED["runs"] == 0:
+                Distribution.set_default_validate_args(bool(_UNCHECKED["before"]))
 
 
 def _train(

@@ -233,3 +233,17 @@ def test_a_ctrl_c_python_drops_still_stops_training(tmp_path: Path) -> None:
     assert [record["dialogues"] for record in evaluations][0] < 40 and len(evaluations) == 1
     assert not (tmp_path / "run" / "model.zip").exists()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_trainings_in_threads_leave_torch_checking_distributions_again() -> None:
+    """Overlapping trainings (a sweep's threads) restore torch's default when the last ends."""
+    from torch.distributions import Distribution
+
+    from dialogym.train import _distributions_unchecked
+
+    before = Distribution._validate_args
+    with _distributions_unchecked():
+        with _distributions_unchecked():
+            assert Distribution._validate_args is False
+        assert Distribution._validate_args is False  # the outer training still runs
+    assert Distribution._validate_args is before
