@@ -82,6 +82,23 @@ def _pool(embeddings: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     return torch.cat([mean, peak], dim=-1)
 
 
+def _present_rows(rows: torch.Tensor) -> torch.Tensor:
+    """The rows up to the last one present in any observation of the batch (at least one).
+
+    Rows past it are padding for a larger domain: leaving them out makes the networks' work
+    follow the domain's size (CamRestaurants' 3 constraint rows, not `MAX_SLOTS`) and changes
+    no score, since absent rows take no part in the pooling or the choice of a slot.
+    """
+    present = (rows[:, :, 0] > 0.5).any(dim=0).nonzero()
+    count = int(present[-1, 0]) + 1 if len(present) else 1
+    return rows[:, :count]
+
+
+def _pad_rows(scores: torch.Tensor, rows: int) -> torch.Tensor:
+    """Row scores (batch x present rows) padded to ``rows`` with `MISSING_SCORE`."""
+    return nn.functional.pad(scores, (0, rows - scores.shape[1]), value=MISSING_SCORE)
+
+
 def _choose_slot(scores: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     """Log-probabilities of the present rows (over rows, per action kind); missing rows low."""
     missing = torch.full_like(scores, MISSING_SCORE)
@@ -105,16 +122,21 @@ class SlotTrunk(nn.Module):
         batch = observations.shape[0]
         general = observations[:, :GLOBAL_FEATURES]
         end = GLOBAL_FEATURES + MAX_SLOTS * SLOT_FEATURES
-        slot_rows = observations[:, GLOBAL_FEATURES:end].reshape(batch, MAX_SLOTS, SLOT_FEATURES)
-        booking_rows = observations[:, end:].reshape(batch, MAX_BOOKING_SLOTS, BOOKING_FEATURES)
+        slot_rows = _present_rows(
+            observations[:, GLOBAL_FEATURES:end].reshape(batch, MAX_SLOTS, SLOT_FEATURES)
+        )
+        booking_rows = _present_rows(
+            observations[:, end:].reshape(batch, MAX_BOOKING_SLOTS, BOOKING_FEATURES)
+        )
         slots_present = (slot_rows[:, :, 0] > 0.5).float()
         booking_present = (booking_rows[:, :, 0] > 0.5).float()
         slots = self.slots(
-            torch.cat([slot_rows, general.unsqueeze(1).expand(-1, MAX_SLOTS, -1)], dim=-1)
+            torch.cat([slot_rows, general.unsqueeze(1).expand(-1, slot_rows.shape[1], -1)], dim=-1)
         )
         booking = self.booking(
             torch.cat(
-                [booking_rows, general.unsqueeze(1).expand(-1, MAX_BOOKING_SLOTS, -1)], dim=-1
+                [booking_rows, general.unsqueeze(1).expand(-1, booking_rows.shape[1], -1)],
+                dim=-1,
             )
         )
         dialogue = self.general(
@@ -163,10 +185,10 @@ class SlotNetworks(nn.Module):
         """
         slots, booking, dialogue, slots_present, booking_present = self.actor(features)
         slot_scores = self.slot_head(
-            torch.cat([slots, dialogue.unsqueeze(1).expand(-1, MAX_SLOTS, -1)], dim=-1)
+            torch.cat([slots, dialogue.unsqueeze(1).expand(-1, slots.shape[1], -1)], dim=-1)
         )
         booking_scores = self.booking_head(
-            torch.cat([booking, dialogue.unsqueeze(1).expand(-1, MAX_BOOKING_SLOTS, -1)], dim=-1)
+            torch.cat([booking, dialogue.unsqueeze(1).expand(-1, booking.shape[1], -1)], dim=-1)
         )
         general = self.general_head(dialogue)
         kinds = general[:, len(GLOBAL_ACTIONS) :]
@@ -182,10 +204,10 @@ class SlotNetworks(nn.Module):
         booking_part = _choose_slot(booking_scores, booking_present.unsqueeze(-1)).squeeze(-1)
         return torch.cat(
             [
-                kinds[:, 0:1] + slot_part[:, :, 0],  # requests
-                (kinds[:, 1] + fulfil).unsqueeze(-1) + booking_part,
-                kinds[:, 2:3] + slot_part[:, :, 1],  # confirms
-                kinds[:, 3:4] + slot_part[:, :, 2],  # selects
+                _pad_rows(kinds[:, 0:1] + slot_part[:, :, 0], MAX_SLOTS),  # requests
+                _pad_rows((kinds[:, 1] + fulfil).unsqueeze(-1) + booking_part, MAX_BOOKING_SLOTS),
+                _pad_rows(kinds[:, 2:3] + slot_part[:, :, 1], MAX_SLOTS),  # confirms
+                _pad_rows(kinds[:, 3:4] + slot_part[:, :, 2], MAX_SLOTS),  # selects
                 moves,
             ],
             dim=-1,

@@ -87,6 +87,23 @@ def test_slot_order_permutes_the_slot_scores_and_nothing_else() -> None:
     assert (before[:, slots:MAX_SLOTS] == MISSING_SCORE).all()  # rows the domain lacks
 
 
+def test_scores_do_not_depend_on_the_other_domains_in_the_batch() -> None:
+    """Rows past a batch's last present one are left out: a mixed batch scores each as alone."""
+    policy = _policy()
+    small, large = _observations("restaurant", 1), _observations("laptop", 1)
+    with torch.no_grad():
+        alone = [
+            (policy.mlp_extractor.forward_actor(batch), policy.predict_values(batch))
+            for batch in (torch.as_tensor(small), torch.as_tensor(large))
+        ]
+        mixed = torch.as_tensor(np.concatenate([small, large]))
+        scores, values = policy.mlp_extractor.forward_actor(mixed), policy.predict_values(mixed)
+    assert scores.shape == (len(mixed), N_ACTIONS)
+    torch.testing.assert_close(scores, torch.cat([alone[0][0], alone[1][0]]), atol=1e-5, rtol=0)
+    torch.testing.assert_close(values, torch.cat([alone[0][1], alone[1][1]]), atol=1e-5, rtol=0)
+    assert (alone[0][0] == MISSING_SCORE).sum() > (alone[1][0] == MISSING_SCORE).sum()
+
+
 def test_untrained_booking_moves_fulfil_what_inform_would_and_need_booking_slots() -> None:
     """Booking moves score as inform plus a preference: a policy that never saw booking books."""
     policy = _policy()
