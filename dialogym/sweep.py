@@ -54,8 +54,10 @@ named by path at the same place (a shared file system). Ray is an optional extra
 | ``trials/TRIAL/`` | each trial's ``dialogym train`` run folder (``trials/TRIAL/TASK/`` for several tasks) |
 | ``tune/`` | Ray Tune's experiment state |
 
-An interrupted sweep (Ctrl-C) goes on with the same command and ``--resume`` (Ray Tune's
-``Tuner.restore``): the trials that were running continue from their run's last checkpoint.
+An interrupted sweep (Ctrl-C) goes on with the same command and ``--resume --trust-resume``
+(Ray Tune's ``Tuner.restore``, which unpickles the state in ``tune/`` and so runs code from the
+folder: only for a sweep you ran yourself): the trials that were running continue from their
+run's last checkpoint.
 ``--out`` must be a new folder, an empty one or one dialogym made, and is locked while a sweep
 writes it.
 """
@@ -102,8 +104,7 @@ from dialogym.cli import (
 from dialogym.cluster import LOCAL, RETRIES, connect, import_ray
 from dialogym.domains.domain import excerpt
 from dialogym.runs import claim_run_folder, portable_env_kwargs, read_run_json, run_lock
-from dialogym.train import build_parser as train_parser
-from dialogym.train import print_above_bars, resolve_config, train
+from dialogym.train import print_above_bars, train
 
 DISTRIBUTIONS = ("choice", "loguniform", "randint", "uniform")
 """The distributions a search space may name (Ray Tune's of the same names)."""
@@ -152,13 +153,19 @@ class Entry:
     arguments: Any
 
     def extremes(self) -> list[Any]:
-        """Values that stand for all it can give, for checking: the choices, or both ends."""
+        """Values that stand for all it can give, for checking: the choices, or both ends.
+
+        A real-valued distribution also gives a value between them that is not a whole number,
+        as its draws are (so an argument that takes integers refuses it).
+        """
         if self.kind == FIXED:
             return [self.arguments]
         if self.kind == "choice":
             return list(self.arguments)
         low, high = self.arguments
-        return [low, high - 1 if self.kind == "randint" else high]
+        if self.kind == "randint":
+            return [low, high - 1]
+        return [low, low + (high - low) / math.e, high]
 
     def tune_domain(self, tune: Any) -> Any:
         """Ray Tune's search domain for it (``tune.loguniform(low, high)``, ...)."""
@@ -173,8 +180,13 @@ class Entry:
 
 
 def _is_number(value: Any) -> bool:
-    """Whether ``value`` is a finite number (a boolean is not one)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """Whether ``value`` is a finite number a float can hold (a boolean is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer past the largest float
+        return False
 
 
 def _entry(key: str, value: Any, source: str) -> Entry:
@@ -326,6 +338,8 @@ def check_space(space: Mapping[str, Entry], base: TrainConfig, source: str) -> N
                 policy = policy_arguments(get_algorithm(base.algo)) or frozenset()
                 if "takes no argument" in problem and entry.key in policy:
                     problem = f"an argument of the policy: write {POLICY_KWARGS}.{entry.key}"
+                if "must be an integer" in problem and entry.kind in ("uniform", "loguniform"):
+                    problem += f" ({entry.kind} draws real numbers: use randint or choice)"
                 raise CommandError(f"{source}: {entry.key}: {problem}") from None
 
 
@@ -689,7 +703,13 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--resume", action="store_true",
-        help="go on with the interrupted sweep in --out (the same command and --resume)",
+        help="go on with the interrupted sweep in --out (the same command and --resume, with"
+        " --trust-resume)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trust-resume", action="store_true",
+        help="needed by --resume: Ray Tune restores a sweep by unpickling its state in"
+        " --out/tune, which runs code from the folder, so only for a sweep you ran yourself",
     )  # fmt: skip
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
@@ -699,8 +719,8 @@ def tasks_of(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], str]]:
     """The tasks: each ``--env`` in each ``--domain``, as (env id, env arguments, label).
 
     Raises:
-        CommandError: ``--domain`` beside ``--env-kwarg domain=``, a task given twice, or a bad
-            env or argument (one line, from `make_env`).
+        CommandError: ``--domain`` beside ``--env-kwarg domain=``, or a task given twice (one
+            line; `prepare` checks that each env can be made).
     """
     kwargs = parse_env_kwargs(args.env_kwarg)
     envs = list(args.env) or [TrainConfig.env]
@@ -715,8 +735,6 @@ def tasks_of(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], str]]:
     names = [label for *_, label in tasks]
     if len(set(names)) < len(names):
         raise CommandError(f"--env, --domain: a task is given twice ({', '.join(names)})")
-    for env, env_kwargs, _ in tasks:
-        make_env(env, env_kwargs).close()  # a bad env or argument: one line, now
     return tasks
 
 
@@ -747,7 +765,10 @@ def prepare(args: argparse.Namespace) -> tuple[Sweep, dict[str, Entry], dict[str
             for env, env_kwargs, _ in tasks
         ]
     except ValueError as error:
-        raise CommandError(f"--{str(error).splitlines()[0]}") from None
+        first = str(error).splitlines()[0]
+        raise CommandError("--" + first.replace("env_kwargs:", "env-kwarg:", 1)) from None
+    for base in bases:  # a bad env or argument, with the algorithm's own: one line, now
+        make_env(base.env, base.env_arguments).close()
     space = read_space(args.space, args.algo, bases[0])
     fixed = fixed_settings(space)
     sweep = Sweep(
@@ -766,10 +787,12 @@ def prepare(args: argparse.Namespace) -> tuple[Sweep, dict[str, Entry], dict[str
     return sweep, space, json.loads(json.dumps(settings, default=str))
 
 
-def check_out(out: Path, resume: bool, settings: dict[str, Any]) -> None:
+def check_out(out: Path, resume: bool, settings: dict[str, Any], trusted: bool) -> None:
     """Refuse a fresh sweep where one is, or a resumed one that is not there or was another.
 
-    A sweep is there when Ray Tune can restore its experiment (``tune/``).
+    A sweep is there when Ray Tune can restore its experiment (``tune/``). Restoring it
+    unpickles Ray Tune's state, which runs code from the folder: ``--resume`` is refused unless
+    the user says the folder is theirs (``trusted``, ``--trust-resume``).
 
     Raises:
         CommandError: one line saying what to do instead.
@@ -778,10 +801,16 @@ def check_out(out: Path, resume: bool, settings: dict[str, Any]) -> None:
     if not resume:
         if there:
             raise CommandError(
-                f"--out: {out} holds a sweep; go on with it with the same command and --resume,"
+                f"--out: {out} holds a sweep; go on with it with the same command and --resume"
+                " --trust-resume,"
                 " or choose another --out"
             )
         return
+    if not trusted:
+        raise CommandError(
+            f"--resume: Ray Tune restores a sweep by unpickling its state in {out / TUNE_DIR},"
+            " which runs code from the folder; add --trust-resume if you ran this sweep yourself"
+        )
     saved_file = out / SWEEP_FILE
     if not there or not saved_file.is_file():
         raise CommandError(f"--resume: {out} holds no sweep to go on with")
@@ -851,6 +880,7 @@ def search(args: argparse.Namespace, out: Path, sweep: Sweep, space: Mapping[str
     if any(trial.status not in ("TERMINATED", "ERROR") for trial in saved):
         raise Interrupted(
             f"the sweep's state is kept in {out}: go on with the same command and --resume"
+            " --trust-resume"
         )
     return grid
 
@@ -969,9 +999,11 @@ def write_outputs(
     config = sweep.configs({key: best[key] for key in keys})[0]
     path = out / "best.yaml"
     write_atomically(path, config.to_yaml())
+    # As `dialogym train --config best.yaml` reads it, given the models the sweep was given.
+    named = frozenset(value for value in config.env_kwargs.values() if isinstance(value, str))
     try:
-        loaded = resolve_config(train_parser().parse_args(["--config", str(path)]))
-    except CommandError as error:
+        loaded = TrainConfig.load(path, named)
+    except ValueError as error:
         raise CommandError(f"{path}: dialogym train --config refuses it: {error}") from None
     if loaded != config:
         raise CommandError(f"{path}: reads back as another configuration than the best trial's")
@@ -993,7 +1025,7 @@ def run(args: argparse.Namespace) -> int:
     sweep, space, settings = prepare(args)
     ray = import_ray("--ray")  # no Ray: one line, before anything is written
     out = Path(args.out)
-    check_out(out, args.resume, settings)
+    check_out(out, args.resume, settings, args.trust_resume)
     claim_run_folder(out, "--out", ours={SWEEP_FILE: frozenset({"algo", "tasks", "space"})})
     started = not ray.is_initialized()
     with run_lock(out):

@@ -40,6 +40,9 @@ def dialogym(*args: str) -> subprocess.CompletedProcess[str]:
         ("n_epochs: {randint: [5, 10.5]}", "n_epochs: randint takes two integers"),
         ("n_steps: {choice: []}", "n_steps: choice takes 1 to 1000 values, got 0"),
         ("n_steps: {choice: [64, -8]}", "n_steps: n_steps must be > 0, got -8"),
+        ("n_steps: {uniform: [64, 512]}", "n_steps: n_steps must be an integer, got .*uniform draws real numbers: use randint or choice"),
+        ("n_steps: {loguniform: [64, 1" + "0" * 400 + "]}", "n_steps: loguniform takes two numbers"),
+        ("n_steps: 1" + "0" * 400 + "\nlearning_rate: {choice: [0.001]}", r"n_steps: n_steps must be at most 2147483647, got 100000000000\.\.\."),
         ("learning_rat: {choice: [0.001]}", "learning_rat: MaskablePPO takes no argument 'learning_rat'"),
         ("policy_kwargs.widht: {choice: [64]}", "policy_kwargs.widht: .*takes no argument 'widht'"),
         ("policy_kwargs: {widht: {choice: [64]}}", "policy_kwargs.widht: .*takes no argument 'widht'"),
@@ -176,9 +179,13 @@ def test_a_tiny_sweep_writes_a_best_config_that_train_accepts(tmp_path: Path) ->
 
     again = dialogym("sweep", *TINY, "--space", str(space), "--out", str(out))
     assert again.returncode == 2 and "holds a sweep" in again.stderr
+    untrusted = dialogym("sweep", *TINY, "--space", str(space), "--out", str(out), "--resume")
+    assert untrusted.returncode == 2 and "--trust-resume" in untrusted.stderr
+    assert len(untrusted.stderr.strip().splitlines()) == 1  # and nothing of the folder unpickled
     other = dialogym("sweep", *TINY, "--seed", "1", "--space", str(space), "--out", str(out),
-                     "--resume")  # fmt: skip
+                     "--resume", "--trust-resume")  # fmt: skip
     assert other.returncode == 2 and "seed differ" in other.stderr
-    resumed = dialogym("sweep", *TINY, "--space", str(space), "--out", str(out), "--resume")
+    resumed = dialogym("sweep", *TINY, "--space", str(space), "--out", str(out), "--resume",
+                       "--trust-resume")  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr  # every trial had ended: the same table
     assert (out / "trials.md").read_text() == table

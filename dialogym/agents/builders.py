@@ -263,6 +263,8 @@ POSITIVE = frozenset(
     {"n_steps", "batch_size", "n_epochs", "buffer_size", "target_update_interval", "learning_rate"}
 )
 """Numeric constructor arguments that must be > 0."""
+LARGEST_INTEGER = 2**31 - 1
+"""The largest integer argument taken (sizes and counts; torch and numpy index with these)."""
 NOT_POLICY_KWARGS = frozenset(
     {"self", "observation_space", "action_space", "lr_schedule", "use_sde"}
 )
@@ -330,7 +332,8 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
             expected, ok = "true or false", isinstance(value, bool)
         elif isinstance(default, int):
             expected = "an integer"
-            ok = isinstance(value, list | tuple) or (number and float(value).is_integer())
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            ok = isinstance(value, list | tuple) or (number and whole)
         elif isinstance(default, float):
             expected = "a finite number"
             ok = callable(value) or (number and math.isfinite(value))
@@ -338,6 +341,9 @@ def check_algo_kwargs(algorithm: Algorithm, kwargs: Mapping[str, Any]) -> None:
             continue
         if not ok:
             raise ValueError(f"algo_kwargs: {key} must be {expected}, got {value!r}")
+        if isinstance(default, int) and number and abs(value) > LARGEST_INTEGER:
+            shown = f"{value:.3g}" if isinstance(value, float) else f"{str(value)[:12]}..."
+            raise ValueError(f"algo_kwargs: {key} must be at most {LARGEST_INTEGER}, got {shown}")
         if key in POSITIVE and number and value <= 0:
             raise ValueError(f"algo_kwargs: {key} must be > 0, got {value!r}")
 
