@@ -209,9 +209,13 @@ def read_run_json(path: Path, limit: int) -> Any:
 
     Raises:
         OSError: the file cannot be read.
-        ValueError: it is larger than ``limit``, not JSON, or nested too deeply.
+        ValueError: it is no regular file (a pipe would never end), larger than ``limit``, not
+            JSON, or nested too deeply.
     """
-    if path.stat().st_size > limit:
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError("not a regular file")
+    if status.st_size > limit:
         raise ValueError(f"larger than {limit} bytes")
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ import pytest
 
 from dialogym.benchmark import domain_labels, spreadsheet_safe
 from dialogym.cli import CommandError, check_output, write_atomically
-from dialogym.runs import claim_run_folder, run_lock
+from dialogym.runs import claim_run_folder, read_run_json, run_lock
 
 
 def dialogym(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -321,3 +321,13 @@ def test_a_benchmark_folder_in_use_is_refused(tmp_path: Path) -> None:
         result = dialogym("benchmark", "--task", "env1", "--policy", "random", "--seeds", "1",
                           "--episodes", "2", "--out", str(tmp_path), "--no-progress")  # fmt: skip
     one_line_error(result, str(tmp_path), "in use")
+
+
+def test_a_run_file_that_is_a_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A stranger's run folder may hold a FIFO where a JSON file should be: reading it would block."""
+    pipe = tmp_path / "evaluations.json"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="not a regular file"):
+        read_run_json(pipe, 1 << 20)
+    (tmp_path / "cells.json").write_text('{"cells": []}')
+    assert read_run_json(tmp_path / "cells.json", 1 << 20) == {"cells": []}
